@@ -1,0 +1,34 @@
+"""Domain errors: every refusal names the rule it enforces."""
+
+
+class DomainError(Exception):
+    """A request the rules refuse. `code` is stable for clients; `message` is for people."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+
+
+class InvalidAmount(DomainError):
+    code = "invalid_amount"
+
+
+class TransitionNotAllowed(DomainError):
+    code = "transition_not_allowed"
+
+
+class CapExceeded(DomainError):
+    code = "cap_exceeded"
+
+
+class LimitExceeded(DomainError):
+    code = "limit_exceeded"
+
+
+class InvalidPaymentDetails(DomainError):
+    code = "invalid_payment_details"

@@ -1,0 +1,30 @@
+from loans.models.borrowers import Borrower, Region
+from loans.models.calendar import BusinessDate, CobRun
+from loans.models.ledger import Account, JournalEntry, JournalLine
+from loans.models.loan import Loan, LoanStatus, ScheduleItem, TransitionLog
+from loans.models.payments import IncomingPayment, PayoutMethod, PayoutOrder, PayoutStatus
+from loans.models.products import PenaltyMode, Product, ProductKind
+from loans.models.regulation import MarketAveragePsk, RegulationLimit
+
+__all__ = [
+    "Account",
+    "Borrower",
+    "BusinessDate",
+    "CobRun",
+    "IncomingPayment",
+    "JournalEntry",
+    "JournalLine",
+    "Loan",
+    "LoanStatus",
+    "MarketAveragePsk",
+    "PayoutMethod",
+    "PayoutOrder",
+    "PayoutStatus",
+    "PenaltyMode",
+    "Product",
+    "ProductKind",
+    "Region",
+    "RegulationLimit",
+    "ScheduleItem",
+    "TransitionLog",
+]

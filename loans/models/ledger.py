@@ -1,0 +1,66 @@
+from django.db import models
+
+from loans.models.loan import Loan
+
+
+class Account(models.TextChoices):
+    """Chart of accounts. Per-loan accounts carry the loan on the line; company ones do not.
+
+    Lines are signed: debit positive, credit negative; every entry sums to zero.
+    """
+
+    LOAN_PRINCIPAL = "loan_principal", "Loan principal receivable"
+    LOAN_INTEREST = "loan_interest", "Loan interest receivable"
+    LOAN_PENALTY = "loan_penalty", "Loan penalty receivable"
+    LOAN_FEES = "loan_fees", "Loan fees receivable"
+    BORROWER_OVERPAYMENT = "borrower_overpayment", "Borrower overpayment held (liability)"
+    CASH = "cash", "Cash at the payment provider"
+    PAYOUTS_IN_TRANSIT = "payouts_in_transit", "Payouts in transit"
+    INTEREST_INCOME = "interest_income", "Interest income"
+    PENALTY_INCOME = "penalty_income", "Penalty income"
+    FEE_INCOME = "fee_income", "Fee income"
+    WRITE_OFF_EXPENSE = "write_off_expense", "Write-off expense"
+
+
+LOAN_ACCOUNTS = frozenset(
+    {
+        Account.LOAN_PRINCIPAL,
+        Account.LOAN_INTEREST,
+        Account.LOAN_PENALTY,
+        Account.LOAN_FEES,
+        Account.BORROWER_OVERPAYMENT,
+    }
+)
+
+
+class JournalEntry(models.Model):
+    key = models.CharField(max_length=120, unique=True, help_text="Idempotency key")
+    kind = models.CharField(max_length=32)
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entries"
+    )
+    business_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    memo = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "journal entries"
+        indexes = [models.Index(fields=["business_date", "kind"], name="entry_date_kind")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class JournalLine(models.Model):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_lines"
+    )
+    account = models.CharField(max_length=24, choices=Account.choices)
+    amount_kop = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["loan", "account"], name="line_loan_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount_kop}"

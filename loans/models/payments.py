@@ -1,0 +1,70 @@
+from django.db import models
+
+from loans.models.ledger import JournalEntry
+from loans.models.loan import Loan
+
+
+class PayoutMethod(models.TextChoices):
+    CARD = "card", "Card"
+    BANK_ACCOUNT = "bank_account", "Bank account"
+
+
+class PayoutStatus(models.TextChoices):
+    SENT = "sent", "Sent to the gateway"
+    PENDING = "pending", "Gateway did not answer; awaiting the result"
+    SUCCEEDED = "succeeded", "Paid out"
+    FAILED = "failed", "Failed"
+
+
+class PayoutOrder(models.Model):
+    """An order to pay a loan out. Card data is a provider token plus the last four digits only."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payouts")
+    attempt = models.PositiveSmallIntegerField()
+    method = models.CharField(max_length=16, choices=PayoutMethod.choices)
+    card_token = models.CharField(max_length=128, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    account_number = models.CharField(max_length=20, blank=True)
+    bik = models.CharField(max_length=9, blank=True)
+    amount_kop = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.SENT)
+    gateway_ref = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "attempt"], name="payout_attempt_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payout {self.loan_id}/{self.attempt}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"payout-{self.loan_id}-{self.attempt}"
+
+
+class IncomingPayment(models.Model):
+    """A repayment reported by a payment provider; one row per provider event."""
+
+    provider = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=100)
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payments")
+    amount_kop = models.BigIntegerField()
+    business_date = models.DateField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="payment")
+    allocation = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="payment_event_unique"),
+            models.CheckConstraint(condition=models.Q(amount_kop__gt=0), name="payment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id}"

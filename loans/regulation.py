@@ -1,0 +1,83 @@
+"""One place that answers: which limits apply to a contract signed on a date?"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q
+
+from loans.errors import DomainError
+from loans.models import MarketAveragePsk, RegulationLimit
+from loans.money import round_kop
+
+ABSOLUTE_MAX_PSK = Decimal("292.000")
+
+
+class NoLimitsForDate(DomainError):
+    code = "no_regulation_limits"
+
+
+@dataclass(frozen=True)
+class Limits:
+    row: RegulationLimit
+    max_daily_rate_ppm: int
+    max_psk_percent: Decimal
+    charges_cap_multiplier: Decimal
+    penalty_with_interest_annual_percent: Decimal
+    penalty_without_interest_daily_ppm: int
+    high_psk_threshold_percent: Decimal | None
+    max_high_psk_loans: int | None
+    cooling_off_days: int | None
+
+    def charges_cap_kop(self, principal_kop: int) -> int:
+        return round_kop(self.charges_cap_multiplier * principal_kop)
+
+    def snapshot(self) -> dict:
+        return {
+            "regulation_id": self.row.pk,
+            "valid_from": self.row.valid_from.isoformat(),
+            "max_daily_rate_ppm": self.max_daily_rate_ppm,
+            "max_psk_percent": str(self.max_psk_percent),
+            "charges_cap_multiplier": str(self.charges_cap_multiplier),
+            "penalty_with_interest_annual_percent": str(self.penalty_with_interest_annual_percent),
+            "penalty_without_interest_daily_ppm": self.penalty_without_interest_daily_ppm,
+            "high_psk_threshold_percent": (
+                str(self.high_psk_threshold_percent)
+                if self.high_psk_threshold_percent is not None
+                else None
+            ),
+            "max_high_psk_loans": self.max_high_psk_loans,
+            "cooling_off_days": self.cooling_off_days,
+        }
+
+
+def limits_for_contract(*, signed_on: date, category: str | None = None) -> Limits:
+    """The limits for a contract signed on `signed_on` (and the market ПСК for its category)."""
+    row = (
+        RegulationLimit.objects.filter(valid_from__lte=signed_on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=signed_on))
+        .order_by("-valid_from")
+        .first()
+    )
+    if row is None:
+        raise NoLimitsForDate(f"No regulatory limits are configured for {signed_on.isoformat()}")
+    max_psk = min(row.max_psk_percent, ABSOLUTE_MAX_PSK)
+    if row.market_psk_check_enabled and category:
+        market = (
+            MarketAveragePsk.objects.filter(category=category, valid_from__lte=signed_on)
+            .order_by("-valid_from")
+            .first()
+        )
+        if market is not None:
+            max_psk = min(max_psk, (market.average_percent * 4 / 3).quantize(Decimal("0.001")))
+    return Limits(
+        row=row,
+        max_daily_rate_ppm=row.max_daily_rate_ppm,
+        max_psk_percent=max_psk,
+        charges_cap_multiplier=row.charges_cap_multiplier,
+        penalty_with_interest_annual_percent=row.penalty_with_interest_annual_percent,
+        penalty_without_interest_daily_ppm=row.penalty_without_interest_daily_ppm,
+        high_psk_threshold_percent=row.high_psk_threshold_percent,
+        max_high_psk_loans=row.max_high_psk_loans,
+        cooling_off_days=row.cooling_off_days,
+    )
