@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from itertools import pairwise
 
 from loans.errors import InvalidAmount
 from loans.schedules import Installment
@@ -88,7 +89,7 @@ def psk_for_schedule(*, issue_date: date, principal_kop: int, items: list[Instal
 
 
 def _base_period_of_days(days: list[int]) -> int:
-    counts = Counter(later - earlier for earlier, later in zip(days, days[1:], strict=False))
+    counts = Counter(later - earlier for earlier, later in pairwise(days))
     return min(counts, key=lambda interval: (-counts[interval], interval))
 
 

@@ -14,7 +14,7 @@ env = environ.Env(
 )
 
 DEBUG = env("DEBUG")
-_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"
+_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET if DEBUG else None)
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")

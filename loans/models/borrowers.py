@@ -5,7 +5,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-phone_validator = RegexValidator(r"^\+[1-9]\d{9,14}$", "Phone must be in E.164 format, e.g. +79161234567")
+phone_validator = RegexValidator(
+    r"^\+[1-9]\d{9,14}$", "Phone must be in E.164 format, e.g. +79161234567"
+)
 passport_series_validator = RegexValidator(r"^\d{4}$", "Passport series is 4 digits")
 passport_number_validator = RegexValidator(r"^\d{6}$", "Passport number is 6 digits")
 
@@ -53,7 +55,9 @@ class Borrower(models.Model):
     declared_income_kop = models.BigIntegerField()
     confirmed_income_kop = models.BigIntegerField(null=True, blank=True)
     self_ban_active = models.BooleanField(
-        null=True, blank=True, help_text="As last reported by the credit bureaus; empty = never asked"
+        null=True,
+        blank=True,
+        help_text="As last reported by the credit bureaus; empty = never asked",
     )
     self_ban_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

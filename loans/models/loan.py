@@ -48,6 +48,10 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     term_days = models.PositiveIntegerField(null=True, blank=True)
     period_days = models.PositiveIntegerField(null=True, blank=True)
     penalty_mode = models.CharField(max_length=32, blank=True)
+    penalty_rate_num = models.PositiveIntegerField(
+        default=0, help_text="Daily penalty = overdue principal × num / den, half-even"
+    )
+    penalty_rate_den = models.PositiveIntegerField(default=1)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_on = models.DateField(null=True, blank=True, help_text="Business date of signing")
     issue_date = models.DateField(null=True, blank=True)
@@ -109,7 +113,12 @@ class Loan(ConcurrentTransitionMixin, models.Model):
 
     @property
     def debt_kop(self) -> int:
-        return self.principal_out_kop + self.interest_out_kop + self.penalty_out_kop + self.fees_out_kop
+        return (
+            self.principal_out_kop
+            + self.interest_out_kop
+            + self.penalty_out_kop
+            + self.fees_out_kop
+        )
 
     @property
     def charges_room_kop(self) -> int:
@@ -161,6 +170,9 @@ class ScheduleItem(models.Model):
     due_date = models.DateField()
     principal_kop = models.BigIntegerField()
     interest_kop = models.BigIntegerField()
+    arrears_kop = models.BigIntegerField(
+        default=0, help_text="Earlier interest, penalty and fees spread over a restructuring plan"
+    )
     total_kop = models.BigIntegerField()
 
     class Meta:

@@ -29,7 +29,9 @@ class PayoutOrder(models.Model):
     account_number = models.CharField(max_length=20, blank=True)
     bik = models.CharField(max_length=9, blank=True)
     amount_kop = models.BigIntegerField()
-    status = models.CharField(max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.SENT)
+    status = models.CharField(
+        max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.SENT
+    )
     gateway_ref = models.CharField(max_length=64, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -42,11 +42,15 @@ class Product(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(min_amount_kop__gt=0, max_amount_kop__gte=models.F("min_amount_kop")),
+                condition=models.Q(
+                    min_amount_kop__gt=0, max_amount_kop__gte=models.F("min_amount_kop")
+                ),
                 name="product_amount_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(min_term_days__gt=0, max_term_days__gte=models.F("min_term_days")),
+                condition=models.Q(
+                    min_term_days__gt=0, max_term_days__gte=models.F("min_term_days")
+                ),
                 name="product_term_range",
             ),
         ]

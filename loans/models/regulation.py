@@ -5,7 +5,7 @@ from django.db import models
 
 
 class RegulationLimit(models.Model):
-    """The full set of limits for contracts signed in [valid_from, valid_to]. Periods never overlap."""
+    """All limits for contracts signed in [valid_from, valid_to]; periods never overlap."""
 
     valid_from = models.DateField(unique=True)
     valid_to = models.DateField(null=True, blank=True)

@@ -1,0 +1,129 @@
+"""Double-entry ledger: posting balanced entries and reading balances back."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import Sum
+
+from loans.errors import DomainError
+from loans.models import Account, JournalEntry, JournalLine, Loan
+
+
+class UnbalancedEntry(DomainError):
+    code = "unbalanced_entry"
+
+
+@dataclass(frozen=True)
+class Line:
+    account: Account
+    amount_kop: int
+    loan_id: int | None = None
+
+
+def post_entry(
+    *,
+    key: str,
+    kind: str,
+    business_date: date,
+    lines: Iterable[Line],
+    loan: Loan | None = None,
+    memo: str = "",
+) -> JournalEntry:
+    """Write one balanced entry. Zero lines are dropped; an empty or unbalanced entry is refused."""
+    kept = [line for line in lines if line.amount_kop != 0]
+    if not kept:
+        raise UnbalancedEntry(f"Entry {key} moves no money")
+    total = sum(line.amount_kop for line in kept)
+    if total != 0:
+        raise UnbalancedEntry(f"Entry {key} does not balance: lines sum to {total}")
+    entry = JournalEntry.objects.create(
+        key=key, kind=kind, loan=loan, business_date=business_date, memo=memo
+    )
+    JournalLine.objects.bulk_create(
+        JournalLine(
+            entry=entry, loan_id=line.loan_id, account=line.account, amount_kop=line.amount_kop
+        )
+        for line in kept
+    )
+    return entry
+
+
+@dataclass(frozen=True)
+class LoanLedgerBalances:
+    principal_kop: int = 0
+    interest_kop: int = 0
+    penalty_kop: int = 0
+    fees_kop: int = 0
+    overpayment_kop: int = 0
+
+
+def _from_sums(sums: dict[str, int]) -> LoanLedgerBalances:
+    return LoanLedgerBalances(
+        principal_kop=sums.get(Account.LOAN_PRINCIPAL, 0),
+        interest_kop=sums.get(Account.LOAN_INTEREST, 0),
+        penalty_kop=sums.get(Account.LOAN_PENALTY, 0),
+        fees_kop=sums.get(Account.LOAN_FEES, 0),
+        overpayment_kop=-sums.get(Account.BORROWER_OVERPAYMENT, 0),
+    )
+
+
+def loan_ledger_balances(*, loan_id: int) -> LoanLedgerBalances:
+    rows = (
+        JournalLine.objects.filter(loan_id=loan_id)
+        .values("account")
+        .annotate(total=Sum("amount_kop"))
+        .values_list("account", "total")
+    )
+    return _from_sums(dict(rows))
+
+
+def cached_balances(loan: Loan) -> LoanLedgerBalances:
+    return LoanLedgerBalances(
+        principal_kop=loan.principal_out_kop,
+        interest_kop=loan.interest_out_kop,
+        penalty_kop=loan.penalty_out_kop,
+        fees_kop=loan.fees_out_kop,
+        overpayment_kop=loan.overpayment_kop,
+    )
+
+
+def account_balance(*, account: Account) -> int:
+    return JournalLine.objects.filter(account=account).aggregate(s=Sum("amount_kop"))["s"] or 0
+
+
+def unbalanced_entry_keys(limit: int = 100) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.key FROM loans_journalentry e LEFT JOIN loans_journalline l"
+            " ON l.entry_id = e.id GROUP BY e.id, e.key"
+            " HAVING COALESCE(SUM(l.amount_kop), 0) <> 0 OR COUNT(l.id) = 0"
+            " ORDER BY e.id LIMIT %s",
+            [limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def loans_out_of_balance(limit: int = 100) -> list[int]:
+    """Loans whose cached balances differ from the sums of their ledger accounts (set-based)."""
+    sql = """
+        SELECT l.id FROM loans_loan l LEFT JOIN (
+            SELECT loan_id,
+              SUM(CASE WHEN account = 'loan_principal' THEN amount_kop ELSE 0 END) AS p,
+              SUM(CASE WHEN account = 'loan_interest' THEN amount_kop ELSE 0 END) AS i,
+              SUM(CASE WHEN account = 'loan_penalty' THEN amount_kop ELSE 0 END) AS n,
+              SUM(CASE WHEN account = 'loan_fees' THEN amount_kop ELSE 0 END) AS f,
+              SUM(CASE WHEN account = 'borrower_overpayment' THEN amount_kop ELSE 0 END) AS o
+            FROM loans_journalline WHERE loan_id IS NOT NULL GROUP BY loan_id
+        ) s ON s.loan_id = l.id
+        WHERE l.principal_out_kop <> COALESCE(s.p, 0)
+           OR l.interest_out_kop <> COALESCE(s.i, 0)
+           OR l.penalty_out_kop <> COALESCE(s.n, 0)
+           OR l.fees_out_kop <> COALESCE(s.f, 0)
+           OR l.overpayment_kop <> -COALESCE(s.o, 0)
+        ORDER BY l.id LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [limit])
+        return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from loans.ledger import loans_out_of_balance, unbalanced_entry_keys
+from loans.models import JournalEntry, Loan
+
+
+class Command(BaseCommand):
+    help = "Prove the book: every entry balances and every loan's cached balances equal its ledger."
+
+    def handle(self, *args, **options):
+        bad_entries = unbalanced_entry_keys()
+        bad_loans = loans_out_of_balance()
+        if bad_entries or bad_loans:
+            lines = []
+            if bad_entries:
+                lines.append("unbalanced entries: " + ", ".join(bad_entries))
+            if bad_loans:
+                lines.append(
+                    "loans whose balances differ from the ledger: " + ", ".join(map(str, bad_loans))
+                )
+            raise CommandError("; ".join(lines))
+        self.stdout.write(
+            f"ledger ok: {JournalEntry.objects.count()} entries balance, "
+            f"{Loan.objects.count()} loans match their accounts"
+        )

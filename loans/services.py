@@ -1,0 +1,798 @@
+"""Every write to a loan: one typed, keyword-only function per domain action.
+
+Each runs in a transaction, locks the loan, calls the FSM transition, writes the transition
+log and the ledger, and defers side effects (the gateway) to `transaction.on_commit`.
+"""
+
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
+
+from loans import servicing
+from loans.business_date import current_business_date
+from loans.errors import (
+    CapExceeded,
+    DomainError,
+    InvalidAmount,
+    LimitExceeded,
+    TransitionNotAllowed,
+)
+from loans.ledger import Line, post_entry
+from loans.models import (
+    Account,
+    Borrower,
+    IncomingPayment,
+    Loan,
+    LoanStatus,
+    PayoutMethod,
+    PayoutOrder,
+    PayoutStatus,
+    Product,
+    ProductKind,
+    ScheduleItem,
+    TransitionLog,
+)
+from loans.models.products import PenaltyMode
+from loans.money import PPM, daily_interest_kop, require_positive_kop
+from loans.payment_details import validate_bank_account, validate_card
+from loans.psk import psk_for_schedule
+from loans.regulation import Limits, limits_for_contract
+from loans.schedules import Installment, annuity_schedule, pdl_schedule
+
+Actor = AbstractBaseUser | None
+S = LoanStatus
+PROLONGATION_MIN_DAYS = 7
+PROLONGATION_MAX_DAYS = 30
+
+
+def _lock(loan: Loan) -> Loan:
+    return Loan.objects.select_for_update().get(pk=loan.pk)
+
+
+def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: date | None = None):
+    source = loan.status
+    try:
+        getattr(loan, name)()
+    except FsmTransitionNotAllowed as exc:
+        raise TransitionNotAllowed(
+            f"Transition '{name}' is not allowed from status '{source}'",
+            code="transition_not_allowed",
+        ) from exc
+    loan._history_user = actor
+    loan._change_reason = reason or name
+    TransitionLog.objects.create(
+        loan=loan,
+        transition=name,
+        source=source,
+        target=loan.status,
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        reason=reason,
+        business_date=on or current_business_date(),
+    )
+
+
+def _save(loan: Loan, *, actor: Actor, reason: str = "") -> None:
+    loan._history_user = actor
+    loan._change_reason = reason
+    loan.save()
+
+
+# --- application and decision -------------------------------------------------------------
+
+
+@transaction.atomic
+def loan_apply(
+    *, borrower: Borrower, product: Product, amount_kop: int, term_days: int, actor: Actor = None
+) -> Loan:
+    require_positive_kop(amount_kop, what="amount")
+    _check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
+    if product.repeat_only and not borrower.loans.filter(status=S.CLOSED).exists():
+        raise DomainError(
+            f"Product {product.code} is for repeat borrowers only", code="repeat_only_product"
+        )
+    loan = Loan(
+        borrower=borrower,
+        product=product,
+        requested_amount_kop=amount_kop,
+        requested_term_days=term_days,
+    )
+    loan._history_user = actor
+    loan.save()
+    return loan
+
+
+def _check_product_terms(*, product: Product, amount_kop: int, term_days: int) -> None:
+    if not product.is_active:
+        raise DomainError(f"Product {product.code} is not offered", code="product_inactive")
+    if not product.min_amount_kop <= amount_kop <= product.max_amount_kop:
+        raise InvalidAmount(
+            f"Amount must be between {product.min_amount_kop} and {product.max_amount_kop} kopecks",
+            field="amount_kop",
+        )
+    if not product.min_term_days <= term_days <= product.max_term_days:
+        raise DomainError(
+            f"Term must be between {product.min_term_days} and {product.max_term_days} days",
+            code="invalid_term",
+            field="term_days",
+        )
+    if product.kind == ProductKind.IL and term_days % product.period_days:
+        raise DomainError(
+            f"Term must be a whole number of {product.period_days}-day periods",
+            code="invalid_term",
+            field="term_days",
+        )
+
+
+@transaction.atomic
+def loan_score(*, loan: Loan, actor: Actor = None) -> Loan:
+    loan = _lock(loan)
+    _transition(loan, "score", actor=actor)
+    _save(loan, actor=actor)
+    return loan
+
+
+@transaction.atomic
+def loan_refer(*, loan: Loan, reason: str, actor: Actor = None) -> Loan:
+    loan = _lock(loan)
+    _transition(loan, "refer", actor=actor, reason=reason)
+    _save(loan, actor=actor)
+    return loan
+
+
+@transaction.atomic
+def loan_approve(
+    *,
+    loan: Loan,
+    actor: Actor = None,
+    amount_kop: int | None = None,
+    term_days: int | None = None,
+    reason: str = "",
+) -> Loan:
+    """Approve with the requested terms, or lower ones (never more than was asked)."""
+    loan = _lock(loan)
+    amount = loan.requested_amount_kop if amount_kop is None else amount_kop
+    term = loan.requested_term_days if term_days is None else term_days
+    require_positive_kop(amount, what="approved amount")
+    if amount > loan.requested_amount_kop:
+        raise InvalidAmount(
+            "The approved amount cannot exceed the amount asked", field="amount_kop"
+        )
+    _check_product_terms(product=loan.product, amount_kop=amount, term_days=term)
+    _transition(loan, "approve", actor=actor, reason=reason)
+    loan.principal_kop = amount
+    loan.term_days = term
+    _save(loan, actor=actor)
+    return loan
+
+
+@transaction.atomic
+def loan_decline(*, loan: Loan, reason: str, actor: Actor = None) -> Loan:
+    loan = _lock(loan)
+    _transition(loan, "decline", actor=actor, reason=reason)
+    _save(loan, actor=actor)
+    return loan
+
+
+@transaction.atomic
+def loan_cancel(*, loan: Loan, reason: str, actor: Actor = None) -> Loan:
+    loan = _lock(loan)
+    _transition(loan, "cancel", actor=actor, reason=reason)
+    _save(loan, actor=actor)
+    return loan
+
+
+# --- the contract ------------------------------------------------------------------------
+
+
+def build_schedule(
+    *, product: Product, principal_kop: int, term_days: int, issue_date: date
+) -> list[Installment]:
+    if product.kind == ProductKind.PDL:
+        return pdl_schedule(
+            principal_kop=principal_kop,
+            daily_rate_ppm=product.daily_rate_ppm,
+            term_days=term_days,
+            issue_date=issue_date,
+        )
+    return annuity_schedule(
+        principal_kop=principal_kop,
+        daily_rate_ppm=product.daily_rate_ppm,
+        period_days=product.period_days,
+        periods=term_days // product.period_days,
+        issue_date=issue_date,
+    )
+
+
+def check_contract_caps(
+    *, limits: Limits, product: Product, principal_kop: int, items: list[Installment], psk
+) -> None:
+    if product.daily_rate_ppm > limits.max_daily_rate_ppm:
+        raise CapExceeded(
+            f"Daily rate {product.daily_rate_ppm / 10_000:.4f} % is above the cap of "
+            f"{limits.max_daily_rate_ppm / 10_000:.4f} % (353-FZ)"
+        )
+    if psk.percent > limits.max_psk_percent:
+        raise CapExceeded(
+            f"ПСК {psk.percent} % is above the cap of {limits.max_psk_percent} % (353-FZ art. 6)"
+        )
+    charges = sum(item.interest_kop for item in items)
+    cap = limits.charges_cap_kop(principal_kop)
+    if charges > cap:
+        raise CapExceeded(
+            f"Scheduled charges {charges} kop exceed the cap on all charges of {cap} kop "
+            f"({limits.charges_cap_multiplier} × principal)"
+        )
+
+
+def _check_high_psk_rule(*, loan: Loan, limits: Limits, psk_percent, on: date) -> None:
+    threshold = limits.high_psk_threshold_percent
+    if threshold is None or psk_percent <= threshold:
+        return
+    others = Loan.objects.filter(borrower=loan.borrower, psk_percent__gt=threshold).exclude(
+        pk=loan.pk
+    )
+    if limits.max_high_psk_loans is not None:
+        outstanding = others.filter(status__in=[S.DISBURSED, S.SERVICED, S.OVERDUE]).count()
+        if outstanding >= limits.max_high_psk_loans:
+            raise LimitExceeded(
+                f"The borrower already has {outstanding} outstanding loan(s) with ПСК above "
+                f"{threshold} %; at most {limits.max_high_psk_loans} allowed (545-FZ)",
+                code="high_psk_loan_limit",
+            )
+    if limits.cooling_off_days:
+        since = on - timedelta(days=limits.cooling_off_days)
+        if others.filter(status=S.CLOSED, closed_on__gt=since).exists():
+            raise LimitExceeded(
+                f"Cooling-off of {limits.cooling_off_days} days after repaying a loan "
+                f"with ПСК above "
+                f"{threshold} % (545-FZ)",
+                code="high_psk_cooling_off",
+            )
+
+
+def _penalty_rate(product: Product, limits: Limits) -> tuple[int, int]:
+    if product.penalty_mode == PenaltyMode.DAILY_WITHOUT_INTEREST:
+        return limits.penalty_without_interest_daily_ppm, PPM
+    # percent per annum with three decimals → numerator over 100 × 1000 × 365
+    return int(limits.penalty_with_interest_annual_percent * 1000), 100 * 1000 * 365
+
+
+def _write_schedule(loan: Loan, items: list[Installment], *, arrears: list[int] | None = None):
+    ScheduleItem.objects.bulk_create(
+        ScheduleItem(
+            loan=loan,
+            version=loan.schedule_version,
+            seq=item.seq,
+            due_date=item.due_date,
+            principal_kop=item.principal_kop,
+            interest_kop=item.interest_kop,
+            arrears_kop=arrears[i] if arrears else 0,
+            total_kop=item.total_kop + (arrears[i] if arrears else 0),
+        )
+        for i, item in enumerate(items)
+    )
+    loan.next_due_date = items[0].due_date
+    loan.maturity_date = items[-1].due_date
+    loan.due_passed_kop = 0
+    loan.paid_debt_kop = 0
+
+
+@transaction.atomic
+def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
+    """The borrower signs the offer: freeze the terms, the schedule, ПСК and the limits."""
+    loan = _lock(loan)
+    if loan.status != S.APPROVED:
+        raise TransitionNotAllowed(f"Only an approved offer can be signed (status '{loan.status}')")
+    if loan.signed_at is not None:
+        raise DomainError("The offer is already signed", code="already_signed")
+    borrower = loan.borrower
+    if borrower.self_ban_active:
+        raise LimitExceeded("The borrower has an active self-ban on loans", code="self_ban")
+    on = current_business_date()
+    product = loan.product
+    limits = limits_for_contract(signed_on=on, category=product.kind)
+    items = build_schedule(
+        product=product, principal_kop=loan.principal_kop, term_days=loan.term_days, issue_date=on
+    )
+    psk = psk_for_schedule(issue_date=on, principal_kop=loan.principal_kop, items=items)
+    check_contract_caps(
+        limits=limits, product=product, principal_kop=loan.principal_kop, items=items, psk=psk
+    )
+    _check_high_psk_rule(loan=loan, limits=limits, psk_percent=psk.percent, on=on)
+    from django.utils import timezone
+
+    loan.signed_at = timezone.now()
+    loan.signed_on = on
+    loan.daily_rate_ppm = product.daily_rate_ppm
+    loan.period_days = product.period_days
+    loan.penalty_mode = product.penalty_mode
+    loan.penalty_rate_num, loan.penalty_rate_den = _penalty_rate(product, limits)
+    loan.max_prolongations = product.max_prolongations
+    loan.psk_percent = psk.percent
+    loan.psk_kop = psk.amount_kop
+    loan.charges_cap_kop = limits.charges_cap_kop(loan.principal_kop)
+    loan.regulation = limits.row
+    loan.limits_snapshot = limits.snapshot()
+    _write_schedule(loan, items)
+    _save(loan, actor=actor, reason="offer signed")
+    return loan
+
+
+# --- payout ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def loan_disburse(
+    *, loan: Loan, method: str, destination: dict, actor: Actor = None
+) -> PayoutOrder:
+    """Order the payout. The gateway is called after commit; its answer comes back later."""
+    loan = _lock(loan)
+    if loan.signed_at is None:
+        raise TransitionNotAllowed("The offer must be signed before payout")
+    on = current_business_date()
+    order = PayoutOrder(loan=loan, amount_kop=loan.principal_kop, method=method)
+    if method == PayoutMethod.CARD:
+        validate_card(
+            token=destination.get("token", ""),
+            last4=destination.get("last4", ""),
+            exp_month=int(destination.get("exp_month") or 0),
+            exp_year=int(destination.get("exp_year") or 0),
+            today=on,
+        )
+        order.card_token = destination["token"]
+        order.card_last4 = destination["last4"]
+        order.card_exp_month = int(destination["exp_month"])
+        order.card_exp_year = int(destination["exp_year"])
+    elif method == PayoutMethod.BANK_ACCOUNT:
+        validate_bank_account(
+            account=destination.get("account", ""), bik=destination.get("bik", "")
+        )
+        order.account_number = destination["account"]
+        order.bik = destination["bik"]
+    else:
+        raise DomainError(
+            f"Unknown payout method '{method}'", code="invalid_method", field="method"
+        )
+    _transition(loan, "disburse", actor=actor, on=on)
+    order.attempt = loan.payouts.count() + 1
+    order.save()
+    post_entry(
+        key=f"payout-sent:{order.pk}",
+        kind="payout_sent",
+        business_date=on,
+        loan=loan,
+        lines=[
+            Line(Account.PAYOUTS_IN_TRANSIT, order.amount_kop),
+            Line(Account.CASH, -order.amount_kop),
+        ],
+    )
+    _save(loan, actor=actor)
+    from loans.tasks import enqueue_send_payout
+
+    transaction.on_commit(lambda: enqueue_send_payout(order.pk))
+    return order
+
+
+def _lock_payout(payout_id: int) -> PayoutOrder:
+    return PayoutOrder.objects.select_for_update().select_related("loan").get(pk=payout_id)
+
+
+@transaction.atomic
+def payout_mark_pending(*, payout_id: int) -> PayoutOrder:
+    payout = _lock_payout(payout_id)
+    if payout.status == PayoutStatus.SENT:
+        payout.status = PayoutStatus.PENDING
+        payout.save(update_fields=["status", "updated_at"])
+    return payout
+
+
+@transaction.atomic
+def payout_succeeded(*, payout_id: int, reference: str = "") -> PayoutOrder:
+    """The gateway confirms the money reached the borrower: the loan goes live. Idempotent."""
+    payout = _lock_payout(payout_id)
+    if payout.status == PayoutStatus.SUCCEEDED:
+        return payout
+    if payout.status == PayoutStatus.FAILED:
+        raise DomainError("This payout was already reported failed", code="payout_already_failed")
+    loan = _lock(payout.loan)
+    on = current_business_date()
+    _transition(loan, "confirm_payout", actor=None, on=on)
+    post_entry(
+        key=f"payout-done:{payout.pk}",
+        kind="payout_confirmed",
+        business_date=on,
+        loan=loan,
+        lines=[
+            Line(Account.LOAN_PRINCIPAL, payout.amount_kop, loan.pk),
+            Line(Account.PAYOUTS_IN_TRANSIT, -payout.amount_kop),
+        ],
+    )
+    loan.issue_date = on
+    loan.accrued_through = on
+    loan.principal_out_kop = payout.amount_kop
+    if on != loan.signed_on:
+        ScheduleItem.objects.filter(loan=loan).delete()
+        items = build_schedule(
+            product=loan.product,
+            principal_kop=loan.principal_kop,
+            term_days=loan.term_days,
+            issue_date=on,
+        )
+        _write_schedule(loan, items)
+    _save(loan, actor=None, reason="payout confirmed")
+    payout.status = PayoutStatus.SUCCEEDED
+    payout.gateway_ref = reference
+    payout.save(update_fields=["status", "gateway_ref", "updated_at"])
+    return payout
+
+
+@transaction.atomic
+def payout_failed(*, payout_id: int, reason: str) -> PayoutOrder:
+    """The gateway refused: money back to cash, the loan back to approved. Idempotent."""
+    payout = _lock_payout(payout_id)
+    if payout.status == PayoutStatus.FAILED:
+        return payout
+    if payout.status == PayoutStatus.SUCCEEDED:
+        raise DomainError("This payout was already reported paid", code="payout_already_paid")
+    loan = _lock(payout.loan)
+    on = current_business_date()
+    _transition(loan, "payout_failed", actor=None, reason=reason, on=on)
+    post_entry(
+        key=f"payout-failed:{payout.pk}",
+        kind="payout_failed",
+        business_date=on,
+        loan=loan,
+        lines=[
+            Line(Account.CASH, payout.amount_kop),
+            Line(Account.PAYOUTS_IN_TRANSIT, -payout.amount_kop),
+        ],
+    )
+    _save(loan, actor=None, reason="payout failed")
+    payout.status = PayoutStatus.FAILED
+    payout.failure_reason = reason[:200]
+    payout.save(update_fields=["status", "failure_reason", "updated_at"])
+    return payout
+
+
+# --- servicing ---------------------------------------------------------------------------
+
+
+def _require_live(loan: Loan, action: str) -> None:
+    if loan.status not in (S.SERVICED, S.OVERDUE):
+        raise TransitionNotAllowed(
+            f"Cannot {action}: the loan is {loan.get_status_display().lower()}"
+        )
+
+
+def accrue_through(*, loan: Loan, on: date) -> None:
+    """Accrue the days (accrued_through, on] for one locked loan, as COB would."""
+    day = (loan.accrued_through or loan.issue_date) + timedelta(days=1)
+    while day <= on:
+        accrual = servicing.day_accrual(loan)
+        if accrual.interest_kop or accrual.penalty_kop:
+            post_entry(
+                key=f"accrual:{loan.pk}:{day.isoformat()}",
+                kind="accrual",
+                business_date=day,
+                loan=loan,
+                lines=[
+                    Line(Account.LOAN_INTEREST, accrual.interest_kop, loan.pk),
+                    Line(Account.INTEREST_INCOME, -accrual.interest_kop),
+                    Line(Account.LOAN_PENALTY, accrual.penalty_kop, loan.pk),
+                    Line(Account.PENALTY_INCOME, -accrual.penalty_kop),
+                ],
+            )
+            loan.interest_out_kop += accrual.interest_kop
+            loan.penalty_out_kop += accrual.penalty_kop
+            loan.charges_total_kop += accrual.interest_kop + accrual.penalty_kop
+        loan.accrued_through = day
+        day += timedelta(days=1)
+
+
+def _refresh_overdue(loan: Loan, *, actor: Actor, on: date) -> None:
+    split = servicing.overdue_split(loan)
+    loan.interest_overdue_kop = split.interest_kop
+    loan.principal_overdue_kop = split.principal_kop
+    if loan.status == S.OVERDUE and not servicing.is_in_arrears(loan) and loan.debt_kop > 0:
+        _transition(loan, "cure", actor=actor, reason="arrears paid", on=on)
+        loan.overdue_since = None
+        loan.days_past_due = 0
+
+
+def _close_if_repaid(loan: Loan, *, actor: Actor, on: date) -> None:
+    if loan.debt_kop == 0:
+        _transition(loan, "repay_in_full", actor=actor, on=on)
+        loan.closed_on = on
+        loan.next_due_date = None
+        loan.interest_overdue_kop = loan.principal_overdue_kop = 0
+        loan.overdue_since = None
+        loan.days_past_due = 0
+
+
+def _existing_payment(*, provider: str, event_id: str, loan: Loan, amount_kop: int):
+    existing = IncomingPayment.objects.filter(provider=provider, event_id=event_id).first()
+    if existing and (existing.loan_id != loan.pk or existing.amount_kop != amount_kop):
+        raise DomainError(
+            "This provider event was already recorded with another loan or amount",
+            code="event_conflict",
+        )
+    return existing
+
+
+def _post_payment(
+    *, loan: Loan, allocation: servicing.Allocation, key: str, on: date, kind: str
+) -> "IncomingPayment":
+    a = allocation
+    return post_entry(
+        key=key,
+        kind=kind,
+        business_date=on,
+        loan=loan,
+        lines=[
+            Line(Account.CASH, a.total_kop),
+            Line(Account.LOAN_INTEREST, -(a.overdue_interest_kop + a.interest_kop), loan.pk),
+            Line(Account.LOAN_PRINCIPAL, -(a.overdue_principal_kop + a.principal_kop), loan.pk),
+            Line(Account.LOAN_PENALTY, -a.penalty_kop, loan.pk),
+            Line(Account.LOAN_FEES, -a.fees_kop, loan.pk),
+            Line(Account.BORROWER_OVERPAYMENT, -a.overpayment_kop, loan.pk),
+        ],
+    )
+
+
+def _apply_allocation(loan: Loan, a: servicing.Allocation) -> None:
+    loan.interest_out_kop -= a.overdue_interest_kop + a.interest_kop
+    loan.principal_out_kop -= a.overdue_principal_kop + a.principal_kop
+    loan.penalty_out_kop -= a.penalty_kop
+    loan.fees_out_kop -= a.fees_kop
+    loan.overpayment_kop += a.overpayment_kop
+    loan.paid_debt_kop += a.to_debt_kop
+
+
+@transaction.atomic
+def loan_repay(
+    *, loan: Loan, amount_kop: int, provider: str, event_id: str, actor: Actor = None
+) -> IncomingPayment:
+    """Apply a repayment in the legal order; the same provider event twice changes nothing."""
+    require_positive_kop(amount_kop)
+    loan = _lock(loan)
+    existing = _existing_payment(
+        provider=provider, event_id=event_id, loan=loan, amount_kop=amount_kop
+    )
+    if existing:
+        return existing
+    _require_live(loan, "accept a repayment")
+    on = current_business_date()
+    accrue_through(loan=loan, on=on)
+    allocation = servicing.allocate(loan, amount_kop)
+    entry = _post_payment(
+        loan=loan,
+        allocation=allocation,
+        key=f"payment:{provider}:{event_id}",
+        on=on,
+        kind="repayment",
+    )
+    payment = IncomingPayment.objects.create(
+        provider=provider,
+        event_id=event_id,
+        loan=loan,
+        amount_kop=amount_kop,
+        business_date=on,
+        entry=entry,
+        allocation=allocation.as_dict(),
+    )
+    _apply_allocation(loan, allocation)
+    _close_if_repaid(loan, actor=actor, on=on)
+    if loan.status != S.CLOSED:
+        _refresh_overdue(loan, actor=actor, on=on)
+    _save(loan, actor=actor, reason="repayment")
+    return payment
+
+
+def repayment_quote_kop(*, loan: Loan, on: date | None = None) -> int:
+    """What repays the loan in full today: debt with today's interest (days used only)."""
+    on = on or current_business_date()
+    debt = loan.debt_kop
+    day = (loan.accrued_through or loan.issue_date) + timedelta(days=1)
+    probe = Loan(**{f.attname: getattr(loan, f.attname) for f in Loan._meta.concrete_fields})
+    while day <= on:
+        accrual = servicing.day_accrual(probe)
+        debt += accrual.interest_kop + accrual.penalty_kop
+        probe.charges_total_kop += accrual.interest_kop + accrual.penalty_kop
+        day += timedelta(days=1)
+    return debt
+
+
+def prolongation_quote(*, loan: Loan, days: int, on: date | None = None) -> dict:
+    """What a prolongation costs today and what it changes; raises if a rule forbids it."""
+    on = on or current_business_date()
+    if loan.product.kind != ProductKind.PDL:
+        raise DomainError("Only payday loans can be prolonged", code="prolongation_not_allowed")
+    _require_live(loan, "prolong")
+    if not PROLONGATION_MIN_DAYS <= days <= PROLONGATION_MAX_DAYS:
+        raise DomainError(
+            f"A prolongation moves the due date by "
+            f"{PROLONGATION_MIN_DAYS}–{PROLONGATION_MAX_DAYS} days",
+            code="invalid_prolongation_days",
+            field="days",
+        )
+    if loan.prolongations >= loan.max_prolongations:
+        raise LimitExceeded(
+            f"The product allows {loan.max_prolongations} prolongation(s); "
+            f"{loan.prolongations} already used",
+            code="prolongation_limit",
+        )
+    debt_today = repayment_quote_kop(loan=loan, on=on)
+    charges_due = debt_today - loan.principal_out_kop
+    fee = loan.product.prolongation_fee_kop
+    new_due = max(loan.maturity_date, on) + timedelta(days=days)
+    interest = (new_due - on).days * daily_interest_kop(loan.principal_out_kop, loan.daily_rate_ppm)
+    accrued_today = debt_today - loan.debt_kop
+    room = loan.charges_room_kop - accrued_today
+    if fee + interest > room:
+        raise CapExceeded(
+            f"The prolongation would bring charges above the cap on all charges "
+            f"({loan.charges_cap_kop} kop)",
+        )
+    return {
+        "pay_kop": charges_due + fee,
+        "fee_kop": fee,
+        "new_due_date": new_due,
+        "interest_kop": interest,
+    }
+
+
+@transaction.atomic
+def loan_prolong(
+    *, loan: Loan, days: int, provider: str, event_id: str, amount_kop: int, actor: Actor = None
+) -> Loan:
+    """Prolong a payday loan against a payment of the accrued charges plus the fee."""
+    loan = _lock(loan)
+    if IncomingPayment.objects.filter(provider=provider, event_id=event_id).exists():
+        _existing_payment(provider=provider, event_id=event_id, loan=loan, amount_kop=amount_kop)
+        return loan
+    on = current_business_date()
+    quote = prolongation_quote(loan=loan, days=days, on=on)
+    if amount_kop != quote["pay_kop"]:
+        raise InvalidAmount(
+            f"A prolongation for {days} days needs a payment of exactly {quote['pay_kop']} kop",
+            field="amount_kop",
+        )
+    accrue_through(loan=loan, on=on)
+    fee = quote["fee_kop"]
+    if fee:
+        post_entry(
+            key=f"prolongation-fee:{provider}:{event_id}",
+            kind="fee",
+            business_date=on,
+            loan=loan,
+            lines=[Line(Account.LOAN_FEES, fee, loan.pk), Line(Account.FEE_INCOME, -fee)],
+        )
+        loan.fees_out_kop += fee
+        loan.charges_total_kop += fee
+    allocation = servicing.Allocation(
+        overdue_interest_kop=0,
+        penalty_kop=loan.penalty_out_kop,
+        interest_kop=loan.interest_out_kop,
+        fees_kop=loan.fees_out_kop,
+    )
+    entry = _post_payment(
+        loan=loan,
+        allocation=allocation,
+        key=f"payment:{provider}:{event_id}",
+        on=on,
+        kind="prolongation",
+    )
+    IncomingPayment.objects.create(
+        provider=provider,
+        event_id=event_id,
+        loan=loan,
+        amount_kop=amount_kop,
+        business_date=on,
+        entry=entry,
+        allocation=allocation.as_dict(),
+    )
+    _apply_allocation(loan, allocation)
+    loan.prolongations += 1
+    loan.schedule_version += 1
+    item = Installment(
+        seq=1,
+        due_date=quote["new_due_date"],
+        principal_kop=loan.principal_out_kop,
+        interest_kop=quote["interest_kop"],
+    )
+    _write_schedule(loan, [item])
+    _reset_arrears(loan, actor=actor, on=on, reason=f"prolonged by {days} days")
+    _save(loan, actor=actor, reason="prolongation")
+    return loan
+
+
+def _reset_arrears(loan: Loan, *, actor: Actor, on: date, reason: str) -> None:
+    loan.interest_overdue_kop = loan.principal_overdue_kop = 0
+    if loan.status == S.OVERDUE:
+        _transition(loan, "cure", actor=actor, reason=reason, on=on)
+    loan.overdue_since = None
+    loan.days_past_due = 0
+
+
+@transaction.atomic
+def loan_restructure(*, loan: Loan, periods: int, period_days: int, actor: Actor = None) -> Loan:
+    """Turn an overdue loan into an installment plan: penalties stop, the cap still holds."""
+    loan = _lock(loan)
+    if loan.status != S.OVERDUE:
+        raise TransitionNotAllowed("Only an overdue loan can be restructured")
+    if not (1 <= periods <= 24 and 7 <= period_days <= 31):
+        raise DomainError(
+            "A plan has 1–24 installments every 7–31 days", code="invalid_restructuring"
+        )
+    on = current_business_date()
+    accrue_through(loan=loan, on=on)
+    arrears_total = loan.interest_out_kop + loan.penalty_out_kop + loan.fees_out_kop
+    items = annuity_schedule(
+        principal_kop=loan.principal_out_kop,
+        daily_rate_ppm=loan.daily_rate_ppm,
+        period_days=period_days,
+        periods=periods,
+        issue_date=on,
+        charges_room_kop=loan.charges_room_kop,
+    )
+    share, rest = divmod(arrears_total, periods)
+    arrears = [share] * periods
+    arrears[-1] += rest
+    loan.schedule_version += 1
+    loan.restructured = True
+    loan.penalties_stopped = True
+    _write_schedule(loan, items, arrears=arrears)
+    _reset_arrears(loan, actor=actor, on=on, reason=f"restructured into {periods} installments")
+    _save(loan, actor=actor, reason="restructuring")
+    return loan
+
+
+@transaction.atomic
+def loan_write_off(*, loan: Loan, reason: str, actor: Actor = None) -> Loan:
+    loan = _lock(loan)
+    on = current_business_date()
+    _transition(loan, "write_off", actor=actor, reason=reason, on=on)
+    total = loan.debt_kop
+    post_entry(
+        key=f"write-off:{loan.pk}",
+        kind="write_off",
+        business_date=on,
+        loan=loan,
+        lines=[
+            Line(Account.WRITE_OFF_EXPENSE, total),
+            Line(Account.LOAN_PRINCIPAL, -loan.principal_out_kop, loan.pk),
+            Line(Account.LOAN_INTEREST, -loan.interest_out_kop, loan.pk),
+            Line(Account.LOAN_PENALTY, -loan.penalty_out_kop, loan.pk),
+            Line(Account.LOAN_FEES, -loan.fees_out_kop, loan.pk),
+        ],
+    )
+    loan.principal_out_kop = loan.interest_out_kop = loan.penalty_out_kop = loan.fees_out_kop = 0
+    loan.interest_overdue_kop = loan.principal_overdue_kop = 0
+    loan.next_due_date = None
+    loan.closed_on = on
+    _save(loan, actor=actor, reason=reason)
+    return loan
+
+
+@transaction.atomic
+def loan_refund_overpayment(*, loan: Loan, actor: Actor = None) -> int:
+    """Return an overpayment held for the borrower (to the card or account they name)."""
+    loan = _lock(loan)
+    amount = loan.overpayment_kop
+    if amount <= 0:
+        raise InvalidAmount("Nothing is held for this borrower on this loan")
+    on = current_business_date()
+    refunds = loan.journal_entries.filter(kind="refund").count()
+    post_entry(
+        key=f"refund:{loan.pk}:{refunds + 1}",
+        kind="refund",
+        business_date=on,
+        loan=loan,
+        lines=[Line(Account.BORROWER_OVERPAYMENT, amount, loan.pk), Line(Account.CASH, -amount)],
+    )
+    loan.overpayment_kop = 0
+    _save(loan, actor=actor, reason="overpayment refunded")
+    return amount

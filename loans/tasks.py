@@ -1,0 +1,65 @@
+"""django-q2 task functions: thin wrappers around services and the gateway."""
+
+import logging
+
+from django_q.tasks import async_task
+
+from loans import services
+from loans.gateway import GatewayTimeout, get_gateway
+from loans.models import PayoutOrder, PayoutStatus
+
+log = logging.getLogger(__name__)
+
+
+def enqueue_send_payout(payout_id: int) -> None:
+    async_task("loans.tasks.send_payout", payout_id, task_name=f"payout-{payout_id}")
+
+
+def _destination(payout: PayoutOrder) -> dict:
+    if payout.card_token:
+        return {"card_token": payout.card_token}
+    return {"account": payout.account_number, "bik": payout.bik}
+
+
+def send_payout(payout_id: int) -> str:
+    payout = PayoutOrder.objects.get(pk=payout_id)
+    if payout.status not in (PayoutStatus.SENT, PayoutStatus.PENDING):
+        return payout.status
+    try:
+        result = get_gateway().send_payout(
+            key=payout.idempotency_key,
+            amount_kop=payout.amount_kop,
+            destination=_destination(payout),
+        )
+    except GatewayTimeout:
+        log.warning("payout %s: gateway timed out; will poll", payout_id)
+        services.payout_mark_pending(payout_id=payout_id)
+        return PayoutStatus.PENDING
+    return _apply_result(payout_id, result)
+
+
+def _apply_result(payout_id: int, result) -> str:
+    if result.status == "succeeded":
+        services.payout_succeeded(payout_id=payout_id, reference=result.reference)
+    elif result.status == "failed":
+        services.payout_failed(payout_id=payout_id, reason=result.reason)
+    return result.status
+
+
+def poll_pending_payouts() -> int:
+    """Ask the gateway about payouts whose answer was lost; each is settled exactly once."""
+    gateway = get_gateway()
+    settled = 0
+    for payout in PayoutOrder.objects.filter(status=PayoutStatus.PENDING).only("pk", "loan_id"):
+        result = gateway.payout_status(key=payout.idempotency_key)
+        if result.status != "pending":
+            _apply_result(payout.pk, result)
+            settled += 1
+    return settled
+
+
+def run_cob() -> str:
+    from loans.cob import run_cob_until_yesterday
+
+    runs = run_cob_until_yesterday()
+    return ", ".join(r.business_date.isoformat() for r in runs) or "nothing to close"
