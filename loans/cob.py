@@ -25,10 +25,10 @@ LIVE = "('serviced', 'overdue')"
 def _half_even(numerator: str, denominator: str) -> str:
     """SQL for round-half-even(numerator / denominator) on non-negative integers."""
     q = f"(({numerator}) / ({denominator}))"
-    r = f"(({numerator}) % ({denominator}))"
+    r = f"(({numerator}) %% ({denominator}))"
     return (
         f"({q} + CASE WHEN 2 * {r} > ({denominator})"
-        f" OR (2 * {r} = ({denominator}) AND {q} % 2 = 1) THEN 1 ELSE 0 END)"
+        f" OR (2 * {r} = ({denominator}) AND {q} %% 2 = 1) THEN 1 ELSE 0 END)"
     )
 
 
