@@ -178,7 +178,12 @@ def step_mark_overdue(cursor, on: date) -> int:
         """,
     )
     interest, principal, in_arrears = _overdue_sql()
-    scope = f"status IN {LIVE} AND (status = 'overdue' OR id IN (SELECT loan_id FROM cob_due))"
+    # The split is fixed when a due date passes (servicing.split_when_due); interest accrued
+    # after it stays current until the next one. Past the last due date all of it is overdue.
+    scope = (
+        f"status IN {LIVE} AND (id IN (SELECT loan_id FROM cob_due)"
+        " OR (status = 'overdue' AND next_due_date IS NULL))"
+    )
     _run(
         cursor,
         f"UPDATE loans_loan SET interest_overdue_kop = {interest},"

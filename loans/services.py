@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
 from loans import servicing
@@ -231,11 +232,17 @@ def _check_high_psk_rule(*, loan: Loan, limits: Limits, psk_percent, on: date) -
     threshold = limits.high_psk_threshold_percent
     if threshold is None or psk_percent <= threshold:
         return
+    # One signing at a time per borrower, so two offers signed at once cannot both pass.
+    Borrower.objects.select_for_update().filter(pk=loan.borrower_id).first()
     others = Loan.objects.filter(borrower=loan.borrower, psk_percent__gt=threshold).exclude(
         pk=loan.pk
     )
     if limits.max_high_psk_loans is not None:
-        outstanding = others.filter(status__in=[S.DISBURSED, S.SERVICED, S.OVERDUE]).count()
+        # A signed offer is a contract: it counts before the money goes out.
+        outstanding = others.filter(
+            Q(status__in=[S.DISBURSED, S.SERVICED, S.OVERDUE])
+            | Q(status=S.APPROVED, signed_at__isnull=False)
+        ).count()
         if outstanding >= limits.max_high_psk_loans:
             raise LimitExceeded(
                 f"The borrower already has {outstanding} outstanding loan(s) with ПСК above "
@@ -549,6 +556,8 @@ def _apply_allocation(loan: Loan, a: servicing.Allocation) -> None:
     loan.fees_out_kop -= a.fees_kop
     loan.overpayment_kop += a.overpayment_kop
     loan.paid_debt_kop += a.to_debt_kop
+    loan.interest_overdue_kop = max(0, loan.interest_overdue_kop - a.overdue_interest_kop)
+    loan.principal_overdue_kop = max(0, loan.principal_overdue_kop - a.overdue_principal_kop)
 
 
 @transaction.atomic

@@ -54,18 +54,38 @@ class OverdueSplit:
         return self.interest_kop > 0 or self.principal_kop > 0
 
 
-def overdue_split(loan: Loan) -> OverdueSplit:
-    """What part of the interest and principal is overdue.
+def _past_last_due_date(loan: Loan) -> bool:
+    return loan.next_due_date is None and loan.due_passed_kop > 0
 
-    Before the last due date: the shortfall of payments against the scheduled amounts already
-    due, interest first. After the last due date: everything outstanding.
+
+def split_when_due(loan: Loan) -> OverdueSplit:
+    """The overdue split fixed when a due date passes (COB's mark-overdue step).
+
+    The shortfall of payments against the scheduled amounts now due, interest first: an
+    installment carries the interest accrued up to its due date, so all interest accrued by
+    then is due. After the last due date: everything outstanding.
     """
-    if loan.next_due_date is None and loan.due_passed_kop > 0:
+    if _past_last_due_date(loan):
         return OverdueSplit(loan.interest_out_kop, loan.principal_out_kop)
     shortfall = max(0, loan.due_passed_kop - loan.paid_debt_kop)
     interest = min(loan.interest_out_kop, shortfall)
     principal = min(loan.principal_out_kop, shortfall - interest)
     return OverdueSplit(interest, principal)
+
+
+def overdue_split(loan: Loan) -> OverdueSplit:
+    """What part of the interest and principal is overdue now.
+
+    After the last due date: everything outstanding. Before it: the split fixed when the last
+    due date passed (`split_when_due`, stored on the loan) less what payments covered since.
+    Interest accrued after a due date is current-period interest until the next one passes.
+    """
+    if _past_last_due_date(loan):
+        return OverdueSplit(loan.interest_out_kop, loan.principal_out_kop)
+    return OverdueSplit(
+        min(loan.interest_overdue_kop, loan.interest_out_kop),
+        min(loan.principal_overdue_kop, loan.principal_out_kop),
+    )
 
 
 def is_in_arrears(loan: Loan) -> bool:

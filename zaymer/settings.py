@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "underwriting",
     "collection",
     "feedback",
+    "zaymer",
 ]
 
 MIDDLEWARE = [

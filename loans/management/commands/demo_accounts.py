@@ -1,0 +1,36 @@
+"""Print where to sign in and with which demo account."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from loans import demo
+
+
+class Command(BaseCommand):
+    help = "Print the admin login URL and the demo accounts with the password from .demo-password."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/admin/", help="where the admin is served"
+        )
+
+    def handle(self, *args, url, **options):
+        names = [u.username for u in demo.DEMO_USERS]
+        existing = set(
+            get_user_model().objects.filter(username__in=names).values_list("username", flat=True)
+        )
+        if not existing:
+            self.stdout.write("No demo accounts yet: run `manage.py seed_demo`.")
+            return
+        password = demo.read_saved_password()
+        self.stdout.write(f"Sign in at {url}")
+        for user in demo.DEMO_USERS:
+            state = "" if user.username in existing else "  (missing: run seed_demo)"
+            self.stdout.write(f"  {user.username:<12} {user.role}{state}")
+        if password:
+            self.stdout.write(f"Password for all four: {password}")
+        else:
+            self.stdout.write(
+                f"No saved demo password ({demo.password_file()} is missing); set a new one with "
+                "`manage.py seed_demo --password NEW-PASSWORD`."
+            )

@@ -1,0 +1,117 @@
+"""Load demo data: products, the four staff accounts and a synthetic book with history."""
+
+import time
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from loans import demo
+from loans.errors import DomainError
+
+MAX_BORROWERS = 100_000
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data: the products pdl30, pdl30plus (repeat borrowers only) and il168; the "
+        "staff accounts admin (superuser), risk, underwriter and collector, each in its group; "
+        "and a synthetic portfolio: --days of history (default 200) up to today, walked a "
+        "business day at a time through the loan services and close-of-business. "
+        "The password is --password, else the one in .demo-password, else a new random one "
+        "(accounts that already exist keep theirs unless --password is given); it is "
+        "printed and saved to .demo-password (see `manage.py demo_accounts`). "
+        "Idempotent: products and accounts are never duplicated, and the portfolio is only "
+        "generated into an empty book, so a second run adds no borrowers or loans (use it with "
+        "--password to reset the demo password). With --once nothing at all happens when demo "
+        "data already exists."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--borrowers",
+            type=int,
+            default=400,
+            help="synthetic borrowers (default 400: ~1,200 loans in well under a minute)",
+        )
+        parser.add_argument("--password", help="password for all four demo accounts")
+        parser.add_argument(
+            "--once", action="store_true", help="do nothing if demo data already exists"
+        )
+        parser.add_argument("--days", type=int, default=200, help="days of history (30–730)")
+        parser.add_argument("--seed", type=int, default=20_261_128, help="random seed")
+
+    def handle(self, *args, borrowers, password, once, days, seed, **options):
+        if not 1 <= borrowers <= MAX_BORROWERS:
+            raise CommandError(f"--borrowers must be between 1 and {MAX_BORROWERS}")
+        if not 30 <= days <= 730:
+            raise CommandError("--days must be between 30 and 730")
+        if password is not None:
+            try:
+                validate_password(password)
+            except ValidationError as exc:
+                raise CommandError("--password: " + " ".join(exc.messages)) from exc
+        if once and demo.demo_data_exists():
+            self.stdout.write("Demo data already present: nothing to do (--once).")
+            return
+
+        created = demo.ensure_products()
+        self.stdout.write(
+            f"Products: created {', '.join(created)}" if created else "Products: already there"
+        )
+        if password is None:
+            password = self._saved_password_if_accounts_missing()
+        password_set, made = demo.ensure_accounts(password=password)
+        users = ", ".join(u.username for u in demo.DEMO_USERS)
+        if password_set:
+            path = demo.save_password(password_set)
+            self.stdout.write(f"Accounts {users}: password {password_set} (saved to {path})")
+        else:
+            self.stdout.write(
+                f"Accounts {users}: already there, passwords unchanged "
+                "(manage.py demo_accounts shows the saved one; reset with --password)"
+            )
+        if made:
+            self.stdout.write(f"  created: {', '.join(made)}")
+
+        started = time.perf_counter()
+        self.stdout.write(f"Generating {days} days of history for {borrowers} borrowers…")
+        try:
+            report = demo.generate_portfolio(
+                borrowers=borrowers, days=days, seed=seed, log=self.stdout.write
+            )
+        except demo.PortfolioNotEmpty as exc:
+            self.stdout.write(f"Portfolio: skipped, {exc.message}.")
+            return
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self._summary(report, time.perf_counter() - started)
+
+    @staticmethod
+    def _saved_password_if_accounts_missing() -> str | None:
+        """Reuse the saved password (a fresh database after `make clean`), else generate one."""
+        saved = demo.read_saved_password()
+        if saved is None:
+            return None
+        try:
+            validate_password(saved)
+        except ValidationError:
+            return None
+        return saved if not demo.demo_data_exists() else None
+
+    def _summary(self, report: demo.Report, seconds: float) -> None:
+        total = sum(report.statuses.values())
+        self.stdout.write(
+            f"History {report.start} … {report.end}: {report.borrowers} borrowers, "
+            f"{report.applications} applications ({report.repeat_applications} from repeat "
+            f"borrowers), {report.signed} contracts signed, in {seconds:.1f} s"
+        )
+        self.stdout.write(
+            f"  payouts failed {report.failed_payouts}, timed out then settled "
+            f"{report.pending_payouts}; prolongations {report.prolongations}, restructurings "
+            f"{report.restructurings}, write-offs {report.write_offs}, overpayments refunded "
+            f"{report.refunds}"
+        )
+        self.stdout.write(f"Loans per status ({total}):")
+        for status, count in report.statuses.items():
+            self.stdout.write(f"  {status:<12} {count:>6}")

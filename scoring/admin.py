@@ -1,0 +1,122 @@
+from django.contrib import admin, messages
+
+from loans.errors import DomainError
+from scoring import services
+from scoring.models import (
+    CutOff,
+    ModelStatus,
+    ModelVersion,
+    ProductRiskPolicy,
+    ScoreResult,
+    ShadowScore,
+)
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["kind", "version", "status", "auc", "rows_train", "rows_test", "created_at"]
+    list_filter = ["kind", "status"]
+    actions = ["promote_to_champion", "promote_to_challenger"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in ModelVersion._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # models come from train_scoring_model, never typed in
+
+    def _promote(self, request, queryset, role):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one model", messages.ERROR)
+            return
+        model = queryset.get()
+        try:
+            services.model_promote(model=model, kind=model.kind, role=role, actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, f"{model} is now the {role}")
+
+    @admin.action(description="Promote to champion", permissions=["change"])
+    def promote_to_champion(self, request, queryset):
+        self._promote(request, queryset, ModelStatus.CHAMPION)
+
+    @admin.action(description="Score as challenger (shadow)", permissions=["change"])
+    def promote_to_challenger(self, request, queryset):
+        self._promote(request, queryset, ModelStatus.CHALLENGER)
+
+
+@admin.register(CutOff)
+class CutOffAdmin(admin.ModelAdmin):
+    list_display = [
+        "segment",
+        "product",
+        "approve_below_pd",
+        "refer_below_pd",
+        "max_expected_loss_kop",
+        "lgd",
+    ]
+    list_filter = ["segment"]
+
+
+@admin.register(ProductRiskPolicy)
+class ProductRiskPolicyAdmin(admin.ModelAdmin):
+    list_display = ["product", "min_age", "max_age", "allows_concurrent_loans", "max_pdn_percent"]
+
+
+class ShadowScoreInline(admin.TabularInline):
+    model = ShadowScore
+    extra = 0
+    can_delete = False
+    readonly_fields = ["model_version", "pd", "points", "decision", "created_at"]
+
+
+@admin.register(ScoreResult)
+class ScoreResultAdmin(admin.ModelAdmin):
+    list_display = [
+        "loan",
+        "decision",
+        "segment",
+        "method",
+        "pd",
+        "points",
+        "approved_amount_kop",
+        "latency_ms",
+        "created_at",
+    ]
+    list_filter = ["decision", "segment", "method"]
+    list_select_related = ["loan"]
+    search_fields = ["loan__id"]
+    exclude = ["snapshot"]  # up to 10,000 bureau attributes: shown as a summary instead
+    readonly_fields = [
+        "loan",
+        "purpose",
+        "model_version",
+        "method",
+        "segment",
+        "pd",
+        "points",
+        "decision",
+        "requested_amount_kop",
+        "approved_amount_kop",
+        "reasons",
+        "policy",
+        "latency_ms",
+        "bureau_ms",
+        "created_at",
+        "features",
+    ]
+    inlines = [ShadowScoreInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("snapshot")
+
+    @admin.display(description="Features (without the bureau vector)")
+    def features(self, obj):
+        snapshot = ScoreResult.objects.values_list("snapshot", flat=True).get(pk=obj.pk)
+        return {"features": snapshot["features"], "facts": snapshot["facts"]}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,219 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from loans.models import Loan, Product
+
+
+class ModelKind(models.TextChoices):
+    APPLICATION = "application", "Application"
+    PRE_COLLECTION = "pre_collection", "Pre-collection"
+    COLLECTION = "collection", "Collection"
+
+
+class ModelStatus(models.TextChoices):
+    CANDIDATE = "candidate", "Candidate"
+    CHAMPION = "champion", "Champion"
+    CHALLENGER = "challenger", "Challenger"
+    RETIRED = "retired", "Retired"
+
+
+class ModelVersion(models.Model):
+    """A trained model: its artifact (checked by SHA-256 on load) and how well it did."""
+
+    kind = models.CharField(max_length=20, choices=ModelKind.choices)
+    version = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=12, choices=ModelStatus.choices, default=ModelStatus.CANDIDATE, db_index=True
+    )
+    algorithm = models.CharField(max_length=60)
+    features = models.JSONField(help_text="Input feature names, in the artifact's order")
+    source = models.CharField(max_length=200, help_text="database, or the CSV file trained on")
+    target = models.CharField(max_length=120, blank=True)
+    trained_from = models.DateField(null=True, blank=True, help_text="Training window")
+    trained_to = models.DateField(null=True, blank=True)
+    rows_train = models.PositiveIntegerField()
+    rows_test = models.PositiveIntegerField()
+    bad_rate_train = models.FloatField()
+    sklearn_version = models.CharField(max_length=20)
+    metrics = models.JSONField(help_text="Holdout: auc, gini, ks, brier, calibration by decile")
+    score_sample = models.JSONField(
+        default=list, help_text="Holdout points scores: the PSI baseline for monitoring"
+    )
+    feature_sample = models.JSONField(
+        default=dict, help_text="Training values of the top features: PSI baselines"
+    )
+    artifact_path = models.CharField(max_length=300, help_text="Relative to the artifacts folder")
+    artifact_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    promoted_by_label = models.CharField(max_length=150, blank=True)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="model_version_unique"),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(status="champion"),
+                name="one_champion_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(status="challenger"),
+                name="one_challenger_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.version} ({self.status})"
+
+    @property
+    def auc(self) -> float | None:
+        return self.metrics.get("auc")
+
+
+class Segment(models.TextChoices):
+    NEW = "new", "New borrower"
+    REPEAT = "repeat", "Repeat borrower"
+
+
+class CutOff(models.Model):
+    """PD cut-offs for a segment: below `approve_below_pd` approve, below `refer_below_pd` refer
+    to an underwriter, otherwise decline. A row for a product beats the segment's default row."""
+
+    segment = models.CharField(max_length=10, choices=Segment.choices)
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text="Empty: every product without its own row",
+    )
+    approve_below_pd = models.DecimalField(max_digits=5, decimal_places=4)
+    refer_below_pd = models.DecimalField(max_digits=5, decimal_places=4)
+    max_expected_loss_kop = models.BigIntegerField(
+        help_text="PD × LGD × amount may not exceed this; the offered amount is cut to fit"
+    )
+    lgd = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.800"), help_text="Loss given default"
+    )
+
+    class Meta:
+        ordering = ["segment", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "product"], name="cutoff_segment_product"),
+            models.UniqueConstraint(
+                fields=["segment"],
+                condition=models.Q(product__isnull=True),
+                name="cutoff_segment_default",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    approve_below_pd__gte=0,
+                    refer_below_pd__gte=models.F("approve_below_pd"),
+                    refer_below_pd__lte=1,
+                ),
+                name="cutoff_pd_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment} / {self.product or 'all products'}"
+
+    def clean(self) -> None:
+        if self.refer_below_pd < self.approve_below_pd:
+            raise ValidationError("The referral cut-off must not be below the approval cut-off")
+
+
+class ProductRiskPolicy(models.Model):
+    """What the decision needs to know about a product that the product row does not hold."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="risk_policy")
+    min_age = models.PositiveSmallIntegerField(default=18)
+    max_age = models.PositiveSmallIntegerField(default=75)
+    allows_concurrent_loans = models.BooleanField(
+        default=False, help_text="May a borrower with an open loan take this one too?"
+    )
+    max_pdn_percent = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("80.00"), help_text="Debt load limit"
+    )
+
+    class Meta:
+        verbose_name_plural = "product risk policies"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(min_age__gte=18), name="risk_policy_adult")
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk policy of {self.product}"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REFER = "refer", "Refer to underwriting"
+    DECLINE = "decline", "Decline"
+
+
+class Purpose(models.TextChoices):
+    APPLICATION = "application", "Application decision"
+
+
+class ScoreResult(models.Model):
+    """One decision: what was known (snapshot), what the model said, and why."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="score_results")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.APPLICATION)
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="results"
+    )
+    method = models.CharField(max_length=20, help_text="model, or rules when no champion")
+    segment = models.CharField(max_length=10, choices=Segment.choices)
+    pd = models.FloatField(null=True, blank=True)
+    points = models.IntegerField(null=True, blank=True)
+    decision = models.CharField(max_length=10, choices=Decision.choices, db_index=True)
+    requested_amount_kop = models.BigIntegerField()
+    approved_amount_kop = models.BigIntegerField(null=True, blank=True)
+    reasons = models.JSONField(help_text="[{code, text}]: hard rules first, then top factors")
+    snapshot = models.JSONField(help_text="Every input of the decision, to re-explain it")
+    policy = models.JSONField(help_text="The cut-offs and limits that applied")
+    latency_ms = models.FloatField(help_text="Features, model and rules")
+    bureau_ms = models.FloatField(default=0, help_text="Asking the bureaus")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "purpose"], name="score_result_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Loan #{self.loan_id}: {self.decision}"
+
+
+class ShadowScore(models.Model):
+    """What the challenger would have said; logged, never used."""
+
+    score_result = models.ForeignKey(
+        ScoreResult, on_delete=models.CASCADE, related_name="shadow_scores"
+    )
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    pd = models.FloatField()
+    points = models.IntegerField()
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["score_result", "model_version"], name="shadow_score_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Shadow {self.model_version_id} for {self.score_result_id}"

@@ -1,0 +1,150 @@
+"""Every write of the scoring app: register and promote models, record decisions."""
+
+import logging
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from loans.business_date import current_business_date
+from loans.errors import DomainError
+from loans.models import Loan
+from scoring import registry
+from scoring.bureau import BureauReports
+from scoring.datasets import Dataset
+from scoring.inference import points
+from scoring.models import (
+    ModelKind,
+    ModelStatus,
+    ModelVersion,
+    Purpose,
+    ScoreResult,
+    ShadowScore,
+)
+from scoring.policy import decide, model_row, pd_decision, resolve_cutoff
+from scoring.snapshot import build_snapshot
+from scoring.training import TrainedModel
+
+log = logging.getLogger(__name__)
+Actor = AbstractBaseUser | None
+
+
+@transaction.atomic
+def model_register(*, trained: TrainedModel, dataset: Dataset, kind: str) -> ModelVersion:
+    """Write the artifact and register it as a candidate (the next version of its kind)."""
+    if kind not in ModelKind.values:
+        raise DomainError(f"Unknown model kind '{kind}'", code="invalid_kind", field="kind")
+    latest = ModelVersion.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0
+    version = latest + 1
+    relative, sha = registry.write_artifact(trained.compiled, kind=kind, version=version)
+    try:
+        return ModelVersion.objects.create(
+            kind=kind,
+            version=version,
+            algorithm=trained.compiled.meta["algorithm"],
+            features=trained.compiled.features,
+            source=dataset.source,
+            target=dataset.target,
+            trained_from=dataset.time_from,
+            trained_to=dataset.time_to,
+            rows_train=trained.rows_train,
+            rows_test=trained.rows_test,
+            bad_rate_train=trained.bad_rate_train,
+            sklearn_version=trained.compiled.meta["sklearn"],
+            metrics=trained.metrics,
+            score_sample=trained.score_sample,
+            feature_sample=trained.feature_sample,
+            artifact_path=relative,
+            artifact_sha256=sha,
+        )
+    except Exception:
+        Path(registry.artifacts_dir() / relative).unlink(missing_ok=True)
+        raise
+
+
+@transaction.atomic
+def model_promote(
+    *, model: ModelVersion, kind: str, role: str = ModelStatus.CHAMPION, actor: Actor = None
+) -> ModelVersion:
+    """Make a model the champion (or challenger) of `kind`; the one it replaces is retired."""
+    if role not in (ModelStatus.CHAMPION, ModelStatus.CHALLENGER):
+        raise DomainError(f"A model is promoted to champion or challenger, not '{role}'")
+    models = ModelVersion.objects.select_for_update().filter(kind=model.kind)
+    list(models)  # lock the kind's rows: two promotions cannot interleave
+    model = ModelVersion.objects.get(pk=model.pk)
+    if model.kind != kind:
+        raise DomainError(
+            f"{model} was trained for '{model.kind}' and cannot be promoted for '{kind}'",
+            code="wrong_model_kind",
+        )
+    if model.status == role:
+        raise DomainError(f"{model} is already the {role}", code="already_promoted")
+    registry.load_model(model)  # a refused artifact is never promoted
+    models.filter(status=role).exclude(pk=model.pk).update(status=ModelStatus.RETIRED)
+    model.status = role
+    model.promoted_by = actor
+    model.promoted_by_label = actor.get_username() if actor else "system"
+    model.promoted_at = timezone.now()
+    model.save()
+    return model
+
+
+@transaction.atomic
+def score_application(
+    *, loan: Loan, bureau: BureauReports, channel: str = "web", bureau_ms: float = 0.0
+) -> ScoreResult:
+    """Decide on an application and record the decision; a second call returns the first."""
+    existing = ScoreResult.objects.filter(loan=loan, purpose=Purpose.APPLICATION).first()
+    if existing is not None:
+        return existing
+    started = time.perf_counter()
+    on: date = current_business_date()
+    snapshot = build_snapshot(loan=loan, bureau=bureau, on=on, channel=channel)
+    champion, challenger = registry.champion_and_challenger(ModelKind.APPLICATION)
+    model = registry.load_model(champion) if champion else None
+    facts = snapshot["facts"]
+    cutoff = resolve_cutoff(segment=facts["segment"], product_code=facts["product"]["code"])
+    outcome = decide(snapshot, cutoff=cutoff, model=model)
+    result = ScoreResult.objects.create(
+        loan=loan,
+        purpose=Purpose.APPLICATION,
+        model_version=champion if outcome.method == "model" else None,
+        method=outcome.method,
+        segment=facts["segment"],
+        pd=outcome.pd,
+        points=outcome.points,
+        decision=outcome.decision,
+        requested_amount_kop=loan.requested_amount_kop,
+        approved_amount_kop=outcome.approved_amount_kop,
+        reasons=[reason.as_dict() for reason in outcome.reasons],
+        snapshot=snapshot,
+        policy=cutoff,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        bureau_ms=bureau_ms,
+    )
+    if challenger is not None:
+        _shadow(result, version=challenger, snapshot=snapshot, cutoff=cutoff)
+    return result
+
+
+def _shadow(result: ScoreResult, *, version: ModelVersion, snapshot: dict, cutoff: dict) -> None:
+    """Score the challenger on the same snapshot and log it; it never changes the decision."""
+    try:
+        model = registry.load_model(version)
+    except registry.ArtifactRefused:
+        log.exception("challenger %s refused; no shadow score", version)
+        return
+    numeric, categorical = model_row(model, snapshot)
+    pd = float(model.predict_pd(numeric[None, :], np.array([categorical], dtype=object))[0])
+    ShadowScore.objects.create(
+        score_result=result,
+        model_version=version,
+        pd=pd,
+        points=points(pd),
+        decision=pd_decision(pd, cutoff),
+    )

@@ -1,0 +1,168 @@
+"""Fit a logistic scorecard with scikit-learn, measure it on a time-based holdout, compile it."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import sklearn
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from scoring.datasets import Dataset, TrainingDataError
+from scoring.inference import MISSING, CompiledModel, points
+
+ALGORITHM = "logistic_regression"
+TOP_FEATURES = 10
+SAMPLE_SIZE = 2_000
+
+
+def build_pipeline(*, n_numeric: int, n_categorical: int, c: float) -> Pipeline:
+    numeric = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("scale", StandardScaler()),
+        ]
+    )
+    categorical = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="constant", fill_value=MISSING)),
+            ("onehot", OneHotEncoder(handle_unknown="ignore")),
+        ]
+    )
+    columns = ColumnTransformer(
+        [
+            ("num", numeric, list(range(n_numeric))),
+            ("cat", categorical, list(range(n_numeric, n_numeric + n_categorical))),
+        ],
+        sparse_threshold=0.0,
+    )
+    return Pipeline([("columns", columns), ("model", LogisticRegression(C=c, max_iter=2_000))])
+
+
+def pipeline_input(x_num: np.ndarray, x_cat: np.ndarray) -> np.ndarray:
+    """The object matrix the Pipeline takes: numeric columns, then categorical (NaN = missing)."""
+    cat = np.where(x_cat == None, np.nan, x_cat)  # noqa: E711 (element-wise comparison)
+    return np.hstack([x_num.astype(object), cat.astype(object)])
+
+
+def compile_pipeline(pipeline: Pipeline, *, dataset: Dataset) -> CompiledModel:
+    columns: ColumnTransformer = pipeline.named_steps["columns"]
+    model: LogisticRegression = pipeline.named_steps["model"]
+    coef = model.coef_[0]
+    n = len(dataset.numeric)
+    imputer = columns.named_transformers_["num"].named_steps["impute"]
+    scaler = columns.named_transformers_["num"].named_steps["scale"]
+    num_coef = coef[:n]
+    weight = num_coef / scaler.scale_
+    intercept = float(model.intercept_[0] - np.dot(weight, scaler.mean_))
+
+    lookups: list[dict[str, float]] = []
+    baseline = np.zeros(len(dataset.categorical))
+    if dataset.categorical:
+        encoder: OneHotEncoder = columns.named_transformers_["cat"].named_steps["onehot"]
+        offset = n
+        for j, categories in enumerate(encoder.categories_):
+            weights = coef[offset : offset + len(categories)]
+            lookups.append({str(c): float(w) for c, w in zip(categories, weights, strict=True)})
+            offset += len(categories)
+            seen = [str(v) if v is not None else MISSING for v in dataset.x_cat[:, j]]
+            baseline[j] = float(np.mean([lookups[j].get(v, 0.0) for v in seen]))
+    return CompiledModel(
+        numeric=dataset.numeric,
+        fill=imputer.statistics_,
+        weight=weight,
+        mean=scaler.mean_,
+        intercept=intercept,
+        categorical=dataset.categorical,
+        category_weights=lookups,
+        category_baseline=baseline,
+        meta={"algorithm": ALGORITHM, "sklearn": sklearn.__version__, "C": model.C},
+    )
+
+
+def holdout_metrics(y: np.ndarray, pd: np.ndarray) -> dict:
+    auc = float(roc_auc_score(y, pd))
+    fpr, tpr, _ = roc_curve(y, pd)
+    order = np.argsort(pd, kind="stable")
+    calibration = [
+        {
+            "decile": i + 1,
+            "rows": len(part),
+            "mean_pd": round(float(pd[part].mean()), 6),
+            "bad_rate": round(float(y[part].mean()), 6),
+        }
+        for i, part in enumerate(np.array_split(order, 10))
+        if len(part)
+    ]
+    return {
+        "auc": round(auc, 6),
+        "gini": round(2 * auc - 1, 6),
+        "ks": round(float(np.max(tpr - fpr)), 6),
+        "brier": round(float(brier_score_loss(y, pd)), 6),
+        "calibration": calibration,
+    }
+
+
+@dataclass
+class TrainedModel:
+    pipeline: Pipeline
+    compiled: CompiledModel
+    metrics: dict
+    rows_train: int
+    rows_test: int
+    bad_rate_train: float
+    score_sample: list[int]
+    feature_sample: dict[str, list[float | None]]
+
+
+def time_split(dataset: Dataset, *, test_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """The latest rows are the holdout: the model is judged on a future it has not seen."""
+    order = np.argsort(dataset.order, kind="stable")
+    n_test = max(1, round(len(order) * test_share))
+    return order[:-n_test], order[-n_test:]
+
+
+def train(dataset: Dataset, *, test_share: float = 0.25, c: float = 0.5) -> TrainedModel:
+    train_idx, test_idx = time_split(dataset, test_share=test_share)
+    for name, idx in (("training", train_idx), ("holdout", test_idx)):
+        if len(np.unique(dataset.y[idx])) < 2:
+            raise TrainingDataError(
+                f"The {name} part ({len(idx)} rows by time) has one class only; "
+                "add data or widen the window"
+            )
+    pipeline = build_pipeline(
+        n_numeric=len(dataset.numeric), n_categorical=len(dataset.categorical), c=c
+    )
+    pipeline.fit(
+        pipeline_input(dataset.x_num[train_idx], dataset.x_cat[train_idx]), dataset.y[train_idx]
+    )
+    compiled = compile_pipeline(pipeline, dataset=dataset.rows(train_idx))
+    pd_test = compiled.predict_pd(dataset.x_num[test_idx], dataset.x_cat[test_idx])
+    pd_train = compiled.predict_pd(dataset.x_num[train_idx], dataset.x_cat[train_idx])
+    rng = np.random.default_rng(0)
+    sample = rng.permutation(len(train_idx))[:SAMPLE_SIZE]
+    return TrainedModel(
+        pipeline=pipeline,
+        compiled=compiled,
+        metrics=holdout_metrics(dataset.y[test_idx], pd_test),
+        rows_train=len(train_idx),
+        rows_test=len(test_idx),
+        bad_rate_train=round(float(dataset.y[train_idx].mean()), 6),
+        score_sample=[points(float(p)) for p in pd_train[sample]],
+        feature_sample=_top_feature_sample(compiled, dataset.x_num[train_idx][sample]),
+    )
+
+
+def _top_feature_sample(compiled: CompiledModel, x_num: np.ndarray) -> dict:
+    """Training values of the numeric features that move the score most: PSI baselines."""
+    if not compiled.numeric:
+        return {}
+    filled = np.where(np.isnan(x_num), compiled.fill, x_num)
+    spread = np.abs(compiled.weight) * filled.std(axis=0)
+    top = np.argsort(-spread, kind="stable")[:TOP_FEATURES]
+    return {
+        compiled.numeric[j]: [None if np.isnan(v) else float(v) for v in x_num[:, j]] for j in top
+    }

@@ -1,0 +1,101 @@
+"""The lifecycle across apps: submit → score → route.
+
+Scoring runs inside the application request while recent decisions are fast enough
+(`SCORING_SYNC_BUDGET_MS`), otherwise as a django-q2 task. Either way `score_and_route` locks
+the loan and checks its status, and ScoreResult is unique per loan and purpose, so a task
+delivered twice scores and routes the loan once.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django_q.tasks import async_task
+
+from loans import services as loan_services
+from loans.business_date import current_business_date
+from loans.models import Borrower, Loan, LoanStatus, Product
+from scoring import selectors as scoring_selectors
+from scoring import services as scoring_services
+from scoring.bureau import ask_bureaus
+from scoring.models import Decision, ScoreResult
+
+log = logging.getLogger(__name__)
+
+
+def sync_budget_ms() -> float:
+    return float(getattr(settings, "SCORING_SYNC_BUDGET_MS", 1_000))
+
+
+def scoring_is_fast_enough() -> bool:
+    p95 = scoring_selectors.recent_latency_p95_ms()
+    return p95 is None or p95 <= sync_budget_ms()
+
+
+def submit_application(
+    *,
+    borrower: Borrower,
+    product: Product,
+    amount_kop: int,
+    term_days: int,
+    channel: str = "web",
+    actor: AbstractBaseUser | None = None,
+) -> Loan:
+    loan = loan_services.loan_apply(
+        borrower=borrower, product=product, amount_kop=amount_kop, term_days=term_days, actor=actor
+    )
+    if scoring_is_fast_enough():
+        score_and_route(loan_id=loan.pk, channel=channel)
+    else:
+        transaction.on_commit(lambda: enqueue_score_and_route(loan.pk, channel))
+    return Loan.objects.get(pk=loan.pk)
+
+
+def enqueue_score_and_route(loan_id: int, channel: str = "web") -> None:
+    async_task(
+        "zaymer.pipeline.score_and_route_task", loan_id, channel, task_name=f"score-{loan_id}"
+    )
+
+
+def score_and_route_task(loan_id: int, channel: str = "web") -> str:
+    return score_and_route(loan_id=loan_id, channel=channel).decision
+
+
+def score_and_route(*, loan_id: int, channel: str = "web") -> ScoreResult | None:
+    """Score an applied loan and route it; a repeat call finds it done and changes nothing."""
+    loan = Loan.objects.select_related("borrower__region", "product").get(pk=loan_id)
+    if loan.status != LoanStatus.APPLIED:
+        return scoring_selectors.application_result(loan)
+    # The bureaus are outside the transaction: a slow bureau must not hold the loan's lock.
+    started = time.perf_counter()
+    bureau = ask_bureaus(borrower=loan.borrower, as_of=current_business_date())
+    bureau_ms = (time.perf_counter() - started) * 1000
+    return _decide_and_route(loan_id=loan_id, bureau=bureau, channel=channel, bureau_ms=bureau_ms)
+
+
+@transaction.atomic
+def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float):
+    loan = (
+        Loan.objects.select_for_update()
+        .select_related("borrower__region", "product")
+        .get(pk=loan_id)
+    )
+    if loan.status != LoanStatus.APPLIED:
+        log.info("loan %s is already %s; not scored again", loan_id, loan.status)
+        return scoring_selectors.application_result(loan)
+    result = scoring_services.score_application(
+        loan=loan, bureau=bureau, channel=channel, bureau_ms=bureau_ms
+    )
+    loan = loan_services.loan_score(loan=loan)
+    reason = "; ".join(r["text"] for r in result.reasons) or result.decision
+    if result.decision == Decision.APPROVE:
+        loan_services.loan_approve(
+            loan=loan, amount_kop=result.approved_amount_kop, reason=f"scoring: {reason}"
+        )
+    elif result.decision == Decision.REFER:
+        loan_services.loan_refer(loan=loan, reason=f"scoring: {reason}")
+    else:
+        loan_services.loan_decline(loan=loan, reason=f"scoring: {reason}")
+    return result
