@@ -23,6 +23,8 @@ seed: migrate
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --once
 
 run: seed
+	DEBUG=$${DEBUG:-1} $(PY) manage.py ensure_champion --report artifacts/application-report.json
+	DEBUG=$${DEBUG:-1} $(PY) manage.py setup_schedules
 	DEBUG=$${DEBUG:-1} $(PY) manage.py demo_accounts
 	@echo "Web: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	DEBUG=$${DEBUG:-1} $(PY) manage.py qcluster & QPID=$$!; \
@@ -43,6 +45,7 @@ test: lint
 
 bench: $(STAMP)
 	DEBUG=1 $(PY) bench/cob.py --loans $${LOANS:-100000}
+	DEBUG=1 $(PY) bench/scoring.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -10,7 +10,9 @@ never on the developer's database.
 """
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -94,6 +96,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="zaymer-bench-scoring-"))
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
     where = _use_database(args.database_url, workdir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zaymer.settings")
     import django
@@ -162,6 +165,14 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from scoring.models import CutOff
+
+    bare = []
+    for _ in range(300):
+        t = time.perf_counter()
+        CutOff.objects.filter(segment="new").first()
+        bare.append(time.perf_counter() - t)
+    print(f"one bare ORM query, for scale: {_percentiles(bare)}")
     decisions, queries = [], 0
     for loan, bureau in zip(loans, reports, strict=True):
         with CaptureQueriesContext(connection) as captured:

@@ -254,10 +254,10 @@ REGION_PROFILE = {
 EMPLOYMENT_PROFILE = {
     # employment → (income factor against the regional average, risk shift)
     "employed": (1.15, 0.0),
-    "self_employed": (1.0, 0.35),
-    "pensioner": (0.55, -0.25),
-    "student": (0.4, 0.55),
-    "unemployed": (0.3, 1.0),
+    "self_employed": (1.0, 0.4),
+    "pensioner": (0.55, -0.3),
+    "student": (0.4, 0.7),
+    "unemployed": (0.3, 1.2),
 }
 BIKS = ("044525225", "044525974", "044525593", "044030653", "045004641", "040813608")
 
@@ -465,7 +465,7 @@ class PortfolioSimulator:
                 arrival = self.today
             else:
                 # More arrivals early on, so the book matures into repeat borrowers.
-                arrival = self.start + timedelta(days=int(span * rng.random() ** 2))
+                arrival = self.start + timedelta(days=int(span * rng.random() ** 2.5))
             age = int(min(72, 18 + rng.triangular(0, 54, 11)))
             if age < 23:
                 employment = rng.choices(["student", "employed", "unemployed"], [5, 4, 1])[0]
@@ -490,8 +490,8 @@ class PortfolioSimulator:
                     region=region,
                     employment=employment,
                     income_rub=max(8_000, _round_down(income, 1000)),
-                    hidden=rng.gauss(0, 1.0),
-                    loyalty=rng.uniform(0.72, 0.98),
+                    hidden=rng.gauss(0, 0.9),
+                    loyalty=rng.uniform(0.8, 0.99),
                     card_last4=f"{rng.randrange(10_000):04d}",
                     card_token="tok_" + f"{rng.getrandbits(96):024x}",
                     card_exp=(rng.randint(1, 12), self.today.year + rng.randint(1, 4)),
@@ -560,17 +560,17 @@ class PortfolioSimulator:
     # --- the borrower's risk, as the world knows it and as the robot sees it ----------------
 
     def observed_logit(self, p: Persona, product: Product, amount_kop: int) -> float:
-        z = -2.1
-        z += 0.8 if p.age < 23 else 0.35 if p.age < 30 else 0.0 if p.age < 50 else -0.3
+        z = -1.7
+        z += 1.0 if p.age < 23 else 0.4 if p.age < 30 else 0.0 if p.age < 50 else -0.3
         z += EMPLOYMENT_PROFILE[p.employment][1]
         z += REGION_PROFILE.get(p.region.code, (0, "", 0.0))[2]
         z -= 0.7 * math.log(p.income_rub / 45_000)
-        z += 1.3 * (min(amount_kop / 100 / p.income_rub, 2.5) - 0.3)
+        z += 1.5 * (min(amount_kop / 100 / p.income_rub, 2.5) - 0.3)
         if product.kind == ProductKind.IL:
             z += 0.3
-        z -= 0.4 * min(p.good_loans, 4)
-        z += 0.7 * min(p.late_loans, 2)
-        z += 1.6 * (p.bad_loans > 0)
+        z -= 0.45 * min(p.good_loans, 4)
+        z += 0.8 * min(p.late_loans, 2)
+        z += 1.8 * (p.bad_loans > 0)
         return z
 
     def _choose_terms(self, p: Persona) -> tuple[Product, int, int]:
@@ -612,7 +612,7 @@ class PortfolioSimulator:
         self.report.repeat_applications += repeat
         self.tick(3, 40)
         loan = services.loan_score(loan=loan)
-        z_seen = self.observed_logit(p, product, amount_kop) + 0.4 * p.hidden
+        z_seen = self.observed_logit(p, product, amount_kop) + 0.35 * p.hidden
         pd_seen = _sigmoid(z_seen + self.rng.gauss(0, 0.35))
         self.tick(1, 5)
         if forced == "review":
@@ -621,7 +621,7 @@ class PortfolioSimulator:
         if forced == "offer":
             services.loan_approve(loan=loan, reason=f"auto-approved: PD {pd_seen:.2f}")
             return
-        decline_at, refer_at = (0.34, 0.2) if repeat else (0.24, 0.13)
+        decline_at, refer_at = (0.42, 0.26) if repeat else (0.32, 0.18)
         if p.self_ban:
             self._decline(p, loan, "a credit bureau reports an active self-ban", actor=None)
         elif self.rng.random() < 0.03:
@@ -760,7 +760,7 @@ class PortfolioSimulator:
     def _start_track(self, p: Persona, loan: Loan) -> None:
         rng = self.rng
         z = self.observed_logit(p, loan.product, loan.principal_kop)
-        pd = _sigmoid(z + p.hidden + rng.gauss(0, 0.5))
+        pd = _sigmoid(z + p.hidden + rng.gauss(0, 0.4))
         bad = rng.random() < pd
         late_share = 0.08 + 0.6 * pd
         if loan.product.kind == ProductKind.IL:
@@ -1022,8 +1022,8 @@ class PortfolioSimulator:
         rng = self.rng
         p.busy = False
         chance, gap = {
-            "good": (p.loyalty, lambda: 1 + int(rng.expovariate(1 / 6))),
-            "late": (p.loyalty * 0.85, lambda: 2 + int(rng.expovariate(1 / 12))),
+            "good": (p.loyalty, lambda: 1 + int(rng.expovariate(1 / 4))),
+            "late": (p.loyalty * 0.9, lambda: 2 + int(rng.expovariate(1 / 10))),
             "bad": (0.3, lambda: rng.randint(10, 40)),
             "written_off": (0.08, lambda: rng.randint(20, 60)),
             "rejected": (0.35, lambda: rng.randint(14, 60)),

@@ -93,16 +93,21 @@ def account_balance(*, account: Account) -> int:
     return JournalLine.objects.filter(account=account).aggregate(s=Sum("amount_kop"))["s"] or 0
 
 
-def unbalanced_entry_keys(limit: int = 100) -> list[str]:
+def unbalanced_entries(limit: int = 100) -> list[tuple[str, int | None]]:
+    """(key, loan id) of entries whose lines do not sum to zero, or that have no lines."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT e.key FROM loans_journalentry e LEFT JOIN loans_journalline l"
-            " ON l.entry_id = e.id GROUP BY e.id, e.key"
+            "SELECT e.key, e.loan_id FROM loans_journalentry e LEFT JOIN loans_journalline l"
+            " ON l.entry_id = e.id GROUP BY e.id, e.key, e.loan_id"
             " HAVING COALESCE(SUM(l.amount_kop), 0) <> 0 OR COUNT(l.id) = 0"
             " ORDER BY e.id LIMIT %s",
             [limit],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return [(key, loan_id) for key, loan_id in cursor.fetchall()]
+
+
+def unbalanced_entry_keys(limit: int = 100) -> list[str]:
+    return [key for key, _ in unbalanced_entries(limit)]
 
 
 def loans_out_of_balance(limit: int = 100) -> list[int]:

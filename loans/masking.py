@@ -10,7 +10,7 @@ MASK = "•"
 
 
 def mask_phone(phone: str) -> str:
-    """+79161234567 → +7•••••••67 (country code and the last two digits stay)."""
+    """+79161234567 → +7••••••••67 (country code and the last two digits stay)."""
     if not phone:
         return ""
     head, tail = phone[:2], phone[-2:]

@@ -17,6 +17,7 @@ from loans.errors import (
     CapExceeded,
     DomainError,
     InvalidAmount,
+    InvalidPaymentDetails,
     LimitExceeded,
     TransitionNotAllowed,
 )
@@ -36,7 +37,7 @@ from loans.models import (
     TransitionLog,
 )
 from loans.models.products import PenaltyMode
-from loans.money import PPM, daily_interest_kop, require_positive_kop
+from loans.money import PPM, MoneyError, daily_interest_kop, require_positive_kop
 from loans.payment_details import validate_bank_account, validate_card
 from loans.psk import psk_for_schedule
 from loans.regulation import Limits, limits_for_contract
@@ -77,8 +78,16 @@ def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: da
 
 def _save(loan: Loan, *, actor: Actor, reason: str = "") -> None:
     loan._history_user = actor
-    loan._change_reason = reason
+    # Without a reason of its own the history row keeps the transition's.
+    loan._change_reason = reason or getattr(loan, "_change_reason", "")
     loan.save()
+
+
+def _positive_kop(amount_kop: int, *, what: str = "amount") -> int:
+    try:
+        return require_positive_kop(amount_kop, what=what)
+    except MoneyError as exc:
+        raise InvalidAmount(str(exc), field="amount_kop") from exc
 
 
 # --- application and decision -------------------------------------------------------------
@@ -88,7 +97,7 @@ def _save(loan: Loan, *, actor: Actor, reason: str = "") -> None:
 def loan_apply(
     *, borrower: Borrower, product: Product, amount_kop: int, term_days: int, actor: Actor = None
 ) -> Loan:
-    require_positive_kop(amount_kop, what="amount")
+    _positive_kop(amount_kop, what="amount")
     _check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
     if product.repeat_only and not borrower.loans.filter(status=S.CLOSED).exists():
         raise DomainError(
@@ -156,7 +165,7 @@ def loan_approve(
     loan = _lock(loan)
     amount = loan.requested_amount_kop if amount_kop is None else amount_kop
     term = loan.requested_term_days if term_days is None else term_days
-    require_positive_kop(amount, what="approved amount")
+    _positive_kop(amount, what="approved amount")
     if amount > loan.requested_amount_kop:
         raise InvalidAmount(
             "The approved amount cannot exceed the amount asked", field="amount_kop"
@@ -342,17 +351,19 @@ def loan_disburse(
     on = current_business_date()
     order = PayoutOrder(loan=loan, amount_kop=loan.principal_kop, method=method)
     if method == PayoutMethod.CARD:
+        exp_month = _whole_number(destination.get("exp_month"), field="exp_month")
+        exp_year = _whole_number(destination.get("exp_year"), field="exp_year")
         validate_card(
             token=destination.get("token", ""),
             last4=destination.get("last4", ""),
-            exp_month=int(destination.get("exp_month") or 0),
-            exp_year=int(destination.get("exp_year") or 0),
+            exp_month=exp_month,
+            exp_year=exp_year,
             today=on,
         )
         order.card_token = destination["token"]
         order.card_last4 = destination["last4"]
-        order.card_exp_month = int(destination["exp_month"])
-        order.card_exp_year = int(destination["exp_year"])
+        order.card_exp_month = exp_month
+        order.card_exp_year = exp_year
     elif method == PayoutMethod.BANK_ACCOUNT:
         validate_bank_account(
             account=destination.get("account", ""), bik=destination.get("bik", "")
@@ -381,6 +392,18 @@ def loan_disburse(
 
     transaction.on_commit(lambda: enqueue_send_payout(order.pk))
     return order
+
+
+def _whole_number(value, *, field: str) -> int:
+    """A card's expiry month or year as sent (number or digits); 0 when missing."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    what = "month" if field == "exp_month" else "year"
+    raise InvalidPaymentDetails(f"the expiry {what} must be a whole number", field=field)
 
 
 def _lock_payout(payout_id: int) -> PayoutOrder:
@@ -565,7 +588,7 @@ def loan_repay(
     *, loan: Loan, amount_kop: int, provider: str, event_id: str, actor: Actor = None
 ) -> IncomingPayment:
     """Apply a repayment in the legal order; the same provider event twice changes nothing."""
-    require_positive_kop(amount_kop)
+    _positive_kop(amount_kop)
     loan = _lock(loan)
     existing = _existing_payment(
         provider=provider, event_id=event_id, loan=loan, amount_kop=amount_kop
@@ -726,6 +749,48 @@ def _reset_arrears(loan: Loan, *, actor: Actor, on: date, reason: str) -> None:
     loan.days_past_due = 0
 
 
+def restructuring_plan(
+    *, loan: Loan, periods: int, period_days: int, on: date
+) -> tuple[list[Installment], list[int]]:
+    """Level installments for the debt, with the part of each that pays earlier charges.
+
+    A payment goes to the penalty and the interest (earlier and new) before principal, so the
+    plan clears the arrears first and the principal, on which interest accrues, follows; fees
+    come after principal, in the last installment. Interest stops at the cap on all charges, as
+    accrual does. The level is the smallest payment the last installment does not exceed.
+    """
+
+    def build(level: int) -> tuple[list[Installment], list[int]]:
+        outstanding = loan.principal_out_kop
+        arrears = loan.interest_out_kop + loan.penalty_out_kop
+        room = loan.charges_room_kop
+        items, shares = [], []
+        for seq in range(1, periods + 1):
+            interest = min(period_days * daily_interest_kop(outstanding, loan.daily_rate_ppm), room)
+            room -= interest
+            if seq == periods:
+                share, principal = arrears + loan.fees_out_kop, outstanding
+            else:
+                share = min(arrears, max(0, level - interest))
+                principal = min(outstanding, max(0, level - interest - share))
+                arrears -= share
+            outstanding -= principal
+            due = on + timedelta(days=seq * period_days)
+            items.append(Installment(seq, due, principal, interest))
+            shares.append(share)
+        return items, shares
+
+    low, high = 0, loan.debt_kop + loan.charges_room_kop
+    while low < high:
+        level = (low + high) // 2
+        items, shares = build(level)
+        if items[-1].total_kop + shares[-1] <= level:
+            high = level
+        else:
+            low = level + 1
+    return build(low)
+
+
 @transaction.atomic
 def loan_restructure(*, loan: Loan, periods: int, period_days: int, actor: Actor = None) -> Loan:
     """Turn an overdue loan into an installment plan: penalties stop, the cap still holds."""
@@ -738,18 +803,7 @@ def loan_restructure(*, loan: Loan, periods: int, period_days: int, actor: Actor
         )
     on = current_business_date()
     accrue_through(loan=loan, on=on)
-    arrears_total = loan.interest_out_kop + loan.penalty_out_kop + loan.fees_out_kop
-    items = annuity_schedule(
-        principal_kop=loan.principal_out_kop,
-        daily_rate_ppm=loan.daily_rate_ppm,
-        period_days=period_days,
-        periods=periods,
-        issue_date=on,
-        charges_room_kop=loan.charges_room_kop,
-    )
-    share, rest = divmod(arrears_total, periods)
-    arrears = [share] * periods
-    arrears[-1] += rest
+    items, arrears = restructuring_plan(loan=loan, periods=periods, period_days=period_days, on=on)
     loan.schedule_version += 1
     loan.restructured = True
     loan.penalties_stopped = True

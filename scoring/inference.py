@@ -21,6 +21,7 @@ POINTS_TO_DOUBLE = 20
 _FACTOR = POINTS_TO_DOUBLE / math.log(2)
 _OFFSET = BASE_POINTS - _FACTOR * math.log(BASE_ODDS)
 MISSING = "__missing__"
+_BLOCK_ROWS = 16
 
 
 def points(pd: float) -> int:
@@ -71,9 +72,16 @@ class CompiledModel:
 
     def log_odds(self, numeric: np.ndarray, categorical: np.ndarray | None = None) -> np.ndarray:
         """`numeric`: (rows, len(self.numeric)) floats, NaN = missing; `categorical`: strings."""
-        x = np.asarray(numeric, dtype=np.float64)
-        x = np.where(np.isnan(x), self.fill, x)
-        z = x @ self.weight + self.intercept
+        x = np.atleast_2d(np.asarray(numeric, dtype=np.float64))
+        z = np.empty(len(x))
+        # Row blocks small enough to stay in cache: the imputation copy never goes to memory.
+        for start in range(0, len(x), _BLOCK_ROWS):
+            block = x[start : start + _BLOCK_ROWS]
+            missing = np.isnan(block)
+            if missing.any():
+                block = np.where(missing, self.fill, block)
+            z[start : start + _BLOCK_ROWS] = block @ self.weight
+        z += self.intercept
         if self.categorical:
             categorical = np.asarray(categorical, dtype=object)
         for j, lookup in enumerate(self.category_weights):

@@ -328,7 +328,7 @@ def rolled_back():
 
 
 START = dt.date(2026, 10, 1)
-HORIZON = 45
+HORIZON = 40
 
 loan_plans = st.fixed_dictionaries(
     {
@@ -458,7 +458,7 @@ def accrual_lines(on: dt.date) -> dict[int, tuple[int, int]]:
 
 
 @settings(
-    max_examples=10,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -78,8 +78,8 @@ def test_loan_change_page_shows_schedule_log_payouts_in_roubles(admin_client, bo
     response = admin_client.get(reverse("admin:loans_loan_change", args=[loan.pk]))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "schedule (current version)" in page
-    assert "transition log" in page
+    assert "schedule (current version)" in page.lower()
+    assert "transition log" in page.lower()
     assert "confirm_payout" in page
     assert "10\u00a0000,00 ₽" in page  # the principal, in roubles
     assert PayoutOrder.objects.filter(loan=loan).exists()
@@ -207,7 +207,7 @@ def test_collector_sees_personal_data_masked_and_cannot_act(client, book):
     client.force_login(staff_in("collector", "collector1"))
     page = client.get(reverse("admin:loans_borrower_changelist")).content.decode()
     assert "+79161234567" not in page
-    assert "+7•••••••67" in page
+    assert "+7••••••••67" in page
     assert "Петров П. П." in page
     detail = client.get(reverse("admin:loans_borrower_change", args=[borrower.pk]))
     assert detail.status_code == 200

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from loans.ledger import loans_out_of_balance, unbalanced_entry_keys
+from loans.ledger import loans_out_of_balance, unbalanced_entries
 from loans.models import JournalEntry, Loan
 
 
@@ -8,7 +8,9 @@ class Command(BaseCommand):
     help = "Prove the book: every entry balances and every loan's cached balances equal its ledger."
 
     def handle(self, *args, **options):
-        bad_entries = unbalanced_entry_keys()
+        bad_entries = [
+            f"{key} (loan {loan_id})" if loan_id else key for key, loan_id in unbalanced_entries()
+        ]
         bad_loans = loans_out_of_balance()
         if bad_entries or bad_loans:
             lines = []

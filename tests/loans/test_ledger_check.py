@@ -1,0 +1,91 @@
+"""`manage.py ledger_check` proves the book and names what is wrong."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import CommandError, call_command, execute_from_command_line
+from django.db.models import F
+
+from loans.cob import run_cob_until
+from loans.ledger import loans_out_of_balance, unbalanced_entry_keys
+from loans.models import JournalEntry, JournalLine, Loan
+from tests.factories import IlProductFactory
+from tests.loans.helpers import issued, open_day, repay
+
+
+@pytest.fixture
+def book_of_three(business_date):
+    """A serviced IL, an overdue PDL and a PDL repaid with an overpayment."""
+    il = issued(on=business_date, product=IlProductFactory(), term_days=56)
+    overdue = issued(on=business_date)
+    repaid = issued(on=business_date)
+    open_day(dt.date(2026, 11, 12))
+    repay(repaid, 1_100_000)
+    run_cob_until(until=dt.date(2026, 12, 5))
+    return il, overdue, repaid
+
+
+def test_ledger_check_passes_on_a_healthy_book(book_of_three, capsys):
+    call_command("ledger_check")
+
+    entries, loans = JournalEntry.objects.count(), Loan.objects.count()
+    assert capsys.readouterr().out.strip() == (
+        f"ledger ok: {entries} entries balance, {loans} loans match their accounts"
+    )
+    assert entries > 60
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["principal_out_kop", "interest_out_kop", "penalty_out_kop", "fees_out_kop", "overpayment_kop"],
+)
+def test_a_tampered_cached_balance_fails_the_check_naming_the_loan(book_of_three, field):
+    _, overdue, _ = book_of_three
+    Loan.objects.filter(pk=overdue.pk).update(**{field: F(field) + 1})
+
+    with pytest.raises(CommandError, match=rf"balances differ from the ledger: {overdue.pk}$"):
+        call_command("ledger_check")
+
+
+def test_the_check_exits_non_zero_from_the_command_line(book_of_three, capsys):
+    il, _, _ = book_of_three
+    Loan.objects.filter(pk=il.pk).update(interest_out_kop=0)
+
+    with pytest.raises(SystemExit) as exit_info:
+        execute_from_command_line(["manage.py", "ledger_check"])
+
+    assert exit_info.value.code != 0
+    assert f"loans whose balances differ from the ledger: {il.pk}" in capsys.readouterr().err
+
+
+def test_an_unbalanced_entry_fails_the_check_naming_the_entry_and_its_loan(book_of_three):
+    il, _, _ = book_of_three
+    entry = JournalEntry.objects.get(key=f"accrual:{il.pk}:2026-11-20")
+    # The company side only: the loan's own accounts still match its cached balances.
+    JournalLine.objects.filter(entry=entry, account="interest_income").update(
+        amount_kop=F("amount_kop") - 1
+    )
+    assert loans_out_of_balance() == []
+
+    with pytest.raises(CommandError) as failed:
+        call_command("ledger_check")
+
+    assert f"unbalanced entries: accrual:{il.pk}:2026-11-20 (loan {il.pk})" in str(failed.value)
+
+
+def test_an_entry_without_lines_is_unbalanced(book_of_three):
+    JournalEntry.objects.create(key="empty", kind="manual", business_date=dt.date(2026, 12, 1))
+
+    assert unbalanced_entry_keys() == ["empty"]
+    with pytest.raises(CommandError, match="unbalanced entries: empty"):
+        call_command("ledger_check")
+
+
+def test_a_line_moved_to_another_loan_fails_the_check_for_both(book_of_three):
+    il, overdue, _ = book_of_three
+    line = JournalLine.objects.filter(loan=il, account="loan_interest").first()
+    JournalLine.objects.filter(pk=line.pk).update(loan=overdue)
+
+    assert loans_out_of_balance() == sorted([il.pk, overdue.pk])
+    with pytest.raises(CommandError, match="balances differ from the ledger"):
+        call_command("ledger_check")
