@@ -149,16 +149,19 @@ class Sql:
     def text(self, number: str) -> str:
         return f"CAST({number} AS TEXT)"
 
-    def json(self, column: str) -> str:
-        return f"CAST({column} AS JSONB)" if self.pg else column
-
     def same(self, a: str, b: str) -> str:
         return f"{a} IS NOT DISTINCT FROM {b}" if self.pg else f"{a} IS {b}"
 
     def types(self) -> dict[str, str]:
         if self.pg:
-            return {"int": "BIGINT", "date": "DATE", "ts": "TIMESTAMPTZ", "text": "TEXT"}
-        return {"int": "INTEGER", "date": "DATE", "ts": "DATETIME", "text": "TEXT"}
+            return {
+                "int": "BIGINT",
+                "date": "DATE",
+                "ts": "TIMESTAMPTZ",
+                "text": "TEXT",
+                "json": "JSONB",
+            }
+        return {"int": "INTEGER", "date": "DATE", "ts": "DATETIME", "text": "TEXT", "json": "TEXT"}
 
 
 # --- the portfolio in Python: templates lived day by day ----------------------------------
@@ -560,7 +563,7 @@ COMBO_COLUMNS = [
     ("psk_kop", "int"),
     ("charges_cap_kop", "int"),
     ("regulation_id", "int"),
-    ("limits_snapshot", "text"),
+    ("limits_snapshot", "json"),
     ("signed_at", "ts"),
     ("issue_date", "date"),
     ("maturity_date", "date"),
@@ -601,7 +604,7 @@ def load_plan(cursor, sql: Sql, templates, combos, limits) -> None:
     from loans.models.loan import LoanStatus
 
     ops = connection.ops
-    for name in ("bench_combo", "bench_item", "bench_pick"):
+    for name in ("bench_combo", "bench_item", "bench_range", "bench_pick"):
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
     _create(cursor, sql, "bench_combo", COMBO_COLUMNS, "id")
     rows = []
@@ -688,21 +691,30 @@ def load_plan(cursor, sql: Sql, templates, combos, limits) -> None:
             for i in t.items
         ],
     )
-    _create(
-        cursor,
-        sql,
-        "bench_pick",
-        [("kind", "text"), ("first_slot", "int"), ("combo_id", "int")],
-        "kind, first_slot",
-    )
-    pick = []
+    ranges = []
     for kind in ("pdl", "il"):
         slot = 0
         for c in combos:
             if c.template.product.kind == kind and c.slots:
-                pick.append((kind, slot, c.id))
+                ranges.append((kind, slot, slot + c.slots - 1, c.id))
                 slot += c.slots
-    insert_rows(cursor, sql, "bench_pick", pick)
+    columns = [("kind", "text"), ("first_slot", "int"), ("last_slot", "int"), ("combo_id", "int")]
+    _create(cursor, sql, "bench_range", columns, "kind, first_slot")
+    insert_rows(cursor, sql, "bench_range", ranges)
+    _create(
+        cursor,
+        sql,
+        "bench_pick",
+        [("kind", "text"), ("slot", "int"), ("combo_id", "int")],
+        "kind, slot",
+    )
+    cursor.execute(
+        "INSERT INTO bench_pick (kind, slot, combo_id) WITH RECURSIVE x(kind, slot, last_slot,"
+        " combo_id) AS (SELECT kind, first_slot, last_slot, combo_id FROM bench_range UNION ALL"
+        " SELECT kind, slot + 1, last_slot, combo_id FROM x WHERE slot < last_slot)"
+        " SELECT kind, slot, combo_id FROM x",
+        [],
+    )
 
 
 @dataclass
@@ -754,9 +766,8 @@ def build_portfolio(cursor, sql: Sql, n: int, timer: Timer) -> None:
     timer.run(
         cursor,
         "loan plan",
-        "INSERT INTO bench_loan (loan_id, combo_id) SELECT s.n, (SELECT p.combo_id"
-        f" FROM bench_pick p WHERE p.kind = {kind} AND p.first_slot <= {slot}"
-        " ORDER BY p.first_slot DESC LIMIT 1) FROM bench_seq s",
+        "INSERT INTO bench_loan (loan_id, combo_id) SELECT s.n, p.combo_id FROM bench_seq s"
+        f" JOIN bench_pick p ON p.kind = {kind} AND p.slot = {slot}",
     )
     cursor.execute(
         "CREATE TABLE bench_region (k INTEGER PRIMARY KEY, region_id BIGINT, time_zone TEXT)"
@@ -814,7 +825,7 @@ def build_portfolio(cursor, sql: Sql, n: int, timer: Timer) -> None:
     timer.run(
         cursor,
         "loans",
-        f"""
+        """
         INSERT INTO loans_loan (id, borrower_id, product_id, status, applied_at, updated_at,
             requested_amount_kop, requested_term_days, principal_kop, daily_rate_ppm, term_days,
             period_days, penalty_mode, penalty_rate_num, penalty_rate_den, signed_at, signed_on,
@@ -828,7 +839,7 @@ def build_portfolio(cursor, sql: Sql, n: int, timer: Timer) -> None:
             c.principal_kop, c.term_days, c.principal_kop, c.daily_rate_ppm, c.term_days,
             c.period_days, c.penalty_mode, c.penalty_rate_num, c.penalty_rate_den, c.signed_at,
             c.issue_date, c.issue_date, CAST(c.psk_percent AS DECIMAL(8, 3)), c.psk_kop,
-            c.charges_cap_kop, c.regulation_id, {sql.json("c.limits_snapshot")},
+            c.charges_cap_kop, c.regulation_id, c.limits_snapshot,
             0, c.max_prolongations, 1, FALSE, FALSE,
             FALSE, c.b_principal_out_kop, c.b_interest_out_kop, c.b_penalty_out_kop,
             0, c.b_overpayment_kop, c.b_charges_total_kop, c.b_paid_debt_kop, c.b_due_passed_kop,
@@ -925,6 +936,18 @@ BULK_TABLES = [
     "loans_journalentry",
     "loans_journalline",
 ]
+
+
+def schema_signature(cursor) -> list:
+    """Every index and constraint definition of the bulk tables, to prove they come back."""
+    tables = ", ".join(f"'{name}'::regclass" for name in BULK_TABLES)
+    cursor.execute(
+        "SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+        f" WHERE indrelid IN ({tables}) UNION ALL SELECT 'constraint', conname,"
+        " pg_get_constraintdef(oid) FROM pg_constraint"
+        f" WHERE conrelid IN ({tables}) ORDER BY 1, 2"
+    )
+    return cursor.fetchall()
 
 
 def detach_indexes(cursor) -> list[str]:
@@ -1075,12 +1098,15 @@ def main(argv=None) -> int:
             reattach = []
             if sql.pg:
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                schema = schema_signature(cursor)
                 reattach = detach_indexes(cursor)
             build_portfolio(cursor, sql, n, timer)
-            for ddl in reattach:
-                words = ddl.split()
-                label = words[words.index("INDEX") + 1] if words[0] == "CREATE" else words[5]
-                timer.run(cursor, f"+ {label.strip(chr(34))}"[:22], ddl)
+            if sql.pg:
+                for kind in ("CREATE", "ALTER"):
+                    ddl = [statement for statement in reattach if statement.startswith(kind)]
+                    label = "indexes" if kind == "CREATE" else "unique + foreign keys"
+                    timer.run(cursor, label, ";\n".join(ddl))
+                assert schema_signature(cursor) == schema, "indexes or constraints not restored"
             reset_sequences(cursor)
         with connection.cursor() as cursor:
             if sql.pg:  # hint bits and visibility map set, as on a table in daily use

@@ -254,10 +254,10 @@ REGION_PROFILE = {
 EMPLOYMENT_PROFILE = {
     # employment → (income factor against the regional average, risk shift)
     "employed": (1.15, 0.0),
-    "self_employed": (1.0, 0.4),
-    "pensioner": (0.55, -0.3),
-    "student": (0.4, 0.7),
-    "unemployed": (0.3, 1.2),
+    "self_employed": (1.0, 0.45),
+    "pensioner": (0.55, -0.35),
+    "student": (0.4, 0.8),
+    "unemployed": (0.3, 1.4),
 }
 BIKS = ("044525225", "044525974", "044525593", "044030653", "045004641", "040813608")
 
@@ -346,6 +346,7 @@ class Report:
     applications: int = 0
     repeat_applications: int = 0
     signed: int = 0
+    signed_repeat: int = 0
     failed_payouts: int = 0
     pending_payouts: int = 0
     prolongations: int = 0
@@ -408,6 +409,7 @@ class PortfolioSimulator:
         return self.at(day, self.rng.uniform(lo * 3600, hi * 3600))
 
     def push(self, when: datetime, action: Callable, *args) -> None:
+        when = max(when, self.clock.moment)  # time never runs backwards
         heapq.heappush(self.queue, (when, next(self.counter), action, args))
 
     def push_day(self, day: date, action: Callable, *args, lo: int = 8, hi: int = 22) -> None:
@@ -478,7 +480,7 @@ class PortfolioSimulator:
             region = rng.choices(self.regions, weights)[0]
             factor = EMPLOYMENT_PROFILE[employment][0]
             income = region.average_income_kop / 100 * factor * rng.lognormvariate(0, 0.35)
-            account_digits = f"40817810{0}{rng.randrange(10**11):011d}"
+            account_digits = f"408178100{rng.randrange(10**11):011d}"  # 40817: a person's account
             bik = rng.choice(BIKS)
             control = compute_control_digit(account_with_zero_control=account_digits, bik=bik)
             personas.append(
@@ -490,7 +492,7 @@ class PortfolioSimulator:
                     region=region,
                     employment=employment,
                     income_rub=max(8_000, _round_down(income, 1000)),
-                    hidden=rng.gauss(0, 0.9),
+                    hidden=rng.gauss(0, 0.75),
                     loyalty=rng.uniform(0.8, 0.99),
                     card_last4=f"{rng.randrange(10_000):04d}",
                     card_token="tok_" + f"{rng.getrandbits(96):024x}",
@@ -560,17 +562,17 @@ class PortfolioSimulator:
     # --- the borrower's risk, as the world knows it and as the robot sees it ----------------
 
     def observed_logit(self, p: Persona, product: Product, amount_kop: int) -> float:
-        z = -1.7
-        z += 1.0 if p.age < 23 else 0.4 if p.age < 30 else 0.0 if p.age < 50 else -0.3
+        z = -1.3
+        z += 1.1 if p.age < 23 else 0.45 if p.age < 30 else 0.0 if p.age < 50 else -0.35
         z += EMPLOYMENT_PROFILE[p.employment][1]
         z += REGION_PROFILE.get(p.region.code, (0, "", 0.0))[2]
-        z -= 0.7 * math.log(p.income_rub / 45_000)
+        z -= 0.9 * math.log(p.income_rub / 45_000)
         z += 1.5 * (min(amount_kop / 100 / p.income_rub, 2.5) - 0.3)
         if product.kind == ProductKind.IL:
             z += 0.3
         z -= 0.45 * min(p.good_loans, 4)
-        z += 0.8 * min(p.late_loans, 2)
-        z += 1.8 * (p.bad_loans > 0)
+        z += 0.9 * min(p.late_loans, 2)
+        z += 2.0 * (p.bad_loans > 0)
         return z
 
     def _choose_terms(self, p: Persona) -> tuple[Product, int, int]:
@@ -612,7 +614,7 @@ class PortfolioSimulator:
         self.report.repeat_applications += repeat
         self.tick(3, 40)
         loan = services.loan_score(loan=loan)
-        z_seen = self.observed_logit(p, product, amount_kop) + 0.35 * p.hidden
+        z_seen = self.observed_logit(p, product, amount_kop) + 0.25 * p.hidden
         pd_seen = _sigmoid(z_seen + self.rng.gauss(0, 0.35))
         self.tick(1, 5)
         if forced == "review":
@@ -621,7 +623,7 @@ class PortfolioSimulator:
         if forced == "offer":
             services.loan_approve(loan=loan, reason=f"auto-approved: PD {pd_seen:.2f}")
             return
-        decline_at, refer_at = (0.42, 0.26) if repeat else (0.32, 0.18)
+        decline_at, refer_at = (0.5, 0.32) if repeat else (0.4, 0.24)
         if p.self_ban:
             self._decline(p, loan, "a credit bureau reports an active self-ban", actor=None)
         elif self.rng.random() < 0.03:
@@ -655,7 +657,7 @@ class PortfolioSimulator:
             self._finish(p, "cancelled")
             return
         verdict = _sigmoid(z_seen + 0.3 * p.hidden + self.rng.gauss(0, 0.3))
-        if verdict > 0.3:
+        if verdict > 0.36:
             self._decline(p, loan, "underwriter: income not confirmed", actor=underwriter)
             return
         amount = None
@@ -691,6 +693,7 @@ class PortfolioSimulator:
             self._finish(p, "cancelled")
             return
         self.report.signed += 1
+        self.report.signed_repeat += p.closed_loans > 0
         self.tick(20, 120)
         self.ev_disburse(p, loan_id, self.rng.random() < 0.75, True)
 
@@ -760,7 +763,7 @@ class PortfolioSimulator:
     def _start_track(self, p: Persona, loan: Loan) -> None:
         rng = self.rng
         z = self.observed_logit(p, loan.product, loan.principal_kop)
-        pd = _sigmoid(z + p.hidden + rng.gauss(0, 0.4))
+        pd = _sigmoid(z + p.hidden + rng.gauss(0, 0.3))
         bad = rng.random() < pd
         late_share = 0.08 + 0.6 * pd
         if loan.product.kind == ProductKind.IL:
@@ -1026,8 +1029,8 @@ class PortfolioSimulator:
             "late": (p.loyalty * 0.9, lambda: 2 + int(rng.expovariate(1 / 10))),
             "bad": (0.3, lambda: rng.randint(10, 40)),
             "written_off": (0.08, lambda: rng.randint(20, 60)),
-            "rejected": (0.35, lambda: rng.randint(14, 60)),
-            "cancelled": (0.6, lambda: rng.randint(1, 25)),
+            "rejected": (0.45, lambda: rng.randint(14, 60)),
+            "cancelled": (0.7, lambda: rng.randint(1, 25)),
         }[outcome]
         if rng.random() < chance:
             day = self.day + timedelta(days=min(gap(), 90))

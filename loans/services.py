@@ -625,6 +625,7 @@ def loan_repay(
 
 def repayment_quote_kop(*, loan: Loan, on: date | None = None) -> int:
     """What repays the loan in full today: debt with today's interest (days used only)."""
+    _require_live(loan, "quote a repayment")
     on = on or current_business_date()
     debt = loan.debt_kop
     day = (loan.accrued_through or loan.issue_date) + timedelta(days=1)

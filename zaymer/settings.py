@@ -143,3 +143,53 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Borrower API (issue 4) ----------------------------------------------------------------
+
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar", "clientapi"]
+
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+        "EXCEPTION_HANDLER": "clientapi.errors.exception_handler",
+        "DEFAULT_THROTTLE_RATES": {
+            "code_phone": env("API_RATE_CODE_PHONE", default="5/hour"),
+            "code_ip": env("API_RATE_CODE_IP", default="30/hour"),
+            "sign_in_phone": env("API_RATE_SIGN_IN_PHONE", default="10/hour"),
+            "sign_in_ip": env("API_RATE_SIGN_IN_IP", default="60/hour"),
+            "applications": env("API_RATE_APPLICATIONS", default="20/day"),
+        },
+    }
+)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Zaymer borrower API",
+    "DESCRIPTION": (
+        "For the lender's mobile and web apps. Money is in integer kopecks with a currency "
+        "code; times are ISO 8601 with an offset; errors share one shape."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PayoutMethodKindEnum": "clientapi.models.PayoutMethodKind",
+        "ConsentKindEnum": "clientapi.models.ConsentKind",
+        "ProductKindEnum": "loans.models.ProductKind",
+        "LoanStatusEnum": "loans.models.LoanStatus",
+    },
+}
+
+# Provider webhooks are signed with HMAC-SHA256 of the raw body under this secret.
+_DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"  # noqa: S105
+PAYMENT_WEBHOOK_SECRET = env(
+    "PAYMENT_WEBHOOK_SECRET", default=_DEV_WEBHOOK_SECRET if DEBUG else None
+)
+if not PAYMENT_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("PAYMENT_WEBHOOK_SECRET must be set when DEBUG is off")
+PAYMENT_PAGE_URL = env("PAYMENT_PAGE_URL", default="https://pay.sandbox.invalid/checkout/")
+# One-time codes are echoed to the console only in development.
+OTP_ECHO_TO_CONSOLE = env.bool("OTP_ECHO_TO_CONSOLE", default=DEBUG)

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("scoring/", include("scoring.urls")),
+    path("api/", include("zaymer.api_urls")),
 ]

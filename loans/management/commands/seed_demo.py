@@ -104,7 +104,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"History {report.start} … {report.end}: {report.borrowers} borrowers, "
             f"{report.applications} applications ({report.repeat_applications} from repeat "
-            f"borrowers), {report.signed} contracts signed, in {seconds:.1f} s"
+            f"borrowers), {report.signed} contracts signed ({report.signed_repeat} with repeat "
+            f"borrowers), in {seconds:.1f} s"
         )
         self.stdout.write(
             f"  payouts failed {report.failed_payouts}, timed out then settled "

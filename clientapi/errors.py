@@ -1,0 +1,233 @@
+"""One error shape for the borrower API: {"error": {"code", "message", "field"}}.
+
+Messages follow the request's language (ru by default, en on Accept-Language: en). Domain
+errors from the loan core carry English text for staff; the borrower gets the catalogue's
+wording for their code, or the core's text when the catalogue has none.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404
+from django.utils import translation
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from loans.errors import DomainError, InvalidAmount, InvalidPaymentDetails, TransitionNotAllowed
+
+log = logging.getLogger(__name__)
+
+# code → (ru, en)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "not_found": ("Не найдено.", "Not found."),
+    "not_authenticated": ("Нужно войти.", "Authentication required."),
+    "authentication_failed": ("Токен недействителен.", "The token is not valid."),
+    "permission_denied": ("Недостаточно прав.", "Not allowed."),
+    "method_not_allowed": ("Метод не поддерживается.", "Method not allowed."),
+    "unsupported_media_type": (
+        "Поддерживается только application/json.",
+        "Only application/json is supported.",
+    ),
+    "not_acceptable": ("Ответ возможен только в JSON.", "Only JSON responses are available."),
+    "malformed_json": ("Тело запроса — не корректный JSON.", "The body is not valid JSON."),
+    "body_too_large": ("Слишком большой запрос.", "The request body is too large."),
+    "throttled": ("Слишком много запросов, попробуйте позже.", "Too many requests, retry later."),
+    "internal_error": ("Внутренняя ошибка, мы уже разбираемся.", "Internal error."),
+    "invalid_code": ("Неверный или просроченный код.", "The code is wrong or expired."),
+    "code_attempts_exhausted": (
+        "Попытки ввода кода исчерпаны, запросите новый.",
+        "Too many wrong attempts; request a new code.",
+    ),
+    "profile_required": (
+        "Сначала заполните анкету.",
+        "Fill in your profile first.",
+    ),
+    "consents_required": (
+        "Нужны согласия: на обработку персональных данных, запрос в бюро кредитных историй и "
+        "правила простой электронной подписи.",
+        "Consents are required: personal data, credit bureau inquiry and e-signature rules.",
+    ),
+    "duplicate_passport": (
+        "Анкета с этим паспортом уже есть.",
+        "A profile with this passport already exists.",
+    ),
+    "card_number_refused": (
+        "Не отправляйте номер карты: нужен токен платёжного провайдера.",
+        "Never send the card number: send the payment provider's token.",
+    ),
+    "invalid_payment_details": (
+        "Неверные реквизиты для выплаты.",
+        "The payout details are not valid.",
+    ),
+    "invalid_amount": ("Недопустимая сумма.", "The amount is not allowed."),
+    "invalid_term": ("Недопустимый срок.", "The term is not allowed."),
+    "product_inactive": ("Продукт недоступен.", "The product is not offered."),
+    "repeat_only_product": (
+        "Продукт доступен только повторным клиентам.",
+        "The product is for repeat borrowers only.",
+    ),
+    "transition_not_allowed": (
+        "Действие недоступно в текущем статусе.",
+        "Not possible in the current status.",
+    ),
+    "already_signed": ("Оферта уже подписана.", "The offer is already signed."),
+    "offer_changed": (
+        "Условия оферты изменились, запросите новый код.",
+        "The offer has changed; request a new code.",
+    ),
+    "self_ban": (
+        "Действует самозапрет на кредиты.",
+        "A self-ban on loans is active.",
+    ),
+    "cap_exceeded": (
+        "Условия превышают законные ограничения.",
+        "The terms exceed the legal caps.",
+    ),
+    "limit_exceeded": ("Превышен законный лимит.", "A legal limit is reached."),
+    "high_psk_loan_limit": (
+        "Превышено допустимое число займов с высокой ПСК.",
+        "Too many outstanding loans with a high ПСК.",
+    ),
+    "high_psk_cooling_off": (
+        "Новый займ будет доступен после периода охлаждения.",
+        "A new loan is possible after the cooling-off period.",
+    ),
+    "prolongation_not_allowed": (
+        "Продление недоступно для этого займа.",
+        "This loan cannot be prolonged.",
+    ),
+    "invalid_prolongation_days": (
+        "Недопустимый срок продления.",
+        "The prolongation length is not allowed.",
+    ),
+    "prolongation_limit": (
+        "Лимит продлений исчерпан.",
+        "No prolongations left.",
+    ),
+    "amount_above_debt": (
+        "Сумма больше задолженности.",
+        "The amount is more than the debt.",
+    ),
+    "idempotency_key_required": (
+        "Нужен заголовок Idempotency-Key.",
+        "The Idempotency-Key header is required.",
+    ),
+    "idempotency_key_reused": (
+        "Этот Idempotency-Key уже использован с другим запросом.",
+        "This Idempotency-Key was used with a different request.",
+    ),
+    "request_in_progress": (
+        "Запрос с этим Idempotency-Key ещё выполняется.",
+        "A request with this Idempotency-Key is still in progress.",
+    ),
+    "bad_signature": ("Неверная подпись.", "Bad signature."),
+    "unknown_payment": ("Платёж не найден.", "Unknown payment."),
+    "unknown_payout": ("Выплата не найдена.", "Unknown payout."),
+}
+
+
+class ApiError(exceptions.APIException):
+    """A refusal of the API layer itself, with a catalogue code."""
+
+    def __init__(self, code: str, *, status_code: int = 400, field: str | None = None):
+        self.code = code
+        self.field = field
+        self.status_code = status_code
+        super().__init__(detail=code, code=code)
+
+
+def message(code: str, default: str = "") -> str:
+    pair = MESSAGES.get(code)
+    if pair is None:
+        return default or code
+    return pair[1] if (translation.get_language() or "ru").startswith("en") else pair[0]
+
+
+def error_body(code: str, text: str, field: str | None = None) -> dict:
+    return {"error": {"code": code, "message": text, "field": field}}
+
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.ParseError: "malformed_json",
+}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("body_too_large", message("body_too_large")),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+
+    if isinstance(exc, DomainError):
+        return _domain_response(exc)
+    if isinstance(exc, ApiError):
+        return Response(error_body(exc.code, message(exc.code), exc.field), status=exc.status_code)
+    if isinstance(exc, exceptions.ValidationError):
+        field, code, text = _first_validation_error(exc.detail)
+        return Response(error_body(code, text, field), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.Throttled):
+        headers = {"Retry-After": str(int(exc.wait))} if exc.wait else {}
+        return Response(
+            error_body("throttled", message("throttled")),
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers=headers,
+        )
+    if isinstance(exc, exceptions.APIException):
+        code = next((c for t, c in _DRF_CODES.items() if isinstance(exc, t)), "bad_request")
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        return Response(
+            error_body(code, message(code, str(exc.detail))),
+            status=exc.status_code,
+            headers=headers,
+        )
+    view = context.get("view")
+    log.exception("unhandled error in %s", type(view).__name__ if view else "API")
+    return Response(
+        error_body("internal_error", message("internal_error")),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _domain_response(exc: DomainError) -> Response:
+    if isinstance(exc, TransitionNotAllowed):
+        http = status.HTTP_409_CONFLICT
+    elif isinstance(exc, InvalidAmount | InvalidPaymentDetails) or exc.field:
+        http = status.HTTP_400_BAD_REQUEST
+    else:
+        http = status.HTTP_422_UNPROCESSABLE_ENTITY
+    # Only the code travels to the log: the message may quote what the borrower sent.
+    log.info("refused: %s", exc.code)
+    return Response(error_body(exc.code, message(exc.code, exc.message), exc.field), status=http)
+
+
+def _first_validation_error(detail, prefix: str = "") -> tuple[str | None, str, str]:
+    """The first (field, code, message) of a DRF validation detail, however nested."""
+    if isinstance(detail, dict):
+        name, value = next(iter(detail.items()))
+        path = f"{prefix}.{name}" if prefix else str(name)
+        if name == "non_field_errors":
+            path = prefix or None
+        return _first_validation_error(value, path or "")
+    if isinstance(detail, list):
+        if not detail:
+            return prefix or None, "invalid", message("invalid", "Invalid input.")
+        first = detail[0]
+        if isinstance(first, dict | list):
+            return _first_validation_error(first, f"{prefix}.0" if prefix else "0")
+        detail = first
+    code = getattr(detail, "code", None) or "invalid"
+    return prefix or None, code, str(detail)

@@ -1,0 +1,480 @@
+"""Every write of the borrower API: one typed, keyword-only function per action."""
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import sys
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clientapi import selectors
+from clientapi.errors import ApiError
+from clientapi.models import (
+    ApiToken,
+    BorrowerMessage,
+    ClientAccount,
+    CodePurpose,
+    Consent,
+    IdempotencyRecord,
+    IntentPurpose,
+    IntentStatus,
+    LoanRequest,
+    OneTimeCode,
+    PaymentIntent,
+    PayoutDestination,
+    PayoutMethodKind,
+    Signature,
+    WebhookEvent,
+)
+from loans import services as loan_services
+from loans.business_date import current_business_date
+from loans.errors import DomainError, InvalidAmount, TransitionNotAllowed
+from loans.models import Borrower, Loan, LoanStatus, PayoutOrder, Region
+from loans.payment_details import validate_bank_account, validate_card
+
+log = logging.getLogger(__name__)
+
+CODE_TTL = timedelta(minutes=5)
+CODE_MAX_ATTEMPTS = 5
+TOKEN_TTL = timedelta(days=30)
+PROVIDER = "sandbox"
+_PAYOUT_KEY_RE = re.compile(r"payout-([0-9]{1,18})-([0-9]{1,5})")
+
+
+# --- one-time codes and the outbox ---------------------------------------------------------
+
+
+def _code_hash(*, phone: str, purpose: str, code: str) -> str:
+    message = f"{phone}:{purpose}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def message_enqueue(*, phone: str, kind: str, body: str) -> BorrowerMessage:
+    message = BorrowerMessage.objects.create(phone=phone, kind=kind, body=body)
+    if settings.OTP_ECHO_TO_CONSOLE:
+        # Development only: the console, not the log, so production logs never carry codes.
+        transaction.on_commit(lambda: sys.stderr.write(f"[outbox] {phone} {kind}: {body}\n"))
+    return message
+
+
+@transaction.atomic
+def code_send(
+    *, phone: str, purpose: str, loan: Loan | None = None, document_hash: str = ""
+) -> OneTimeCode:
+    """A new code replaces any earlier one for the same phone and purpose."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    now = timezone.now()
+    OneTimeCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True).update(
+        used_at=now
+    )
+    otp = OneTimeCode.objects.create(
+        phone=phone,
+        purpose=purpose,
+        loan=loan,
+        document_hash=document_hash,
+        code_hash=_code_hash(phone=phone, purpose=purpose, code=code),
+        expires_at=now + CODE_TTL,
+    )
+    if purpose == CodePurpose.SIGN_OFFER:
+        body = f"Код {code} для подписания договора займа №{loan.pk}. Никому не сообщайте его."
+    else:
+        body = f"Код {code} для входа в Займер. Никому не сообщайте его."
+    message_enqueue(phone=phone, kind=f"code_{purpose}", body=body)
+    return otp
+
+
+def code_consume(*, phone: str, purpose: str, code: str, loan: Loan | None = None) -> OneTimeCode:
+    """Use the latest live code. A wrong guess is counted even though the request fails."""
+    with transaction.atomic():
+        otp = (
+            OneTimeCode.objects.select_for_update()
+            .filter(phone=phone, purpose=purpose, loan=loan, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if otp is None or otp.expires_at <= timezone.now():
+            refusal = "invalid_code"
+        elif otp.attempts >= CODE_MAX_ATTEMPTS:
+            refusal = "code_attempts_exhausted"
+        elif hmac.compare_digest(
+            otp.code_hash, _code_hash(phone=phone, purpose=purpose, code=code)
+        ):
+            otp.used_at = timezone.now()
+            otp.save(update_fields=["used_at"])
+            return otp
+        else:
+            otp.attempts += 1
+            otp.save(update_fields=["attempts"])
+            refusal = (
+                "code_attempts_exhausted" if otp.attempts >= CODE_MAX_ATTEMPTS else "invalid_code"
+            )
+    raise ApiError(refusal, field="code")
+
+
+# --- accounts and tokens -------------------------------------------------------------------
+
+
+def _token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def sign_in(*, phone: str, code: str) -> tuple[ClientAccount, str]:
+    """Check the code and issue a bearer token; the first sign-in creates the account."""
+    code_consume(phone=phone, purpose=CodePurpose.SIGN_IN, code=code)
+    return _issue_token(phone=phone)
+
+
+@transaction.atomic
+def _issue_token(*, phone: str) -> tuple[ClientAccount, str]:
+    account, _ = ClientAccount.objects.get_or_create(phone=phone)
+    if account.borrower_id is None:
+        # Someone staff registered by phone signs in for the first time.
+        borrower = Borrower.objects.filter(phone=phone).first()
+        if borrower is not None and not hasattr(borrower, "client_account"):
+            account.borrower = borrower
+            account.save(update_fields=["borrower"])
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        account=account, key_hash=_token_hash(key), expires_at=timezone.now() + TOKEN_TTL
+    )
+    return account, key
+
+
+def token_account(*, key: str) -> ClientAccount | None:
+    token = (
+        ApiToken.objects.select_related("account__borrower")
+        .filter(key_hash=_token_hash(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    return token.account if token else None
+
+
+@transaction.atomic
+def token_revoke(*, key: str) -> None:
+    ApiToken.objects.filter(key_hash=_token_hash(key)).update(revoked_at=timezone.now())
+
+
+# --- profile and consents ------------------------------------------------------------------
+
+
+@transaction.atomic
+def profile_save(*, account: ClientAccount, data: dict) -> Borrower:
+    """Create the borrower from the KYC fields, or update them."""
+    account = ClientAccount.objects.select_for_update().get(pk=account.pk)
+    region = Region.objects.filter(code=data["region"]).first()
+    if region is None:
+        raise DomainError("Unknown region", code="invalid", field="region")
+    borrower = account.borrower or Borrower(phone=account.phone)
+    passport = (data["passport_series"], data["passport_number"])
+    taken = Borrower.objects.filter(passport_series=passport[0], passport_number=passport[1])
+    if borrower.pk:
+        taken = taken.exclude(pk=borrower.pk)
+    if taken.exists():
+        raise DomainError(
+            "Passport already registered", code="duplicate_passport", field="passport"
+        )
+    if Borrower.objects.filter(phone=account.phone).exclude(pk=borrower.pk).exists():
+        raise DomainError("Phone already registered", code="duplicate_phone", field="phone")
+    for field in (
+        "full_name",
+        "birth_date",
+        "email",
+        "passport_series",
+        "passport_number",
+        "employment",
+        "declared_income_kop",
+    ):
+        if field in data:
+            setattr(borrower, field, data[field])
+    borrower.region = region
+    borrower.time_zone = region.time_zone
+    borrower.save()
+    if account.borrower_id != borrower.pk:
+        account.borrower = borrower
+        account.save(update_fields=["borrower"])
+    return borrower
+
+
+@transaction.atomic
+def consent_give(
+    *, account: ClientAccount, kind: str, document_version: str, ip: str | None
+) -> Consent:
+    current = selectors.CONSENT_DOCUMENT_VERSIONS[kind]
+    if document_version != current:
+        raise DomainError(
+            f"The current version of this document is {current}",
+            code="outdated_document",
+            field="document_version",
+        )
+    consent, _ = Consent.objects.get_or_create(
+        account=account, kind=kind, document_version=document_version, defaults={"ip": ip}
+    )
+    return consent
+
+
+# --- payout methods ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_destination_add(*, account: ClientAccount, kind: str, data: dict) -> PayoutDestination:
+    destination = PayoutDestination(account=account, kind=kind)
+    if kind == PayoutMethodKind.CARD:
+        validate_card(
+            token=data["token"],
+            last4=data["last4"],
+            exp_month=data["exp_month"],
+            exp_year=data["exp_year"],
+            today=current_business_date(),
+        )
+        destination.card_token = data["token"]
+        destination.card_last4 = data["last4"]
+        destination.card_exp_month = data["exp_month"]
+        destination.card_exp_year = data["exp_year"]
+    else:
+        validate_bank_account(account=data["account"], bik=data["bik"])
+        destination.account_number = data["account"]
+        destination.bik = data["bik"]
+    destination.save()
+    return destination
+
+
+@transaction.atomic
+def payout_destination_remove(*, destination: PayoutDestination) -> None:
+    destination.removed_at = timezone.now()
+    destination.save(update_fields=["removed_at"])
+
+
+# --- applications and offers ---------------------------------------------------------------
+
+
+def application_preflight(
+    *, account: ClientAccount, destination_id: int
+) -> tuple[Borrower, PayoutDestination]:
+    """What an application needs before it reaches the loan core."""
+    if account.borrower_id is None:
+        raise ApiError("profile_required", status_code=422)
+    if selectors.missing_consents(account=account):
+        raise ApiError("consents_required", status_code=422)
+    destination = selectors.account_destinations(account=account).filter(pk=destination_id).first()
+    if destination is None:
+        raise DomainError(
+            "Unknown payout method", code="invalid_payout_method", field="payout_method"
+        )
+    return account.borrower, destination
+
+
+@transaction.atomic
+def loan_request_record(
+    *, account: ClientAccount, loan: Loan, destination: PayoutDestination
+) -> LoanRequest:
+    return LoanRequest.objects.create(loan=loan, account=account, payout_destination=destination)
+
+
+def offer_code_send(*, account: ClientAccount, loan: Loan) -> OneTimeCode:
+    quote = selectors.offer_quote(loan=loan)
+    document = selectors.offer_document(loan=loan, quote=quote)
+    return code_send(
+        phone=account.phone,
+        purpose=CodePurpose.SIGN_OFFER,
+        loan=loan,
+        document_hash=selectors.document_hash(document),
+    )
+
+
+def offer_sign(*, account: ClientAccount, loan: Loan, code: str, ip: str | None) -> PayoutOrder:
+    """Sign with the code and order the payout to the method chosen in the application.
+
+    Not one transaction on purpose: a wrong code must stay counted when signing is refused.
+    """
+    if loan.status != LoanStatus.APPROVED or loan.signed_at is not None:
+        raise DomainError("Only an approved, unsigned offer can be signed", code="already_signed")
+    otp = code_consume(phone=account.phone, purpose=CodePurpose.SIGN_OFFER, code=code, loan=loan)
+    return _sign_and_disburse(account=account, loan=loan, otp=otp, code=code, ip=ip)
+
+
+@transaction.atomic
+def _sign_and_disburse(
+    *, account: ClientAccount, loan: Loan, otp: OneTimeCode, code: str, ip: str | None
+) -> PayoutOrder:
+    loan = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
+    quote = selectors.offer_quote(loan=loan)
+    document = selectors.offer_document(loan=loan, quote=quote)
+    digest = selectors.document_hash(document)
+    if digest != otp.document_hash:
+        raise DomainError("The offer changed after the code was sent", code="offer_changed")
+    loan = loan_services.loan_sign(loan=loan)
+    Signature.objects.create(
+        loan=loan, account=account, code=code, document_hash=digest, document=document, ip=ip
+    )
+    destination = loan.client_request.payout_destination
+    return loan_services.loan_disburse(
+        loan=loan, method=destination.kind, destination=destination.destination()
+    )
+
+
+@transaction.atomic
+def application_cancel(*, loan: Loan) -> Loan:
+    if loan.signed_at is not None:
+        raise TransitionNotAllowed("A signed offer cannot be cancelled")
+    return loan_services.loan_cancel(loan=loan, reason="cancelled by the borrower")
+
+
+@transaction.atomic
+def payout_retry(*, loan: Loan, destination: PayoutDestination) -> PayoutOrder:
+    """After a failed payout the borrower picks a method again."""
+    request = LoanRequest.objects.select_for_update().get(loan=loan)
+    request.payout_destination = destination
+    request.save(update_fields=["payout_destination"])
+    return loan_services.loan_disburse(
+        loan=loan, method=destination.kind, destination=destination.destination()
+    )
+
+
+# --- payments ------------------------------------------------------------------------------
+
+
+def _intent(*, account: ClientAccount, loan: Loan, purpose: str, amount_kop: int, days=None):
+    intent = PaymentIntent(
+        loan=loan, account=account, purpose=purpose, amount_kop=amount_kop, prolongation_days=days
+    )
+    intent.confirmation_url = f"{settings.PAYMENT_PAGE_URL}{intent.pk}"
+    intent.save()
+    return intent
+
+
+@transaction.atomic
+def repayment_start(*, account: ClientAccount, loan: Loan, amount_kop: int) -> PaymentIntent:
+    if loan.status not in (LoanStatus.SERVICED, LoanStatus.OVERDUE):
+        raise TransitionNotAllowed("Only a live loan takes repayments")
+    full = loan_services.repayment_quote_kop(loan=loan)
+    if amount_kop > full:
+        raise InvalidAmount(
+            f"The full repayment today is {full} kop", code="amount_above_debt", field="amount_kop"
+        )
+    return _intent(
+        account=account, loan=loan, purpose=IntentPurpose.REPAYMENT, amount_kop=amount_kop
+    )
+
+
+@transaction.atomic
+def prolongation_start(*, account: ClientAccount, loan: Loan, days: int) -> PaymentIntent:
+    quote = loan_services.prolongation_quote(loan=loan, days=days)
+    return _intent(
+        account=account,
+        loan=loan,
+        purpose=IntentPurpose.PROLONGATION,
+        amount_kop=quote["pay_kop"],
+        days=days,
+    )
+
+
+# --- idempotency ---------------------------------------------------------------------------
+
+
+def idempotency_begin(
+    *, account: ClientAccount, key: str, request_hash: str
+) -> tuple[IdempotencyRecord, bool]:
+    """Claim the key, committed at once so a concurrent repeat sees it in flight.
+
+    Returns the record and whether this request claimed it.
+    """
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                account=account, key=key, request_hash=request_hash
+            )
+        return record, True
+    except IntegrityError:
+        return IdempotencyRecord.objects.get(account=account, key=key), False
+
+
+def idempotency_finish(*, record: IdempotencyRecord, status: int, body) -> None:
+    record.completed = True
+    record.response_status = status
+    record.response_body = body
+    record.save(update_fields=["completed", "response_status", "response_body"])
+
+
+def idempotency_abandon(*, record: IdempotencyRecord) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk, completed=False).delete()
+
+
+# --- provider webhooks ---------------------------------------------------------------------
+
+
+def webhook_signature_valid(*, body: bytes, signature: str) -> bool:
+    expected = hmac.new(settings.PAYMENT_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"sha256={expected}", signature)
+
+
+@transaction.atomic
+def webhook_apply(*, event_id: str, event_type: str, data: dict, payload: dict) -> bool:
+    """Apply a provider event once; False when it was already applied."""
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(
+                provider=PROVIDER, event_id=event_id, event_type=event_type, payload=payload
+            )
+    except IntegrityError:
+        return False
+    if event_type == "payout.succeeded":
+        payout = _payout_for(data.get("payout_key"))
+        loan_services.payout_succeeded(
+            payout_id=payout.pk, reference=str(data.get("reference", ""))
+        )
+    elif event_type == "payout.failed":
+        payout = _payout_for(data.get("payout_key"))
+        loan_services.payout_failed(payout_id=payout.pk, reason=str(data.get("reason", "")))
+    else:
+        _payment_succeeded(event_id=event_id, data=data)
+    return True
+
+
+def _payout_for(key) -> PayoutOrder:
+    match = _PAYOUT_KEY_RE.fullmatch(key) if isinstance(key, str) else None
+    payout = (
+        PayoutOrder.objects.filter(loan_id=match[1], attempt=match[2]).first() if match else None
+    )
+    if payout is None:
+        raise ApiError("unknown_payout", status_code=422, field="data.payout_key")
+    return payout
+
+
+def _payment_succeeded(*, event_id: str, data: dict) -> None:
+    intent = (
+        PaymentIntent.objects.select_for_update()
+        .filter(pk=data.get("payment_id"), status=IntentStatus.PENDING)
+        .first()
+    )
+    if intent is None:
+        raise ApiError("unknown_payment", status_code=422, field="data.payment_id")
+    amount = data["amount_kop"]
+    loan = intent.loan
+    applied = False
+    if intent.purpose == IntentPurpose.PROLONGATION:
+        try:
+            with transaction.atomic():
+                loan_services.loan_prolong(
+                    loan=loan,
+                    days=intent.prolongation_days,
+                    provider=PROVIDER,
+                    event_id=event_id,
+                    amount_kop=amount,
+                )
+            applied = True
+        except DomainError as exc:
+            # The money is here whatever happened to the quote: it repays the loan instead.
+            log.warning(
+                "prolongation %s not possible (%s); applied as repayment", intent.pk, exc.code
+            )
+    if not applied:
+        loan_services.loan_repay(loan=loan, amount_kop=amount, provider=PROVIDER, event_id=event_id)
+    intent.status = IntentStatus.PAID
+    intent.paid_at = timezone.now()
+    intent.save(update_fields=["status", "paid_at"])

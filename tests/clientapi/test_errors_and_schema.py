@@ -1,0 +1,37 @@
+from tests.clientapi.conftest import sign_in
+
+
+def test_malformed_oversized_and_wrong_types(db, api):
+    sign_in(api)
+    broken = api.post("/api/v1/consents/", b"{not json", content_type="application/json")
+    assert broken.status_code == 400
+    assert broken.json()["error"]["code"] == "malformed_json"
+    big = api.post(
+        "/api/v1/consents/",
+        b'{"kind": "' + b"x" * 70_000 + b'"}',
+        content_type="application/json",
+    )
+    assert big.status_code == 413
+    assert big.json()["error"]["code"] == "body_too_large"
+    typed = api.post("/api/v1/calculator/", {"product": "p", "amount_kop": "lots", "term_days": 5})
+    assert typed.status_code in (400, 415)
+    wrong = api.post(
+        "/api/v1/calculator/",
+        {"product": "p", "amount_kop": "lots", "term_days": 5},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert wrong.json()["error"] == {
+        "code": "invalid",
+        "message": "A valid integer is required.",
+        "field": "amount_kop",
+    }
+
+
+def test_schema_and_docs_are_served_from_local_assets(db, client):
+    schema = client.get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    assert "/api/v1/applications/{id}/sign/" in schema.json()["paths"]
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs
+    assert "cdn" not in docs.lower() and "//unpkg" not in docs

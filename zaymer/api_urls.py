@@ -1,0 +1,29 @@
+"""The borrower API under /api/v1/, its OpenAPI schema and the docs page (local assets)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from clientapi import api as client_api
+from zaymer.api import ApplicationViewSet
+
+router = SimpleRouter()
+router.register("auth", client_api.AuthViewSet, basename="auth")
+router.register("consents", client_api.ConsentViewSet, basename="consent")
+router.register("products", client_api.ProductViewSet, basename="product")
+router.register("payout-methods", client_api.PayoutMethodViewSet, basename="payout-method")
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("loans", client_api.LoanViewSet, basename="loan")
+
+v1 = [
+    path("me/", client_api.ProfileView.as_view(), name="profile"),
+    path("calculator/", client_api.CalculatorView.as_view(), name="calculator"),
+    path("webhooks/payments/", client_api.PaymentWebhookView.as_view(), name="payment-webhook"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="v1")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
