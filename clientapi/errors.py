@@ -100,6 +100,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Недопустимый срок продления.",
         "The prolongation length is not allowed.",
     ),
+    "prolongation_not_due": (
+        "Продление станет доступно завтра.",
+        "A prolongation is possible from tomorrow.",
+    ),
     "prolongation_limit": (
         "Лимит продлений исчерпан.",
         "No prolongations left.",

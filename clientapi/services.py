@@ -365,6 +365,12 @@ def repayment_start(*, account: ClientAccount, loan: Loan, amount_kop: int) -> P
 @transaction.atomic
 def prolongation_start(*, account: ClientAccount, loan: Loan, days: int) -> PaymentIntent:
     quote = loan_services.prolongation_quote(loan=loan, days=days)
+    if quote["pay_kop"] <= 0:
+        # The core takes a prolongation only against a payment.
+        raise DomainError(
+            "Nothing has accrued yet; a prolongation is possible from tomorrow",
+            code="prolongation_not_due",
+        )
     return _intent(
         account=account,
         loan=loan,

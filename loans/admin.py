@@ -163,6 +163,9 @@ class BorrowerLoanInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ("-pk",)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
     @admin.display(description="principal")
     def principal(self, obj):
         return rub(obj.principal_kop)
@@ -663,6 +666,7 @@ class ScheduleItemAdmin(ReadOnlyAdmin):
         "total",
     )
     list_filter = ("version",)
+    list_select_related = ("loan",)
     search_fields = ("loan__id__exact",)
     date_hierarchy = "due_date"
     show_full_result_count = False
@@ -686,6 +690,7 @@ class TransitionLogAdmin(ReadOnlyAdmin):
         "reason",
     )
     list_filter = ("transition", "target", "actor_label")
+    list_select_related = ("loan",)
     search_fields = ("loan__id__exact", "actor_label", "reason")
     date_hierarchy = "business_date"
     show_full_result_count = False
@@ -705,6 +710,7 @@ class PayoutOrderAdmin(ReadOnlyAdmin):
         "created_at",
     )
     list_filter = ("status", "method")
+    list_select_related = ("loan",)
     search_fields = ("loan__id__exact", "gateway_ref")
     exclude = ("card_token",)
     readonly_fields = ("destination",)
@@ -720,6 +726,7 @@ class PayoutOrderAdmin(ReadOnlyAdmin):
 class IncomingPaymentAdmin(ReadOnlyAdmin):
     list_display = ("id", "provider", "event_id", "loan", "amount", "business_date", "received_at")
     list_filter = ("provider",)
+    list_select_related = ("loan",)
     search_fields = ("event_id", "loan__id__exact")
     date_hierarchy = "business_date"
     show_full_result_count = False
@@ -745,6 +752,7 @@ class JournalLineInline(ReadOnlyInline):
 class JournalEntryAdmin(ReadOnlyAdmin):
     list_display = ("id", "key", "kind", "loan", "business_date", "created_at")
     list_filter = ("kind",)
+    list_select_related = ("loan",)
     search_fields = ("=key", "loan__id__exact")
     date_hierarchy = "business_date"
     inlines = (JournalLineInline,)
@@ -755,7 +763,7 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 class JournalLineAdmin(ReadOnlyAdmin):
     list_display = ("id", "entry", "business_date", "account", "loan", "amount")
     list_filter = ("account", "entry__kind")
-    list_select_related = ("entry",)
+    list_select_related = ("entry", "loan")
     search_fields = ("loan__id__exact", "=entry__key")
     show_full_result_count = False
 

@@ -492,7 +492,7 @@ class PortfolioSimulator:
                     region=region,
                     employment=employment,
                     income_rub=max(8_000, _round_down(income, 1000)),
-                    hidden=rng.gauss(0, 0.75),
+                    hidden=rng.gauss(0, 0.6),
                     loyalty=rng.uniform(0.8, 0.99),
                     card_last4=f"{rng.randrange(10_000):04d}",
                     card_token="tok_" + f"{rng.getrandbits(96):024x}",
@@ -562,7 +562,7 @@ class PortfolioSimulator:
     # --- the borrower's risk, as the world knows it and as the robot sees it ----------------
 
     def observed_logit(self, p: Persona, product: Product, amount_kop: int) -> float:
-        z = -1.3
+        z = -1.0
         z += 1.1 if p.age < 23 else 0.45 if p.age < 30 else 0.0 if p.age < 50 else -0.35
         z += EMPLOYMENT_PROFILE[p.employment][1]
         z += REGION_PROFILE.get(p.region.code, (0, "", 0.0))[2]
@@ -623,7 +623,7 @@ class PortfolioSimulator:
         if forced == "offer":
             services.loan_approve(loan=loan, reason=f"auto-approved: PD {pd_seen:.2f}")
             return
-        decline_at, refer_at = (0.5, 0.32) if repeat else (0.4, 0.24)
+        decline_at, refer_at = (0.55, 0.36) if repeat else (0.45, 0.28)
         if p.self_ban:
             self._decline(p, loan, "a credit bureau reports an active self-ban", actor=None)
         elif self.rng.random() < 0.03:
@@ -657,7 +657,7 @@ class PortfolioSimulator:
             self._finish(p, "cancelled")
             return
         verdict = _sigmoid(z_seen + 0.3 * p.hidden + self.rng.gauss(0, 0.3))
-        if verdict > 0.36:
+        if verdict > 0.4:
             self._decline(p, loan, "underwriter: income not confirmed", actor=underwriter)
             return
         amount = None
@@ -763,7 +763,7 @@ class PortfolioSimulator:
     def _start_track(self, p: Persona, loan: Loan) -> None:
         rng = self.rng
         z = self.observed_logit(p, loan.product, loan.principal_kop)
-        pd = _sigmoid(z + p.hidden + rng.gauss(0, 0.3))
+        pd = _sigmoid(z + p.hidden + rng.gauss(0, 0.25))
         bad = rng.random() < pd
         late_share = 0.08 + 0.6 * pd
         if loan.product.kind == ProductKind.IL:

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from clientapi.models import BorrowerMessage, ClientAccount
 from clientapi.selectors import CONSENT_DOCUMENT_VERSIONS
-from tests.factories import DEMO_BIK, PdlProductFactory, RegionFactory, valid_account
 from scoring.models import ModelStatus, ModelVersion
+from tests.factories import DEMO_BIK, PdlProductFactory, RegionFactory, valid_account
 from tests.scoring.conftest import (  # noqa: F401 - fixtures
     _isolated_scoring,
     clean_bureau,
@@ -48,6 +48,7 @@ def sign_in(client: APIClient, phone: str | None = None) -> str:
     assert answer.status_code == 201, answer.json()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {answer.json()['token']}")
     client.phone = phone
+    client.token = answer.json()["token"]
     return phone
 
 

@@ -1,4 +1,7 @@
-from clientapi.models import IdempotencyRecord, Signature, WebhookEvent
+import datetime as dt
+
+from clientapi.models import IdempotencyRecord, OneTimeCode, Signature, WebhookEvent
+from loans.business_date import set_business_date
 from loans.models import IncomingPayment, Loan, PayoutOrder
 from tests.clientapi.conftest import approved_application, sign, webhook
 
@@ -6,6 +9,13 @@ from tests.clientapi.conftest import approved_application, sign, webhook
 def _live_loan(api) -> int:
     loan_id = approved_application(api)["id"]
     assert sign(api, loan_id).status_code == 201
+    payout = PayoutOrder.objects.get(loan_id=loan_id)
+    paid = {
+        "event_id": f"payout-ok-{loan_id}",
+        "type": "payout.succeeded",
+        "data": {"payout_key": payout.idempotency_key},
+    }
+    assert webhook(api, paid).status_code == 200
     assert Loan.objects.get(pk=loan_id).status == "serviced"
     return loan_id
 
@@ -48,15 +58,12 @@ def test_bad_signature_and_bad_events_change_nothing(borrower_api):
     assert webhook(borrower_api, unknown).json()["error"]["code"] == "unknown_payment"
     bad_payout = {"event_id": "e3", "type": "payout.failed", "data": {"payout_key": "x"}}
     assert webhook(borrower_api, bad_payout).status_code == 422
-    assert not WebhookEvent.objects.exists()
+    assert list(WebhookEvent.objects.values_list("event_id", flat=True)) == [f"payout-ok-{loan_id}"]
     assert not IncomingPayment.objects.exists()
 
 
 def test_failed_payout_webhook_then_retry_to_another_method(borrower_api):
-    from loans.gateway import SandboxGateway
-
     loan_id = approved_application(borrower_api)["id"]
-    SandboxGateway.queue_outcomes("timeout")
     sign(borrower_api, loan_id)
     payout = PayoutOrder.objects.get(loan_id=loan_id)
     failed = {
@@ -75,7 +82,7 @@ def test_failed_payout_webhook_then_retry_to_another_method(borrower_api):
     )
     assert retry.status_code == 201, retry.json()
     assert retry.json()["attempt"] == 2
-    assert Loan.objects.get(pk=loan_id).status == "serviced"
+    assert Loan.objects.get(pk=loan_id).status == "disbursed"
 
 
 def test_idempotency_key_same_body_replays_other_body_refused_in_flight_conflicts(borrower_api):
@@ -122,8 +129,6 @@ def test_signing_twice_with_one_key_signs_once(borrower_api):
 
 
 def test_wrong_sign_code_is_refused_and_counted(borrower_api):
-    from clientapi.models import OneTimeCode
-
     loan_id = approved_application(borrower_api)["id"]
     borrower_api.post(f"/api/v1/applications/{loan_id}/sign-code/")
     answer = borrower_api.post(
@@ -139,8 +144,16 @@ def test_wrong_sign_code_is_refused_and_counted(borrower_api):
     assert Loan.objects.get(pk=loan_id).signed_at is None
 
 
-def test_prolongation_quote_and_confirmation(borrower_api):
+def test_prolongation_quote_and_confirmation(borrower_api, business_date):
     loan_id = _live_loan(borrower_api)
+    free = borrower_api.post(
+        f"/api/v1/loans/{loan_id}/prolongations/",
+        {"days": 14},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="p0",
+    )
+    assert free.json()["error"]["code"] == "prolongation_not_due"
+    set_business_date(on=business_date + dt.timedelta(days=10))
     quote = borrower_api.get(f"/api/v1/loans/{loan_id}/prolongation-quote/?days=14")
     assert quote.status_code == 200, quote.json()
     short = borrower_api.get(f"/api/v1/loans/{loan_id}/prolongation-quote/?days=2")
@@ -151,15 +164,14 @@ def test_prolongation_quote_and_confirmation(borrower_api):
         format="json",
         HTTP_IDEMPOTENCY_KEY="p",
     ).json()
-    assert intent["amount_kop"] == quote.json()["pay_kop"]
+    assert intent["amount_kop"] == quote.json()["pay_kop"] > 0
     due_before = Loan.objects.get(pk=loan_id).maturity_date
-    if intent["amount_kop"]:
-        paid = {
-            "event_id": "evt-p",
-            "type": "payment.succeeded",
-            "data": {"payment_id": intent["payment_id"], "amount_kop": intent["amount_kop"]},
-        }
-        assert webhook(borrower_api, paid).status_code == 200
-        loan = Loan.objects.get(pk=loan_id)
-        assert loan.prolongations == 1
-        assert loan.maturity_date > due_before
+    paid = {
+        "event_id": "evt-p",
+        "type": "payment.succeeded",
+        "data": {"payment_id": intent["payment_id"], "amount_kop": intent["amount_kop"]},
+    }
+    assert webhook(borrower_api, paid).status_code == 200
+    loan = Loan.objects.get(pk=loan_id)
+    assert loan.prolongations == 1
+    assert loan.maturity_date > due_before

@@ -10,7 +10,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loans import cob, servicing, services
+from loans import cob, services, servicing
 from loans.business_date import current_business_date, set_business_date
 from loans.cob import close_next_day, run_cob_until
 from loans.errors import DomainError
@@ -68,9 +68,7 @@ def test_interest_accrues_each_day_on_the_outstanding_principal(business_date):
         (1_000_142, 3_500),  # 3 500,497 kop
     ],
 )
-def test_daily_interest_is_rounded_half_even_to_the_kopeck(
-    business_date, principal_kop, daily_kop
-):
+def test_daily_interest_is_rounded_half_even_to_the_kopeck(business_date, principal_kop, daily_kop):
     product = PdlProductFactory(code="pdl-035", daily_rate_ppm=3_500)
     loan = issued(on=business_date, product=product, amount_kop=principal_kop)
 

@@ -253,7 +253,7 @@ def il_with_missed_first_installment(business_date):
 
 
 def test_il_payment_short_of_the_missed_interest_goes_to_overdue_interest(business_date):
-    loan, first = il_with_missed_first_installment(business_date)
+    loan, _ = il_with_missed_first_installment(business_date)
 
     payment = repay(loan, 30_000)
 

@@ -265,6 +265,19 @@ def test_a_restructured_plan_paid_on_schedule_closes_the_loan(business_date):
     assert loan.overpayment_kop == 0
 
 
+@pytest.mark.parametrize(("periods", "period_days"), [(0, 14), (25, 14), (3, 6), (3, 32)])
+def test_a_plan_outside_1_to_24_installments_every_7_to_31_days_is_refused(
+    business_date, periods, period_days
+):
+    loan = overdue_pdl(business_date)
+    before = snapshot(loan)
+
+    with pytest.raises(DomainError, match="1–24 installments every 7–31 days"):
+        services.loan_restructure(loan=loan, periods=periods, period_days=period_days)
+
+    assert_unchanged(loan, before)
+
+
 def test_only_an_overdue_loan_can_be_restructured(business_date):
     loan = issued(on=business_date)
     before = snapshot(loan)

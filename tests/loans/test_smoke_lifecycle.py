@@ -8,7 +8,9 @@ from loans.models import Loan, LoanStatus
 from tests.factories import live_loan
 
 
-def test_pdl_issued_accrues_goes_overdue_and_is_repaid(business_date, django_capture_on_commit_callbacks):
+def test_pdl_issued_accrues_goes_overdue_and_is_repaid(
+    business_date, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         loan = live_loan(on=business_date)
     loan.refresh_from_db()
