@@ -51,21 +51,52 @@ def _run(cursor, sql: str, params: list | None = None) -> int:
     return max(cursor.rowcount, 0)
 
 
+def _entry_ids(cursor) -> str:
+    """SQL numbering the accrual entries (`posted` rows, in loan order) with fresh entry ids.
+
+    PostgreSQL draws them from the table's own sequence, so repayments posting entries at the
+    same time get others. SQLite has one writer at a time (the COB transaction holds it), so
+    the ids after the highest ever used are free.
+    """
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_get_serial_sequence('loans_journalentry', 'id')")
+        sequence = cursor.fetchone()[0].replace("'", "''")
+        return f"CASE WHEN posted THEN nextval('{sequence}') END"
+    cursor.execute(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'loans_journalentry'),"
+        " 0), COALESCE((SELECT MAX(id) FROM loans_journalentry), 0))"
+    )
+    last = int(cursor.fetchone()[0])
+    return (
+        f"CASE WHEN posted THEN {last} + SUM(CASE WHEN posted THEN 1 ELSE 0 END)"
+        " OVER (ORDER BY loan_id ROWS UNBOUNDED PRECEDING) END"
+    )
+
+
 def step_accrue(cursor, on: date) -> int:
     interest_raw = _half_even("principal_out_kop * daily_rate_ppm", "1000000")
     penalty_raw = _half_even("principal_overdue_kop * penalty_rate_num", "penalty_rate_den")
     d = _date_param()
+    pg = connection.vendor == "postgresql"
+    if pg:
+        # Hash joins and sorts over every live loan stay in memory; reset at commit.
+        _run(cursor, "SET LOCAL work_mem = '256MB'")
     _run(cursor, "DROP TABLE IF EXISTS cob_accrual")
     _run(
         cursor,
-        "CREATE TEMP TABLE cob_accrual"
-        " (loan_id BIGINT PRIMARY KEY, interest BIGINT NOT NULL, penalty BIGINT NOT NULL)",
+        "CREATE TEMP TABLE cob_accrual (loan_id BIGINT PRIMARY KEY,"
+        " interest BIGINT NOT NULL, penalty BIGINT NOT NULL, entry_id BIGINT)",
     )
+    # Each loan's entry id is drawn here, so entries and their lines are written straight
+    # from this table: no second pass over today's entries to find them again.
     touched = _run(
         cursor,
         f"""
-        INSERT INTO cob_accrual (loan_id, interest, penalty)
-        SELECT id, interest, {_least("penalty", "room - interest")}
+        INSERT INTO cob_accrual (loan_id, interest, penalty, entry_id)
+        SELECT loan_id, interest, penalty, {_entry_ids(cursor)}
+        FROM (
+        SELECT id AS loan_id, interest, {_least("penalty", "room - interest")} AS penalty,
+            interest + {_least("penalty", "room - interest")} > 0 AS posted
         FROM (
             SELECT id, room, penalty, {_least("interest", "room")} AS interest
             FROM (
@@ -80,37 +111,38 @@ def step_accrue(cursor, on: date) -> int:
                 WHERE status IN {LIVE} AND accrued_through < {d}
             ) raw
         ) capped
+        ) accrued
         """,
         [PenaltyMode.DAILY_WITHOUT_INTEREST.value, on],
     )
+    if pg:
+        _run(cursor, "ANALYZE cob_accrual")
     now = timezone.now()
     _run(
         cursor,
         f"""
-        INSERT INTO loans_journalentry (key, kind, loan_id, business_date, created_at, memo)
-        SELECT 'accrual:' || CAST(loan_id AS VARCHAR(20)) || ':' || %s,
+        INSERT INTO loans_journalentry (id, key, kind, loan_id, business_date, created_at, memo)
+        SELECT entry_id, 'accrual:' || CAST(loan_id AS VARCHAR(20)) || ':' || %s,
                'accrual', loan_id, {d}, %s, ''
-        FROM cob_accrual WHERE interest + penalty > 0
+        FROM cob_accrual WHERE entry_id IS NOT NULL
         """,
         [on.isoformat(), on, now],
     )
     _run(
         cursor,
-        f"""
+        """
         INSERT INTO loans_journalline (entry_id, loan_id, account, amount_kop)
-        SELECT e.id,
-            CASE WHEN k.n IN (1, 3) THEN e.loan_id END,
+        SELECT a.entry_id,
+            CASE WHEN k.n IN (1, 3) THEN a.loan_id END,
             CASE k.n WHEN 1 THEN 'loan_interest' WHEN 2 THEN 'interest_income'
                      WHEN 3 THEN 'loan_penalty' ELSE 'penalty_income' END,
             CASE k.n WHEN 1 THEN a.interest WHEN 2 THEN -a.interest
                      WHEN 3 THEN a.penalty ELSE -a.penalty END
-        FROM loans_journalentry e
-        JOIN cob_accrual a ON a.loan_id = e.loan_id
+        FROM cob_accrual a
         CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) k
-        WHERE e.business_date = {d} AND e.kind = 'accrual'
+        WHERE a.entry_id IS NOT NULL
           AND (CASE WHEN k.n <= 2 THEN a.interest ELSE a.penalty END) <> 0
         """,
-        [on],
     )
     _run(
         cursor,
@@ -119,28 +151,36 @@ def step_accrue(cursor, on: date) -> int:
             interest_out_kop = interest_out_kop + a.interest,
             penalty_out_kop = penalty_out_kop + a.penalty,
             charges_total_kop = charges_total_kop + a.interest + a.penalty,
-            accrued_through = {d}
+            accrued_through = {d},
+            days_past_due = CASE WHEN status = 'overdue' AND overdue_since IS NOT NULL
+                THEN {_days_past_due(d)} ELSE days_past_due END
         FROM cob_accrual a WHERE a.loan_id = loans_loan.id
         """,
-        [on],
+        [on, on],
     )
     _run(cursor, "DROP TABLE cob_accrual")
     return touched
 
 
-def _overdue_sql() -> tuple[str, str, str]:
+def _overdue_sql(
+    due_passed: str = "due_passed_kop", next_due: str = "next_due_date"
+) -> tuple[str, str, str]:
+    """The overdue split (interest, principal) and 'in arrears' after it, as SQL.
+
+    `due_passed` and `next_due` may be expressions for values the same UPDATE is setting.
+    """
     shortfall = (
-        "(CASE WHEN due_passed_kop > paid_debt_kop THEN due_passed_kop - paid_debt_kop ELSE 0 END)"
+        f"(CASE WHEN {due_passed} > paid_debt_kop THEN {due_passed} - paid_debt_kop ELSE 0 END)"
     )
     interest_part = _least("interest_out_kop", shortfall)
-    final = "(next_due_date IS NULL AND due_passed_kop > 0)"
+    final = f"({next_due} IS NULL AND {due_passed} > 0)"
     interest = f"(CASE WHEN {final} THEN interest_out_kop ELSE {interest_part} END)"
     principal = (
         f"(CASE WHEN {final} THEN principal_out_kop"
         f" ELSE {_least('principal_out_kop', f'{shortfall} - {interest_part}')} END)"
     )
     in_arrears = (
-        "(interest_overdue_kop + principal_overdue_kop > 0 OR"
+        f"({interest} + {principal} > 0 OR"
         f" ({final} AND principal_out_kop + interest_out_kop + penalty_out_kop + fees_out_kop > 0))"
     )
     return interest, principal, in_arrears
@@ -169,52 +209,67 @@ def step_mark_overdue(cursor, on: date) -> int:
         """,
         [on, on, on],
     )
-    _run(
-        cursor,
-        """
-        UPDATE loans_loan
-        SET due_passed_kop = due_passed_kop + d.due_sum, next_due_date = d.next_due
-        FROM cob_due d WHERE d.loan_id = loans_loan.id
-        """,
-    )
-    interest, principal, in_arrears = _overdue_sql()
+    if connection.vendor == "postgresql":
+        _run(cursor, "ANALYZE cob_due")
     # The split is fixed when a due date passes (servicing.split_when_due); interest accrued
     # after it stays current until the next one. Past the last due date all of it is overdue.
-    scope = (
-        f"status IN {LIVE} AND (id IN (SELECT loan_id FROM cob_due)"
-        " OR (status = 'overdue' AND next_due_date IS NULL))"
+    # A due loan is written once: its new due amounts, the split they give, and, when that
+    # leaves it in arrears, `miss_due_date` (logged first, from the same expressions).
+    interest, principal, in_arrears = _overdue_sql(
+        due_passed="(due_passed_kop + d.due_sum)", next_due="d.next_due"
     )
-    _run(
-        cursor,
-        f"UPDATE loans_loan SET interest_overdue_kop = {interest},"
-        f" principal_overdue_kop = {principal} WHERE {scope}",
-    )
-    newly = f"status = 'serviced' AND id IN (SELECT loan_id FROM cob_due) AND {in_arrears}"
-    _run(
+    newly = f"(status = 'serviced' AND {in_arrears})"
+    marked = _run(
         cursor,
         f"""
         INSERT INTO loans_transitionlog
             (loan_id, transition, source, target, actor_id, actor_label, reason, business_date, at)
         SELECT id, 'miss_due_date', 'serviced', 'overdue', NULL, 'system',
                'COB: a due date passed unpaid', {d}, %s
-        FROM loans_loan WHERE {newly}
+        FROM loans_loan JOIN cob_due d ON d.loan_id = loans_loan.id WHERE {newly}
         """,
         [on, timezone.now()],
     )
-    marked = _run(
-        cursor, f"UPDATE loans_loan SET status = 'overdue', overdue_since = {d} WHERE {newly}", [on]
+    _run(
+        cursor,
+        f"""
+        UPDATE loans_loan SET
+            due_passed_kop = due_passed_kop + d.due_sum,
+            next_due_date = d.next_due,
+            interest_overdue_kop = {interest},
+            principal_overdue_kop = {principal},
+            status = CASE WHEN {newly} THEN 'overdue' ELSE status END,
+            overdue_since = CASE WHEN {newly} THEN {d} ELSE overdue_since END,
+            days_past_due = CASE WHEN {newly} THEN 1 ELSE days_past_due END
+        FROM cob_due d WHERE d.loan_id = loans_loan.id
+        """,
+        [on],
+    )
+    interest, principal, _ = _overdue_sql()
+    _run(
+        cursor,
+        f"UPDATE loans_loan SET interest_overdue_kop = {interest},"
+        f" principal_overdue_kop = {principal} WHERE status = 'overdue'"
+        " AND next_due_date IS NULL AND id NOT IN (SELECT loan_id FROM cob_due)",
     )
     _run(cursor, "DROP TABLE cob_due")
     return marked
 
 
+def _days_past_due(d: str) -> str:
+    return f"{_days_between(d, 'overdue_since')} + 1"
+
+
 def step_days_past_due(cursor, on: date) -> int:
+    """Days past due of every overdue loan; the rows accrual and marking already set are
+    skipped (each loan is written as few times a day as possible)."""
     d = _date_param()
     return _run(
         cursor,
-        f"UPDATE loans_loan SET days_past_due = {_days_between(d, 'overdue_since')} + 1"
-        " WHERE status = 'overdue' AND overdue_since IS NOT NULL",
-        [on],
+        f"UPDATE loans_loan SET days_past_due = {_days_past_due(d)}"
+        " WHERE status = 'overdue' AND overdue_since IS NOT NULL"
+        f" AND days_past_due <> {_days_past_due(d)}",
+        [on, on],
     )
 
 

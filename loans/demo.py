@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -440,10 +441,13 @@ class PortfolioSimulator:
                 horizon = self.last_day_to
             else:
                 horizon = datetime.combine(day + timedelta(days=1), time(0), tzinfo=MOSCOW)
-            while self.queue and self.queue[0][0] < horizon:
-                moment, _, action, args = heapq.heappop(self.queue)
-                self.clock.moment = moment
-                action(*args)
+            # A savepoint per simulated day. Payout tasks deferred to the final commit find
+            # their payouts already settled and do nothing.
+            with transaction.atomic():
+                while self.queue and self.queue[0][0] < horizon:
+                    moment, _, action, args = heapq.heappop(self.queue)
+                    self.clock.moment = moment
+                    action(*args)
             if day < self.today:
                 self.clock.moment = datetime.combine(day + timedelta(days=1), time(0, 5), MOSCOW)
                 run_cob_until(until=day)
@@ -765,7 +769,7 @@ class PortfolioSimulator:
         z = self.observed_logit(p, loan.product, loan.principal_kop)
         pd = _sigmoid(z + p.hidden + rng.gauss(0, 0.25))
         bad = rng.random() < pd
-        late_share = 0.08 + 0.6 * pd
+        late_share = min(0.5, 0.08 + 0.6 * pd)
         if loan.product.kind == ProductKind.IL:
             style = "installments"
         else:
@@ -1095,6 +1099,22 @@ class PortfolioNotEmpty(DomainError):
     code = "demo_book_not_empty"
 
 
+def check_book_is_empty(*, days: int) -> None:
+    """Raise PortfolioNotEmpty unless `days` of history can be written behind today."""
+    if Loan.objects.exists():
+        raise PortfolioNotEmpty(
+            f"the book already has {Loan.objects.count()} loans; demo history is generated "
+            "only into an empty book"
+        )
+    start = timezone.localdate() - timedelta(days=days)
+    last_closed = CobRun.objects.order_by("-business_date").first()
+    if last_closed and last_closed.business_date >= start:
+        raise PortfolioNotEmpty(
+            f"business days up to {last_closed.business_date} are already closed; demo "
+            f"history would start on {start}"
+        )
+
+
 def generate_portfolio(
     *,
     borrowers: int,
@@ -1107,19 +1127,8 @@ def generate_portfolio(
     Only into an empty book: the business date can only move forward, so history cannot be
     written behind loans or closed days that already exist.
     """
-    if Loan.objects.exists():
-        raise PortfolioNotEmpty(
-            f"the book already has {Loan.objects.count()} loans; demo history is generated "
-            "only into an empty book"
-        )
+    check_book_is_empty(days=days)
     today = timezone.localdate()
-    start = today - timedelta(days=days)
-    last_closed = CobRun.objects.order_by("-business_date").first()
-    if last_closed and last_closed.business_date >= start:
-        raise PortfolioNotEmpty(
-            f"business days up to {last_closed.business_date} are already closed; demo "
-            f"history would start on {start}"
-        )
     missing = set(_product_codes()) - set(
         Product.objects.filter(code__in=_product_codes()).values_list("code", flat=True)
     )
@@ -1135,6 +1144,7 @@ def generate_portfolio(
         real_now=timezone.now(),
         log=log,
     )
-    with _payouts_in_process(), _simulated_time(simulator.clock):
+    # All or nothing: a run that fails halfway leaves the book empty, ready for another try.
+    with transaction.atomic(), _payouts_in_process(), _simulated_time(simulator.clock):
         report = simulator.run()
     return report

@@ -16,7 +16,7 @@ from django.test import TestCase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loans import services, tasks
+from loans import services, servicing, tasks
 from loans.business_date import current_business_date, set_business_date
 from loans.cob import run_cob_until
 from loans.errors import DomainError
@@ -294,7 +294,14 @@ def assert_book_holds(money: Money) -> None:
         money.confirmed + charges - paid_toward_debt
     )
 
+    income_by_loan = dict(
+        JournalLine.objects.filter(account__in=INCOME)
+        .values("entry__loan")
+        .annotate(total=Sum("amount_kop"))
+        .values_list("entry__loan", "total")
+    )
     for loan in loans:
+        assert -income_by_loan.get(loan.pk, 0) == loan.charges_total_kop, loan.pk
         assert (
             min(
                 loan.principal_out_kop,
@@ -317,6 +324,10 @@ def assert_book_holds(money: Money) -> None:
             assert loan.debt_kop == 0, loan.pk
         if loan.status in (S.SERVICED, S.CLOSED):
             assert loan.days_past_due == 0, loan.pk
+            assert loan.interest_overdue_kop == loan.principal_overdue_kop == 0, loan.pk
+        if loan.status == S.OVERDUE:
+            assert servicing.is_in_arrears(loan), loan.pk
+            assert loan.days_past_due >= 1, loan.pk
 
 
 @settings(
