@@ -41,7 +41,7 @@ format: $(STAMP)
 
 test: lint
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
-	DEBUG=1 $(PY) -m pytest -n 2 -p no:cacheprovider
+	DEBUG=1 $(PY) -m pytest -q -n 2
 
 bench: $(STAMP)
 	DEBUG=1 $(PY) bench/cob.py --loans $${LOANS:-100000}

@@ -22,14 +22,9 @@ from loans.models.products import PenaltyMode
 LIVE = "('serviced', 'overdue')"
 
 
-def _half_even(numerator: str, denominator: str) -> str:
-    """SQL for round-half-even(numerator / denominator) on non-negative integers."""
-    q = f"(({numerator}) / ({denominator}))"
-    r = f"(({numerator}) %% ({denominator}))"
-    return (
-        f"({q} + CASE WHEN 2 * {r} > ({denominator})"
-        f" OR (2 * {r} = ({denominator}) AND {q} %% 2 = 1) THEN 1 ELSE 0 END)"
-    )
+def _charge(numerator: str, denominator: str) -> str:
+    """SQL for a charge rounded down to the kopeck (loans.money.charge_kop): integer division."""
+    return f"(({numerator}) / ({denominator}))"
 
 
 def _least(a: str, b: str) -> str:
@@ -74,8 +69,8 @@ def _entry_ids(cursor) -> str:
 
 
 def step_accrue(cursor, on: date) -> int:
-    interest_raw = _half_even("principal_out_kop * daily_rate_ppm", "1000000")
-    penalty_raw = _half_even("principal_overdue_kop * penalty_rate_num", "penalty_rate_den")
+    interest_raw = _charge("principal_out_kop * daily_rate_ppm", "1000000")
+    penalty_raw = _charge("principal_overdue_kop * penalty_rate_num", "penalty_rate_den")
     d = _date_param()
     pg = connection.vendor == "postgresql"
     if pg:

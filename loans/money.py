@@ -63,9 +63,21 @@ def rate_to_ppm(rate: Decimal) -> int:
     return int(value)
 
 
+def charge_kop(numerator: int, denominator: int) -> int:
+    """A charge (interest, penalty) rounded DOWN to the kopeck.
+
+    This is the rule that overrides half-even: a charge computed at the legal maximum rate must
+    never exceed it by rounding (10 001 ₽ at 0.8 %/day is 80,008 ₽; half-even would charge
+    80,01 ₽, a ПСК of 292.007 %). The COB SQL applies the same integer division.
+    """
+    if numerator < 0 or denominator <= 0:
+        raise ValueError("a charge needs a non-negative base and a positive denominator")
+    return numerator // denominator
+
+
 def daily_interest_kop(principal_kop: int, daily_rate_ppm: int) -> int:
-    """One day's interest on a principal, half-even to the kopeck."""
-    return div_round_half_even(principal_kop * daily_rate_ppm, PPM)
+    """One day's interest on a principal, rounded down to the kopeck."""
+    return charge_kop(principal_kop * daily_rate_ppm, PPM)
 
 
 def require_positive_kop(amount_kop: int, *, what: str = "amount") -> int:

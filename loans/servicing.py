@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 from loans.models import Loan, LoanStatus
 from loans.models.products import PenaltyMode
-from loans.money import PPM, div_round_half_even
+from loans.money import charge_kop, daily_interest_kop
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,11 @@ def day_accrual(loan: Loan) -> DayAccrual:
     room = loan.charges_room_kop
     interest = 0
     if interest_accrues(loan):
-        interest = div_round_half_even(loan.principal_out_kop * loan.daily_rate_ppm, PPM)
+        interest = daily_interest_kop(loan.principal_out_kop, loan.daily_rate_ppm)
     interest = min(interest, room)
     penalty = 0
     if penalty_accrues(loan):
-        penalty = div_round_half_even(
+        penalty = charge_kop(
             loan.principal_overdue_kop * loan.penalty_rate_num, loan.penalty_rate_den
         )
     penalty = min(penalty, room - interest)

@@ -1,13 +1,13 @@
 """Helpers for the loan-core tests: issue live loans, move time, read the book.
 
-Expected figures in the tests are computed by hand (or with `half_even` below, an
-implementation of the rounding rule independent of `loans.money`), never read back from the
-code under test.
+Expected figures in the tests are computed by hand (or with `rounded_down` below, an
+implementation of the charges' rounding rule independent of `loans.money`), never read back
+from the code under test.
 """
 
 import datetime as dt
 import itertools
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Sum
 from django.test import TestCase
@@ -25,15 +25,18 @@ _events = itertools.count(1)
 PENALTY_20PA = (20_000, 36_500_000)
 
 
-def half_even(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half-even to an integer (Decimal, not loans.money)."""
+def rounded_down(numerator: int, denominator: int) -> int:
+    """A charge: numerator / denominator rounded down to the kopeck (Decimal, not loans.money).
+
+    Charges round down so that one at the legal maximum rate never exceeds it.
+    """
     value = Decimal(numerator) / Decimal(denominator)
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return int(value.quantize(Decimal(1), rounding=ROUND_DOWN))
 
 
 def penalty_20pa(overdue_principal_kop: int) -> int:
     """One day's penalty at 20 % p.a. on an overdue principal."""
-    return half_even(overdue_principal_kop * 20, 100 * 365)
+    return rounded_down(overdue_principal_kop * 20, 100 * 365)
 
 
 def issued(*, on: dt.date | None = None, **kwargs) -> Loan:

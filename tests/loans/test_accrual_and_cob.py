@@ -63,12 +63,12 @@ def test_interest_accrues_each_day_on_the_outstanding_principal(business_date):
 @pytest.mark.parametrize(
     ("principal_kop", "daily_kop"),
     [
-        (1_001_000, 3_504),  # 3 503,5 kop: half to even rounds up
-        (1_003_000, 3_510),  # 3 510,5 kop: half to even rounds down
-        (1_000_142, 3_500),  # 3 500,497 kop
+        (1_001_000, 3_503),  # 3 503,5 kop
+        (1_000_285, 3_500),  # 3 500,9975 kop
+        (1_000_000, 3_500),  # exactly 35 ₽
     ],
 )
-def test_daily_interest_is_rounded_half_even_to_the_kopeck(business_date, principal_kop, daily_kop):
+def test_daily_interest_is_rounded_down_to_the_kopeck(business_date, principal_kop, daily_kop):
     product = PdlProductFactory(code="pdl-035", daily_rate_ppm=3_500)
     loan = issued(on=business_date, product=product, amount_kop=principal_kop)
 
@@ -166,11 +166,11 @@ def test_penalty_accrues_from_the_first_day_overdue_at_20_percent_a_year(busines
 
     run_cob_until(until=DUE + 2 * DAY)
 
-    # 10 000 ₽ × 20 % / 365 = 5,479… ₽ a day; interest keeps accruing.
+    # 10 000 ₽ × 20 % / 365 = 5,479… ₽, rounded down; interest keeps accruing.
     assert accruals(loan)[-3:] == [
         (DUE, 8_000, 0),
-        (DUE + DAY, 8_000, 548),
-        (DUE + 2 * DAY, 8_000, 548),
+        (DUE + DAY, 8_000, 547),
+        (DUE + 2 * DAY, 8_000, 547),
     ]
 
 

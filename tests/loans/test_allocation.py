@@ -184,7 +184,7 @@ def overdue_pdl(business_date) -> Loan:
     """10 000 ₽ for 30 days at 0.8 %/day, issued 2026-11-02, due 2026-12-02, unpaid.
 
     On 2026-12-06 (after today's accrual): interest 34 days × 80 ₽ = 2 720 ₽; penalty from
-    2026-12-03, 4 days × 5,48 ₽ (20 % p.a. of 10 000 ₽ = 5,479… ₽ a day).
+    2026-12-03, 4 days × 5,47 ₽ (20 % p.a. of 10 000 ₽ = 5,479… ₽ a day, rounded down).
     """
     loan = issued(on=business_date)
     open_day(dt.date(2026, 12, 6))
@@ -202,7 +202,7 @@ def test_overdue_payday_loan_pays_interest_then_principal_before_the_penalty(bus
     assert payment.allocation["penalty_kop"] == 0
     loan = fresh(loan)
     assert (loan.interest_out_kop, loan.principal_out_kop) == (0, 172_000)
-    assert loan.penalty_out_kop == 4 * 548
+    assert loan.penalty_out_kop == 4 * 547
     assert loan.status == LoanStatus.OVERDUE
 
 
@@ -214,15 +214,15 @@ def test_overdue_payday_loan_overpayment_is_held_after_the_penalty(business_date
     assert payment.allocation == {
         "overdue_interest_kop": 272_000,
         "overdue_principal_kop": 1_000_000,
-        "penalty_kop": 2_192,
+        "penalty_kop": 2_188,
         "interest_kop": 0,
         "principal_kop": 0,
         "fees_kop": 0,
-        "overpayment_kop": 25_808,
+        "overpayment_kop": 25_812,
     }
     loan = fresh(loan)
     assert loan.status == LoanStatus.CLOSED
-    assert loan.overpayment_kop == 25_808
+    assert loan.overpayment_kop == 25_812
 
 
 def test_serviced_loan_pays_interest_of_the_days_used_before_principal(business_date):

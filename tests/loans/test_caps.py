@@ -130,14 +130,11 @@ def test_the_same_contract_is_allowed_under_the_1_3_cap_on_2026_03_31(db):
     assert loan.charges_cap_kop == 1_300_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: daily interest is rounded half-even, so 10 001 ₽ at 0.8 %/day charges "
-    "80,01 ₽ a day (ПСК 292.007 %) and the contract is refused; see the report",
-)
-def test_a_whole_rouble_amount_at_the_maximum_daily_rate_can_be_signed(business_date):
+def test_any_amount_at_the_maximum_daily_rate_can_be_signed(business_date):
+    # 10 001 ₽ × 0.8 % = 80,008 ₽ a day: charged 80,00 ₽, never above the rate.
     loan = services.loan_sign(loan=approved_loan(amount_kop=1_000_100))
 
+    assert loan.schedule_items.get().interest_kop == 30 * 8_000
     assert loan.psk_percent <= Decimal("292.000")
 
 
@@ -145,31 +142,31 @@ def test_a_whole_rouble_amount_at_the_maximum_daily_rate_can_be_signed(business_
 
 
 def test_accrual_stops_exactly_at_the_cap_on_all_charges(business_date):
-    # 30 days × 80 ₽ to the due date (2026-12-02), then 80 ₽ interest + 5,48 ₽ penalty a day:
-    # 88 full days reach 9 997,76 ₽; on the 89th (2027-03-01) only 77,76 ₽ of interest fit.
+    # 30 days × 80 ₽ to the due date (2026-12-02), then 80 ₽ interest + 5,47 ₽ penalty a day:
+    # 88 full days reach 9 921,36 ₽; on the 89th (2027-03-01) only 78,64 ₽ of interest fit.
     loan = issued(on=business_date)
 
     run_cob_until(until=dt.date(2027, 3, 20))
 
     loan = fresh(loan)
     assert loan.charges_total_kop == loan.charges_cap_kop == 1_000_000
-    assert loan.interest_out_kop == 240_000 + 88 * 8_000 + 7_776
-    assert loan.penalty_out_kop == 88 * 548
+    assert loan.interest_out_kop == 240_000 + 88 * 8_000 + 7_864
+    assert loan.penalty_out_kop == 88 * 547
     last = JournalEntry.objects.filter(loan=loan, kind="accrual").latest("business_date")
     assert last.business_date == dt.date(2027, 3, 1)
 
 
 def test_a_contract_signed_under_the_1_3_cap_keeps_it_after_the_rules_change(db):
-    # Signed 2026-03-31, due 2026-04-30: 2 400 ₽, then 85,48 ₽ a day; 124 days reach
-    # 12 999,52 ₽ and the 125th adds the last 0,48 ₽ of interest.
+    # Signed 2026-03-31, due 2026-04-30: 2 400 ₽, then 85,47 ₽ a day; 124 days reach
+    # 12 998,28 ₽ and the 125th adds the last 1,72 ₽ of interest.
     loan = issued(on=dt.date(2026, 3, 31))
 
     run_cob_until(until=dt.date(2026, 9, 10))
 
     loan = fresh(loan)
     assert loan.charges_total_kop == 1_300_000
-    assert loan.interest_out_kop == 240_000 + 124 * 8_000 + 48
-    assert loan.penalty_out_kop == 124 * 548
+    assert loan.interest_out_kop == 240_000 + 124 * 8_000 + 172
+    assert loan.penalty_out_kop == 124 * 547
 
 
 # --- 545-FZ: loans with a high ПСК ----------------------------------------------------------

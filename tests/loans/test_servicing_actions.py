@@ -22,11 +22,11 @@ from tests.loans.helpers import (
     book,
     event_id,
     fresh,
-    half_even,
     issued,
     loan_row,
     open_day,
     repay,
+    rounded_down,
 )
 
 DUE = dt.date(2026, 12, 2)
@@ -176,7 +176,7 @@ def test_prolongation_that_would_break_the_cap_on_all_charges_is_refused(busines
 def test_prolonging_an_overdue_loan_cures_it(business_date, anna):
     loan = overdue_pdl(business_date)
 
-    prolong(loan, days=10, amount_kop=272_000 + 4 * 548, actor=anna)
+    prolong(loan, days=10, amount_kop=272_000 + 4 * 547, actor=anna)
 
     loan = fresh(loan)
     assert loan.status == LoanStatus.SERVICED
@@ -192,7 +192,7 @@ def test_prolonging_an_overdue_loan_cures_it(business_date, anna):
 
 def test_restructuring_an_overdue_loan_spreads_the_debt_over_a_plan(business_date):
     loan = overdue_pdl(business_date)
-    debt = 1_000_000 + 34 * 8_000 + 4 * 548  # accrued through today, 2026-12-06
+    debt = 1_000_000 + 34 * 8_000 + 4 * 547  # accrued through today, 2026-12-06
 
     services.loan_restructure(loan=loan, periods=4, period_days=14)
 
@@ -225,13 +225,13 @@ def test_a_restructuring_plan_pays_the_earlier_charges_before_principal(business
     services.loan_restructure(loan=loan, periods=4, period_days=14)
 
     items = list(fresh(loan).schedule_items.filter(version=2).order_by("seq"))
-    arrears = 34 * 8_000 + 4 * 548
+    arrears = 34 * 8_000 + 4 * 547
     assert items[0].arrears_kop == arrears  # a level payment is larger than the arrears
     assert items[0].principal_kop == items[0].total_kop - arrears - 14 * 8_000
     assert [item.arrears_kop for item in items[1:]] == [0, 0, 0]
     outstanding = 1_000_000
     for item in items:
-        assert item.interest_kop == 14 * half_even(outstanding * 8, 1_000)
+        assert item.interest_kop == 14 * rounded_down(outstanding * 8, 1_000)
         outstanding -= item.principal_kop
     assert outstanding == 0
 
@@ -293,7 +293,7 @@ def test_only_an_overdue_loan_can_be_restructured(business_date):
 
 def test_write_off_moves_the_whole_debt_to_write_off_expense(business_date, anna):
     loan = overdue_pdl(business_date)
-    debt = 1_000_000 + 33 * 8_000 + 3 * 548  # accrued by COB through 2026-12-05
+    debt = 1_000_000 + 33 * 8_000 + 3 * 547  # accrued by COB through 2026-12-05
 
     services.loan_write_off(loan=loan, reason="sold to a collection agency", actor=anna)
 

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         if champion is not None:
             self.stdout.write(f"Champion already in place: {champion}, AUC {champion.auc:.3f}")
             return
-        extra = ["--report", report] if report else []
+        # The demo bureau's wide attributes are synthetic noise; the demo scorecard leaves them out.
+        extra = ["--bureau-width", "0"] + (["--report", report] if report else [])
         try:
             call_command("train_scoring_model", "--kind", "application", *extra, stdout=self.stdout)
             call_command("promote_model", "--kind", "application", "--latest", stdout=self.stdout)
