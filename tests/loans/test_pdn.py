@@ -67,9 +67,10 @@ def test_annuity_average_monthly_payment():
     items = annuity_schedule(
         principal_kop=3_000_000, daily_rate_ppm=5_000, period_days=14, periods=6, issue_date=ISSUE
     )
-    # 5 × 6 293.87 + 6 293.93 = 37 763.28 ₽ over 84 days; × 30 / 84 = 13 486.8857… ₽
-    assert sum(item.total_kop for item in items) == 3_776_328
-    assert average_monthly_payment_kop(items=items, issue_date=ISSUE) == 1_348_689
+    # 5 × 6 293.87 + 6 293.51 = 37 762.86 ₽ over 84 days (interest rounded down each day);
+    # × 30 / 84 = 13 486.7357… ₽
+    assert sum(item.total_kop for item in items) == 3_776_286
+    assert average_monthly_payment_kop(items=items, issue_date=ISSUE) == 1_348_674
 
 
 def test_empty_schedule_is_refused():

@@ -46,13 +46,13 @@ def test_pdl_of_10000_rub_at_0_8_percent_for_30_days_charges_2400_rub():
     assert items[0].total_kop == 1_240_000
 
 
-def test_pdl_interest_rounds_each_day_half_even():
-    # 12 345 ₽ × 0.5 % = 6 172.5 kop a day → 6 172 kop (the even neighbour), × 15 days
+def test_pdl_interest_rounds_each_day_down_to_the_kopeck():
+    # 12 347 ₽ × 0.5 % = 6 173.5 kop a day → 6 173 kop (never above the rate), × 15 days
     items = pdl_schedule(
-        principal_kop=1_234_500, daily_rate_ppm=5_000, term_days=15, issue_date=ISSUE
+        principal_kop=1_234_700, daily_rate_ppm=5_000, term_days=15, issue_date=ISSUE
     )
 
-    assert items[0].interest_kop == 15 * 6_172
+    assert items[0].interest_kop == 15 * 6_173
 
 
 def test_pdl_interest_stops_at_charges_room():
