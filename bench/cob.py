@@ -1030,8 +1030,8 @@ def table_size(connection) -> str:
             cursor.execute("SELECT pg_size_pretty(pg_relation_size('loans_loan'))")
         else:
             cursor.execute(
-                "SELECT (SELECT page_count FROM pragma_page_count())"
-                " * (SELECT page_size FROM pragma_page_size()) / 1048576 || ' MB (whole file)'"
+                "SELECT ((SELECT page_count FROM pragma_page_count())"
+                " * (SELECT page_size FROM pragma_page_size()) / 1048576) || ' MB (whole file)'"
             )
         return cursor.fetchone()[0]
 

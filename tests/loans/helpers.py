@@ -8,7 +8,10 @@ from the code under test.
 import datetime as dt
 import itertools
 from decimal import ROUND_DOWN, Decimal
+from unittest import mock
 
+from django.core.management import execute_from_command_line
+from django.db import connections
 from django.db.models import Sum
 from django.test import TestCase
 
@@ -52,6 +55,20 @@ def open_day(day: dt.date) -> None:
     """Close every business day before `day` so that `day` is the open business date."""
     run_cob_until(until=day - DAY)
     assert current_business_date() == day
+
+
+def manage(*argv: str) -> int:
+    """Run `manage.py <argv>` in this process and return its exit status.
+
+    manage.py closes every database connection when a command ends; the test's connection
+    (inside the test's transaction) is kept open.
+    """
+    with mock.patch.object(connections, "close_all"):
+        try:
+            execute_from_command_line(["manage.py", *argv])
+        except SystemExit as exc:
+            return exc.code or 0
+    return 0
 
 
 def event_id() -> str:
