@@ -938,8 +938,15 @@ BULK_TABLES = [
 ]
 
 
-def schema_signature(cursor) -> list:
+def schema_signature(cursor, sql: Sql) -> list:
     """Every index and constraint definition of the bulk tables, to prove they come back."""
+    if not sql.pg:
+        names = ", ".join(f"'{name}'" for name in BULK_TABLES)
+        cursor.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'index')"
+            f" AND tbl_name IN ({names}) ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
     tables = ", ".join(f"'{name}'::regclass" for name in BULK_TABLES)
     cursor.execute(
         "SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
@@ -948,6 +955,20 @@ def schema_signature(cursor) -> list:
         f" WHERE conrelid IN ({tables}) ORDER BY 1, 2"
     )
     return cursor.fetchall()
+
+
+def detach_sqlite_indexes(cursor) -> list[str]:
+    """SQLite: drop the bulk tables' separate indexes (those written inside CREATE TABLE stay)
+    and return their CREATE INDEX statements."""
+    names = ", ".join(f"'{name}'" for name in BULK_TABLES)
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        f" AND tbl_name IN ({names}) ORDER BY name"
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [ddl for _, ddl in indexes]
 
 
 def detach_indexes(cursor) -> list[str]:
@@ -1095,18 +1116,29 @@ def main(argv=None) -> int:
         with transaction.atomic(), connection.cursor() as cursor:
             load_plan(cursor, sql, templates, combos, limits)
             print(f"  build plan tables {time.perf_counter() - started:24.2f} s", flush=True)
-            reattach = []
+            schema = schema_signature(cursor, sql)
             if sql.pg:
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-                schema = schema_signature(cursor)
                 reattach = detach_indexes(cursor)
+            else:
+                cursor.execute("PRAGMA cache_size = -1048576")  # 1 GiB while building
+                reattach = detach_sqlite_indexes(cursor)
             build_portfolio(cursor, sql, n, timer)
-            if sql.pg:
-                for kind in ("CREATE", "ALTER"):
-                    ddl = [statement for statement in reattach if statement.startswith(kind)]
-                    label = "indexes" if kind == "CREATE" else "unique + foreign keys"
+            for kind in ("CREATE", "ALTER"):
+                ddl = [statement for statement in reattach if statement.startswith(kind)]
+                label = "indexes" if kind == "CREATE" else "unique + foreign keys"
+                if ddl and sql.pg:
                     timer.run(cursor, label, ";\n".join(ddl))
-                assert schema_signature(cursor) == schema, "indexes or constraints not restored"
+                elif ddl:  # SQLite's driver runs one statement at a time
+                    started_ddl = time.perf_counter()
+                    for statement in ddl:
+                        cursor.execute(statement)
+                    seconds = time.perf_counter() - started_ddl
+                    timer.marks.append((label, 0, seconds))
+                    print(f"  build {label:<22} {len(ddl):>10,} idx  {seconds:8.2f} s", flush=True)
+            assert schema_signature(cursor, sql) == schema, "indexes or constraints not restored"
+            if not sql.pg:
+                cursor.execute("PRAGMA cache_size = -2000")  # SQLite's default again for the COB
             reset_sequences(cursor)
         with connection.cursor() as cursor:
             if sql.pg:  # hint bits and visibility map set, as on a table in daily use

@@ -46,6 +46,8 @@ from loans.schedules import Installment, annuity_schedule, pdl_schedule
 Actor = AbstractBaseUser | None
 S = LoanStatus
 PROLONGATION_MIN_DAYS = 7
+# django-simple-history keeps a change reason in 100 characters; the full text is in TransitionLog.
+HISTORY_REASON_MAX = 100
 PROLONGATION_MAX_DAYS = 30
 
 
@@ -63,7 +65,7 @@ def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: da
             code="transition_not_allowed",
         ) from exc
     loan._history_user = actor
-    loan._change_reason = reason or name
+    loan._change_reason = (reason or name)[:HISTORY_REASON_MAX]
     TransitionLog.objects.create(
         loan=loan,
         transition=name,
@@ -79,7 +81,7 @@ def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: da
 def _save(loan: Loan, *, actor: Actor, reason: str = "") -> None:
     loan._history_user = actor
     # Without a reason of its own the history row keeps the transition's.
-    loan._change_reason = reason or getattr(loan, "_change_reason", "")
+    loan._change_reason = (reason or getattr(loan, "_change_reason", ""))[:HISTORY_REASON_MAX]
     loan.save()
 
 

@@ -4,8 +4,10 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from loans import services
+from loans import services, servicing
 from loans.cob import run_cob_until
 from loans.errors import (
     CapExceeded,
@@ -263,6 +265,51 @@ def test_a_restructured_plan_paid_on_schedule_closes_the_loan(business_date):
     loan = fresh(loan)
     assert loan.status == LoanStatus.CLOSED
     assert loan.overpayment_kop == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    principal=st.integers(100_000, 3_000_000),
+    interest=st.integers(0, 600_000),
+    penalty=st.integers(0, 100_000),
+    rate=st.sampled_from([3_500, 7_000, 8_000]),
+    room=st.integers(0, 3_000_000),
+    periods=st.integers(1, 24),
+    period_days=st.integers(7, 31),
+)
+def test_a_restructuring_plan_paid_on_schedule_always_clears_the_debt(
+    principal, interest, penalty, rate, room, periods, period_days
+):
+    # No database: daily accrual and the legal allocation applied by hand to the loan's state.
+    loan = Loan(
+        principal_out_kop=principal,
+        interest_out_kop=interest,
+        penalty_out_kop=penalty,
+        daily_rate_ppm=rate,
+        charges_cap_kop=room,
+        charges_total_kop=0,
+        next_due_date=dt.date(2027, 1, 1),
+    )
+    items, shares = services.restructuring_plan(
+        loan=loan, periods=periods, period_days=period_days, on=dt.date(2026, 12, 6)
+    )
+
+    assert sum(i.principal_kop for i in items) + sum(shares) == principal + interest + penalty
+    for item, share in zip(items, shares, strict=True):
+        accrued = 0
+        for _ in range(period_days):
+            day = min(rounded_down(loan.principal_out_kop * rate, 1_000_000), loan.charges_room_kop)
+            loan.interest_out_kop += day
+            loan.charges_total_kop += day
+            accrued += day
+        assert accrued == item.interest_kop
+        paid = servicing.allocate(loan, item.total_kop + share)
+        assert paid.overpayment_kop == 0
+        assert paid.principal_kop == item.principal_kop
+        loan.penalty_out_kop -= paid.penalty_kop
+        loan.interest_out_kop -= paid.interest_kop
+        loan.principal_out_kop -= paid.principal_kop
+    assert loan.debt_kop == 0
 
 
 @pytest.mark.parametrize(("periods", "period_days"), [(0, 14), (25, 14), (3, 6), (3, 32)])
@@ -548,3 +595,13 @@ def test_history_records_each_service_change_with_its_user(business_date, anna):
     assert [r.status for r in records] == ["applied", "scored", "approved", "cancelled"]
     assert [r.history_user for r in records] == [None, None, anna, anna]
     assert records[-1].history_change_reason == "borrower changed their mind"
+
+
+def test_a_long_reason_is_kept_whole_in_the_transition_log(business_date):
+    reason = "по решению андеррайтера: " + "подробности " * 20
+    loan = services.loan_score(loan=applied_loan())
+
+    loan = services.loan_refer(loan=loan, reason=reason)
+
+    assert loan.transitions.get(transition="refer").reason == reason
+    assert len(loan.history.first().history_change_reason) <= 100
