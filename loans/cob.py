@@ -20,6 +20,9 @@ from loans.models import BusinessDate, CobRun
 from loans.models.products import PenaltyMode
 
 LIVE = "('serviced', 'overdue')"
+# Overdue loans past their last due date: their whole balance is overdue, so their split moves
+# with every accrual (step_mark_overdue keeps it right; the accrual UPDATE sets it in passing).
+PAST_LAST_DUE = "status = 'overdue' AND next_due_date IS NULL"
 
 
 def _charge(numerator: str, denominator: str) -> str:
@@ -139,6 +142,10 @@ def step_accrue(cursor, on: date) -> int:
           AND (CASE WHEN k.n <= 2 THEN a.interest ELSE a.penalty END) <> 0
         """,
     )
+    # One write per loan: what the later steps would write again for an overdue loan (its
+    # days past due, and past its last due date its overdue split) is written now; they skip
+    # the rows already right.
+    interest, principal, _ = _overdue_sql(interest_out="(interest_out_kop + a.interest)")
     _run(
         cursor,
         f"""
@@ -148,7 +155,11 @@ def step_accrue(cursor, on: date) -> int:
             charges_total_kop = charges_total_kop + a.interest + a.penalty,
             accrued_through = {d},
             days_past_due = CASE WHEN status = 'overdue' AND overdue_since IS NOT NULL
-                THEN {_days_past_due(d)} ELSE days_past_due END
+                THEN {_days_past_due(d)} ELSE days_past_due END,
+            interest_overdue_kop = CASE WHEN {PAST_LAST_DUE}
+                THEN {interest} ELSE interest_overdue_kop END,
+            principal_overdue_kop = CASE WHEN {PAST_LAST_DUE}
+                THEN {principal} ELSE principal_overdue_kop END
         FROM cob_accrual a WHERE a.loan_id = loans_loan.id
         """,
         [on, on],
@@ -158,25 +169,27 @@ def step_accrue(cursor, on: date) -> int:
 
 
 def _overdue_sql(
-    due_passed: str = "due_passed_kop", next_due: str = "next_due_date"
+    due_passed: str = "due_passed_kop",
+    next_due: str = "next_due_date",
+    interest_out: str = "interest_out_kop",
 ) -> tuple[str, str, str]:
     """The overdue split (interest, principal) and 'in arrears' after it, as SQL.
 
-    `due_passed` and `next_due` may be expressions for values the same UPDATE is setting.
+    The arguments may be expressions for values the same UPDATE is setting.
     """
     shortfall = (
         f"(CASE WHEN {due_passed} > paid_debt_kop THEN {due_passed} - paid_debt_kop ELSE 0 END)"
     )
-    interest_part = _least("interest_out_kop", shortfall)
+    interest_part = _least(interest_out, shortfall)
     final = f"({next_due} IS NULL AND {due_passed} > 0)"
-    interest = f"(CASE WHEN {final} THEN interest_out_kop ELSE {interest_part} END)"
+    interest = f"(CASE WHEN {final} THEN {interest_out} ELSE {interest_part} END)"
     principal = (
         f"(CASE WHEN {final} THEN principal_out_kop"
         f" ELSE {_least('principal_out_kop', f'{shortfall} - {interest_part}')} END)"
     )
     in_arrears = (
         f"({interest} + {principal} > 0 OR"
-        f" ({final} AND principal_out_kop + interest_out_kop + penalty_out_kop + fees_out_kop > 0))"
+        f" ({final} AND principal_out_kop + {interest_out} + penalty_out_kop + fees_out_kop > 0))"
     )
     return interest, principal, in_arrears
 
@@ -244,8 +257,9 @@ def step_mark_overdue(cursor, on: date) -> int:
     _run(
         cursor,
         f"UPDATE loans_loan SET interest_overdue_kop = {interest},"
-        f" principal_overdue_kop = {principal} WHERE status = 'overdue'"
-        " AND next_due_date IS NULL AND id NOT IN (SELECT loan_id FROM cob_due)",
+        f" principal_overdue_kop = {principal} WHERE {PAST_LAST_DUE}"
+        " AND id NOT IN (SELECT loan_id FROM cob_due)"
+        f" AND (interest_overdue_kop <> {interest} OR principal_overdue_kop <> {principal})",
     )
     _run(cursor, "DROP TABLE cob_due")
     return marked
