@@ -432,6 +432,21 @@ class LoanViewSet(BorrowerApi, viewsets.GenericViewSet):
         )
         return Response(s.PaymentIntentSerializer(intent).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=s.RestructuringCreateSerializer,
+        responses={201: s.RestructuringSerializer, **errors(409, 422)},
+    )
+    @action(detail=True, methods=["post"], url_path="restructuring-request")
+    def restructuring_request(self, request, pk=None):
+        """Ask to turn an overdue loan into an installment plan; the answer shows the plan it
+        would give today. One open request per loan; collection answers with an offer."""
+        data = valid(s.RestructuringCreateSerializer, request.data)
+        loan = self._loan()
+        plan = loan_services.restructuring_preview(loan=loan, **data)
+        row = loan_services.restructuring_request(loan=loan, **data)
+        body = s.RestructuringSerializer(row, context={"plan": plan}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
 
 # --- provider webhooks ---------------------------------------------------------------------
 

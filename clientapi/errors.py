@@ -13,7 +13,13 @@ from django.utils import translation
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from loans.errors import DomainError, InvalidAmount, InvalidPaymentDetails, TransitionNotAllowed
+from loans.errors import (
+    Conflict,
+    DomainError,
+    InvalidAmount,
+    InvalidPaymentDetails,
+    TransitionNotAllowed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +113,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "prolongation_limit": (
         "Лимит продлений исчерпан.",
         "No prolongations left.",
+    ),
+    "invalid_restructuring": (
+        "План: от 1 до 24 платежей с интервалом от 7 до 31 дня.",
+        "A plan has 1 to 24 installments every 7 to 31 days.",
+    ),
+    "restructuring_already_requested": (
+        "Заявка на реструктуризацию этого займа уже рассматривается.",
+        "A restructuring request for this loan is already open.",
     ),
     "amount_above_debt": (
         "Сумма больше задолженности.",
@@ -207,7 +221,7 @@ def exception_handler(exc, context):
 
 
 def _domain_response(exc: DomainError) -> Response:
-    if isinstance(exc, TransitionNotAllowed):
+    if isinstance(exc, TransitionNotAllowed | Conflict):
         http = status.HTTP_409_CONFLICT
     elif isinstance(exc, InvalidAmount | InvalidPaymentDetails) or exc.field:
         http = status.HTTP_400_BAD_REQUEST

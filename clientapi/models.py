@@ -1,5 +1,5 @@
 """What the borrower API keeps of its own: accounts, codes, tokens, consents, payout methods,
-signatures, payment intents, idempotency records, provider webhooks and the message outbox."""
+signatures, payment intents, idempotency records and provider webhooks."""
 
 import uuid
 
@@ -242,19 +242,3 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id}"
-
-
-class BorrowerMessage(models.Model):
-    """The outbox of messages to borrowers (SMS). A sender delivers and marks them."""
-
-    phone = models.CharField(max_length=16)
-    kind = models.CharField(max_length=32)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} #{self.pk}"

@@ -2,21 +2,15 @@
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import date
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from clientapi.models import ClientAccount, Consent, ConsentKind, PayoutDestination
 from loans import selectors as loan_selectors
-from loans import services as loan_services
-from loans.business_date import current_business_date
 from loans.errors import DomainError
 from loans.models import Loan, LoanStatus, Product
-from loans.psk import Psk, psk_for_schedule
-from loans.regulation import limits_for_contract
-from loans.schedules import Installment, schedule_total_kop
+from loans.selectors import Quote, loan_quote
 
 # The versions of the documents a borrower consents to; a new version needs a new consent.
 CONSENT_DOCUMENT_VERSIONS = {
@@ -61,35 +55,6 @@ def account_destinations(*, account: ClientAccount) -> QuerySet[PayoutDestinatio
 def missing_consents(*, account: ClientAccount) -> list[str]:
     given = set(Consent.objects.filter(account=account).values_list("kind", "document_version"))
     return [kind for kind, v in CONSENT_DOCUMENT_VERSIONS.items() if (kind, v) not in given]
-
-
-@dataclass(frozen=True)
-class Quote:
-    product: Product
-    principal_kop: int
-    term_days: int
-    issue_date: date
-    items: list[Installment]
-    psk: Psk
-
-    @property
-    def total_kop(self) -> int:
-        return schedule_total_kop(self.items)
-
-
-def loan_quote(*, product: Product, amount_kop: int, term_days: int) -> Quote:
-    """The schedule and ПСК a contract signed today would have: the contract's own code."""
-    loan_services._check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
-    on = current_business_date()
-    items = loan_services.build_schedule(
-        product=product, principal_kop=amount_kop, term_days=term_days, issue_date=on
-    )
-    psk = psk_for_schedule(issue_date=on, principal_kop=amount_kop, items=items)
-    limits = limits_for_contract(signed_on=on, category=product.kind)
-    loan_services.check_contract_caps(
-        limits=limits, product=product, principal_kop=amount_kop, items=items, psk=psk
-    )
-    return Quote(product, amount_kop, term_days, on, items, psk)
 
 
 def offer_quote(*, loan: Loan) -> Quote:

@@ -8,8 +8,17 @@ from rest_framework import serializers
 
 from clientapi.models import Consent, ConsentKind, PaymentIntent, PayoutDestination
 from clientapi.models import PayoutMethodKind as Kind
-from loans.models import Borrower, IncomingPayment, Loan, PayoutOrder, Product, ScheduleItem
+from loans.models import (
+    Borrower,
+    IncomingPayment,
+    Loan,
+    PayoutOrder,
+    Product,
+    RestructuringRequest,
+    ScheduleItem,
+)
 from loans.models.borrowers import Employment
+from loans.models.restructuring import MAX_PERIOD_DAYS, MAX_PERIODS, MIN_PERIOD_DAYS, MIN_PERIODS
 
 CURRENCY = "RUB"
 MAX_KOP = 10**13
@@ -390,6 +399,53 @@ class LoanDetailSerializer(LoanSerializer):
     @extend_schema_field(PaymentSerializer(many=True))
     def get_payments(self, loan: Loan):
         return PaymentSerializer(self.context["payments"], many=True).data
+
+
+class PlanItemSerializer(InstallmentSerializer):
+    arrears_kop = serializers.IntegerField(help_text="Earlier charges this installment pays")
+
+
+class RestructuringCreateSerializer(serializers.Serializer):
+    periods = serializers.IntegerField(min_value=MIN_PERIODS, max_value=MAX_PERIODS)
+    period_days = serializers.IntegerField(
+        min_value=MIN_PERIOD_DAYS, max_value=MAX_PERIOD_DAYS, default=14
+    )
+
+
+class RestructuringSerializer(serializers.ModelSerializer):
+    """The request and the plan it would give today (the offer may differ)."""
+
+    loan = serializers.IntegerField(source="loan_id")
+    schedule = serializers.SerializerMethodField()
+    total_kop = serializers.SerializerMethodField()
+    currency = CurrencyField()
+
+    class Meta:
+        model = RestructuringRequest
+        fields = [
+            "id",
+            "loan",
+            "status",
+            "periods",
+            "period_days",
+            "created_at",
+            "schedule",
+            "total_kop",
+            "currency",
+        ]
+
+    @extend_schema_field(PlanItemSerializer(many=True))
+    def get_schedule(self, request: RestructuringRequest):
+        items, arrears = self.context["plan"]
+        rows = [
+            {**item.__dict__, "arrears_kop": share, "total_kop": item.total_kop + share}
+            for item, share in zip(items, arrears, strict=True)
+        ]
+        return PlanItemSerializer(rows, many=True).data
+
+    def get_total_kop(self, request: RestructuringRequest) -> int:
+        items, arrears = self.context["plan"]
+        return sum(item.total_kop for item in items) + sum(arrears)
 
 
 class RepaymentQuoteSerializer(serializers.Serializer):

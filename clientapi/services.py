@@ -16,7 +16,6 @@ from clientapi import selectors
 from clientapi.errors import ApiError
 from clientapi.models import (
     ApiToken,
-    BorrowerMessage,
     ClientAccount,
     CodePurpose,
     Consent,
@@ -34,7 +33,9 @@ from clientapi.models import (
 from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.errors import DomainError, InvalidAmount, TransitionNotAllowed
+from loans.messaging import message_enqueue
 from loans.models import Borrower, Loan, LoanStatus, PayoutOrder, Region
+from loans.models.messages import CODE_KIND_PREFIX
 from loans.payment_details import validate_bank_account, validate_card
 
 log = logging.getLogger(__name__)
@@ -46,21 +47,12 @@ PROVIDER = "sandbox"
 _PAYOUT_KEY_RE = re.compile(r"payout-([0-9]{1,18})-([0-9]{1,5})")
 
 
-# --- one-time codes and the outbox ---------------------------------------------------------
+# --- one-time codes ------------------------------------------------------------------------
 
 
 def _code_hash(*, phone: str, purpose: str, code: str) -> str:
     message = f"{phone}:{purpose}:{code}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-
-
-@transaction.atomic
-def message_enqueue(*, phone: str, kind: str, body: str) -> BorrowerMessage:
-    message = BorrowerMessage.objects.create(phone=phone, kind=kind, body=body)
-    if settings.OTP_ECHO_TO_CONSOLE:
-        # Development only: the console, not the log, so production logs never carry codes.
-        transaction.on_commit(lambda: sys.stderr.write(f"[outbox] {phone} {kind}: {body}\n"))
-    return message
 
 
 @transaction.atomic
@@ -85,7 +77,11 @@ def code_send(
         body = f"Код {code} для подписания договора займа №{loan.pk}. Никому не сообщайте его."
     else:
         body = f"Код {code} для входа в Займер. Никому не сообщайте его."
-    message_enqueue(phone=phone, kind=f"code_{purpose}", body=body)
+    kind = f"{CODE_KIND_PREFIX}{purpose}"
+    message_enqueue(borrower=loan.borrower if loan else None, phone=phone, kind=kind, body=body)
+    if settings.OTP_ECHO_TO_CONSOLE:
+        # Development only: the console, not the log, so production logs never carry codes.
+        transaction.on_commit(lambda: sys.stderr.write(f"[outbox] {phone} {kind}: {body}\n"))
     return otp
 
 

@@ -6,6 +6,7 @@ written only by the services and close-of-business, and ledger rows are read-onl
 shown in roubles.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -16,9 +17,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from loans import services
 from loans.errors import DomainError
-from loans.masking import mask_birth_date, mask_email, mask_name, mask_passport, mask_phone
+from loans.masking import (
+    mask_birth_date,
+    mask_digits,
+    mask_email,
+    mask_name,
+    mask_passport,
+    mask_phone,
+)
 from loans.models import (
     Borrower,
+    BorrowerMessage,
     BusinessDate,
     CobRun,
     IncomingPayment,
@@ -30,6 +39,7 @@ from loans.models import (
     Product,
     Region,
     RegulationLimit,
+    RestructuringRequest,
     ScheduleItem,
     TransitionLog,
 )
@@ -732,6 +742,33 @@ class IncomingPaymentAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
     amount = _money_display("amount_kop", "amount")
+
+
+@admin.register(RestructuringRequest)
+class RestructuringRequestAdmin(ReadOnlyAdmin):
+    list_display = ("id", "loan", "periods", "period_days", "status", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("loan",)
+    search_fields = ("loan__id__exact",)
+
+
+# --- borrower messages -------------------------------------------------------------------
+
+
+@admin.register(BorrowerMessage)
+class BorrowerMessageAdmin(ReadOnlyAdmin):
+    """The outbox. A one-time code is readable only in development (DEBUG); elsewhere masked."""
+
+    list_display = ("id", "created_at", "phone", "kind", "shown_body", "status", "attempts")
+    list_filter = ("status", "kind")
+    search_fields = ("phone", "borrower__id__exact")
+    exclude = ("body",)
+    readonly_fields = ("shown_body",)
+    show_full_result_count = False
+
+    @admin.display(description="body")
+    def shown_body(self, obj):
+        return obj.body if settings.DEBUG or not obj.carries_code else mask_digits(obj.body)
 
 
 # --- ledger and close-of-business --------------------------------------------------------

@@ -111,13 +111,14 @@ class DemoUser:
     group: str
     role: str
     superuser: bool = False
+    admin_site: bool = True
 
 
 DEMO_USERS = (
     DemoUser("admin", "administrator", "administrator", superuser=True),
     DemoUser("risk", "risk_manager", "risk manager"),
-    DemoUser("underwriter", "underwriter", "underwriter"),
-    DemoUser("collector", "collector", "collector"),
+    DemoUser("underwriter", "underwriter", "underwriter", admin_site=False),
+    DemoUser("collector", "collector", "collector", admin_site=False),
 )
 
 
@@ -182,7 +183,7 @@ def ensure_accounts(*, password: str | None) -> tuple[str | None, list[str]]:
             username=spec.username,
             defaults={"email": f"{spec.username}@zaymer.example", "first_name": spec.role},
         )
-        user.is_staff = True
+        user.is_staff = spec.admin_site
         user.is_active = True
         user.is_superuser = spec.superuser
         if password is not None:

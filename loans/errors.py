@@ -22,6 +22,12 @@ class TransitionNotAllowed(DomainError):
     code = "transition_not_allowed"
 
 
+class Conflict(DomainError):
+    """The request clashes with one already made (e.g. a second open request)."""
+
+    code = "conflict"
+
+
 class CapExceeded(DomainError):
     code = "cap_exceeded"
 

@@ -4,6 +4,7 @@ DESIGN.md: collectors see personal data masked except what they need. These help
 functions of a value so admin pages, the collector workbench and the API can share them.
 """
 
+import re
 from datetime import date
 
 MASK = "•"
@@ -43,3 +44,8 @@ def mask_email(email: str) -> str:
 def mask_birth_date(value: date | None) -> str:
     """Only the year of birth."""
     return str(value.year) if value else ""
+
+
+def mask_digits(text: str) -> str:
+    """Код 123456 для входа → Код •••••• для входа (every run of four or more digits)."""
+    return re.sub(r"[0-9]{4,}", lambda run: MASK * len(run[0]), text)

@@ -1,8 +1,16 @@
 """Reads of the loan book that views and the API share."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.db.models import QuerySet
 
-from loans.models import Borrower, IncomingPayment, Loan, ScheduleItem
+from loans import services as loan_services
+from loans.business_date import current_business_date
+from loans.models import Borrower, IncomingPayment, Loan, Product, ScheduleItem
+from loans.psk import Psk, psk_for_schedule
+from loans.regulation import limits_for_contract
+from loans.schedules import Installment, schedule_total_kop
 
 
 def borrower_loans(*, borrower: Borrower) -> QuerySet[Loan]:
@@ -15,3 +23,32 @@ def current_schedule(*, loan: Loan) -> QuerySet[ScheduleItem]:
 
 def loan_payments(*, loan: Loan) -> QuerySet[IncomingPayment]:
     return IncomingPayment.objects.filter(loan=loan).order_by("received_at", "pk")
+
+
+@dataclass(frozen=True)
+class Quote:
+    product: Product
+    principal_kop: int
+    term_days: int
+    issue_date: date
+    items: list[Installment]
+    psk: Psk
+
+    @property
+    def total_kop(self) -> int:
+        return schedule_total_kop(self.items)
+
+
+def loan_quote(*, product: Product, amount_kop: int, term_days: int) -> Quote:
+    """The schedule and ПСК a contract signed today would have: the contract's own code."""
+    loan_services._check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
+    on = current_business_date()
+    items = loan_services.build_schedule(
+        product=product, principal_kop=amount_kop, term_days=term_days, issue_date=on
+    )
+    psk = psk_for_schedule(issue_date=on, principal_kop=amount_kop, items=items)
+    limits = limits_for_contract(signed_on=on, category=product.kind)
+    loan_services.check_contract_caps(
+        limits=limits, product=product, principal_kop=amount_kop, items=items, psk=psk
+    )
+    return Quote(product, amount_kop, term_days, on, items, psk)

@@ -15,6 +15,7 @@ from loans import servicing
 from loans.business_date import current_business_date
 from loans.errors import (
     CapExceeded,
+    Conflict,
     DomainError,
     InvalidAmount,
     InvalidPaymentDetails,
@@ -33,10 +34,18 @@ from loans.models import (
     PayoutStatus,
     Product,
     ProductKind,
+    RestructuringRequest,
     ScheduleItem,
     TransitionLog,
 )
 from loans.models.products import PenaltyMode
+from loans.models.restructuring import (
+    MAX_PERIOD_DAYS,
+    MAX_PERIODS,
+    MIN_PERIOD_DAYS,
+    MIN_PERIODS,
+    OPEN_RESTRUCTURING,
+)
 from loans.money import PPM, MoneyError, daily_interest_kop, require_positive_kop
 from loans.payment_details import validate_bank_account, validate_card
 from loans.psk import psk_for_schedule
@@ -625,19 +634,24 @@ def loan_repay(
     return payment
 
 
+def _accrued_copy(loan: Loan, *, on: date) -> Loan:
+    """An unsaved copy of the loan as `accrue_through(on=on)` would leave it."""
+    probe = Loan(**{f.attname: getattr(loan, f.attname) for f in Loan._meta.concrete_fields})
+    day = (loan.accrued_through or loan.issue_date) + timedelta(days=1)
+    while day <= on:
+        accrual = servicing.day_accrual(probe)
+        probe.interest_out_kop += accrual.interest_kop
+        probe.penalty_out_kop += accrual.penalty_kop
+        probe.charges_total_kop += accrual.interest_kop + accrual.penalty_kop
+        probe.accrued_through = day
+        day += timedelta(days=1)
+    return probe
+
+
 def repayment_quote_kop(*, loan: Loan, on: date | None = None) -> int:
     """What repays the loan in full today: debt with today's interest (days used only)."""
     _require_live(loan, "quote a repayment")
-    on = on or current_business_date()
-    debt = loan.debt_kop
-    day = (loan.accrued_through or loan.issue_date) + timedelta(days=1)
-    probe = Loan(**{f.attname: getattr(loan, f.attname) for f in Loan._meta.concrete_fields})
-    while day <= on:
-        accrual = servicing.day_accrual(probe)
-        debt += accrual.interest_kop + accrual.penalty_kop
-        probe.charges_total_kop += accrual.interest_kop + accrual.penalty_kop
-        day += timedelta(days=1)
-    return debt
+    return _accrued_copy(loan, on=on or current_business_date()).debt_kop
 
 
 def prolongation_quote(*, loan: Loan, days: int, on: date | None = None) -> dict:
@@ -794,16 +808,48 @@ def restructuring_plan(
     return build(low)
 
 
+def _check_restructuring(*, loan: Loan, periods: int, period_days: int) -> None:
+    if loan.status != S.OVERDUE:
+        raise TransitionNotAllowed("Only an overdue loan can be restructured")
+    if not (
+        MIN_PERIODS <= periods <= MAX_PERIODS and MIN_PERIOD_DAYS <= period_days <= MAX_PERIOD_DAYS
+    ):
+        raise DomainError(
+            f"A plan has {MIN_PERIODS}–{MAX_PERIODS} installments every "
+            f"{MIN_PERIOD_DAYS}–{MAX_PERIOD_DAYS} days",
+            code="invalid_restructuring",
+        )
+
+
+def restructuring_preview(
+    *, loan: Loan, periods: int, period_days: int, on: date | None = None
+) -> tuple[list[Installment], list[int]]:
+    """The plan `loan_restructure` would build today, without changing the loan."""
+    _check_restructuring(loan=loan, periods=periods, period_days=period_days)
+    on = on or current_business_date()
+    return restructuring_plan(
+        loan=_accrued_copy(loan, on=on), periods=periods, period_days=period_days, on=on
+    )
+
+
+@transaction.atomic
+def restructuring_request(*, loan: Loan, periods: int, period_days: int) -> RestructuringRequest:
+    """The borrower asks for a plan; collection offers one. One open request per loan."""
+    loan = _lock(loan)
+    _check_restructuring(loan=loan, periods=periods, period_days=period_days)
+    if loan.restructuring_requests.filter(status__in=OPEN_RESTRUCTURING).exists():
+        raise Conflict(
+            "A restructuring request for this loan is already open",
+            code="restructuring_already_requested",
+        )
+    return RestructuringRequest.objects.create(loan=loan, periods=periods, period_days=period_days)
+
+
 @transaction.atomic
 def loan_restructure(*, loan: Loan, periods: int, period_days: int, actor: Actor = None) -> Loan:
     """Turn an overdue loan into an installment plan: penalties stop, the cap still holds."""
     loan = _lock(loan)
-    if loan.status != S.OVERDUE:
-        raise TransitionNotAllowed("Only an overdue loan can be restructured")
-    if not (1 <= periods <= 24 and 7 <= period_days <= 31):
-        raise DomainError(
-            "A plan has 1–24 installments every 7–31 days", code="invalid_restructuring"
-        )
+    _check_restructuring(loan=loan, periods=periods, period_days=period_days)
     on = current_business_date()
     accrue_through(loan=loan, on=on)
     items, arrears = restructuring_plan(loan=loan, periods=periods, period_days=period_days, on=on)

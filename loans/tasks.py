@@ -4,7 +4,7 @@ import logging
 
 from django_q.tasks import async_task
 
-from loans import services
+from loans import messaging, services
 from loans.gateway import GatewayTimeout, get_gateway
 from loans.models import PayoutOrder, PayoutStatus
 
@@ -56,6 +56,11 @@ def poll_pending_payouts() -> int:
             _apply_result(payout.pk, result)
             settled += 1
     return settled
+
+
+def deliver_messages() -> str:
+    outcome = messaging.deliver_queued()
+    return ", ".join(f"{status} {count}" for status, count in outcome.items())
 
 
 def run_cob() -> str:

@@ -34,6 +34,7 @@ class ApplicationViewSet(client_api.ApplicationViewSet):
             amount_kop=data["amount_kop"],
             term_days=data["term_days"],
             channel="app",
+            card_token=destination.card_token,
         )
         services.loan_request_record(account=request.user, loan=loan, destination=destination)
         return client_api.application_response(loan, status_code=status.HTTP_201_CREATED)

@@ -21,6 +21,7 @@ from scoring import selectors as scoring_selectors
 from scoring import services as scoring_services
 from scoring.bureau import ask_bureaus
 from scoring.models import Decision, ScoreResult
+from underwriting import services as underwriting_services
 
 log = logging.getLogger(__name__)
 
@@ -41,29 +42,36 @@ def submit_application(
     amount_kop: int,
     term_days: int,
     channel: str = "web",
+    card_token: str = "",
     actor: AbstractBaseUser | None = None,
 ) -> Loan:
     loan = loan_services.loan_apply(
         borrower=borrower, product=product, amount_kop=amount_kop, term_days=term_days, actor=actor
     )
     if scoring_is_fast_enough():
-        score_and_route(loan_id=loan.pk, channel=channel)
+        score_and_route(loan_id=loan.pk, channel=channel, card_token=card_token)
     else:
-        transaction.on_commit(lambda: enqueue_score_and_route(loan.pk, channel))
+        transaction.on_commit(lambda: enqueue_score_and_route(loan.pk, channel, card_token))
     return Loan.objects.get(pk=loan.pk)
 
 
-def enqueue_score_and_route(loan_id: int, channel: str = "web") -> None:
+def enqueue_score_and_route(loan_id: int, channel: str = "web", card_token: str = "") -> None:
     async_task(
-        "zaymer.pipeline.score_and_route_task", loan_id, channel, task_name=f"score-{loan_id}"
+        "zaymer.pipeline.score_and_route_task",
+        loan_id,
+        channel,
+        card_token,
+        task_name=f"score-{loan_id}",
     )
 
 
-def score_and_route_task(loan_id: int, channel: str = "web") -> str:
-    return score_and_route(loan_id=loan_id, channel=channel).decision
+def score_and_route_task(loan_id: int, channel: str = "web", card_token: str = "") -> str:
+    return score_and_route(loan_id=loan_id, channel=channel, card_token=card_token).decision
 
 
-def score_and_route(*, loan_id: int, channel: str = "web") -> ScoreResult | None:
+def score_and_route(
+    *, loan_id: int, channel: str = "web", card_token: str = ""
+) -> ScoreResult | None:
     """Score an applied loan and route it; a repeat call finds it done and changes nothing."""
     loan = Loan.objects.select_related("borrower__region", "product").get(pk=loan_id)
     if loan.status != LoanStatus.APPLIED:
@@ -72,11 +80,13 @@ def score_and_route(*, loan_id: int, channel: str = "web") -> ScoreResult | None
     started = time.perf_counter()
     bureau = ask_bureaus(borrower=loan.borrower, as_of=current_business_date())
     bureau_ms = (time.perf_counter() - started) * 1000
-    return _decide_and_route(loan_id=loan_id, bureau=bureau, channel=channel, bureau_ms=bureau_ms)
+    return _decide_and_route(
+        loan_id=loan_id, bureau=bureau, channel=channel, bureau_ms=bureau_ms, card_token=card_token
+    )
 
 
 @transaction.atomic
-def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float):
+def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float, card_token: str):
     loan = (
         Loan.objects.select_for_update()
         .select_related("borrower__region", "product")
@@ -96,6 +106,27 @@ def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float):
         )
     elif result.decision == Decision.REFER:
         loan_services.loan_refer(loan=loan, reason=f"scoring: {reason}")
+        _open_review(loan=loan, result=result, bureau=bureau, card_token=card_token)
     else:
         loan_services.loan_decline(loan=loan, reason=f"scoring: {reason}")
     return result
+
+
+def _open_review(*, loan: Loan, result: ScoreResult, bureau, card_token: str) -> None:
+    """Hand the referred application to a person with what the robot knew and said."""
+    underwriting_services.review_open(
+        loan=loan,
+        segment=result.segment,
+        robot_limit_kop=result.approved_amount_kop or loan.requested_amount_kop,
+        pd=result.pd,
+        points=result.points,
+        reasons=result.reasons,
+        bureau={
+            "bureaus": [report.bureau for report in bureau.reports],
+            "self_ban": bureau.self_ban,
+            "identity_mismatch": bureau.identity_mismatch,
+            **bureau.primary.summary(),
+        },
+        model_label=str(result.model_version) if result.model_version_id else result.method,
+        card_token=card_token,
+    )

@@ -1,5 +1,6 @@
 """Settings from the environment (12-factor). See README for the variables."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -193,3 +194,57 @@ if not PAYMENT_WEBHOOK_SECRET:
 PAYMENT_PAGE_URL = env("PAYMENT_PAGE_URL", default="https://pay.sandbox.invalid/checkout/")
 # One-time codes are echoed to the console only in development.
 OTP_ECHO_TO_CONSOLE = env.bool("OTP_ECHO_TO_CONSOLE", default=DEBUG)
+
+# --- Staff UI and underwriting (issue 5) ---------------------------------------------------
+
+INSTALLED_APPS += ["axes", "django_filters"]
+# Axes last: it watches the whole request for failed sign-ins.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+AXES_VERBOSE = False
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "django.template.context_processors.i18n",
+    "zaymer.navigation.staff_navigation",
+]
+
+# Service levels for referred applications, by segment, and how long a held task may sit idle.
+UNDERWRITING_SLA_MINUTES = {
+    "new": env.float("UNDERWRITING_SLA_NEW_MINUTES", default=10),
+    "repeat": env.float("UNDERWRITING_SLA_REPEAT_MINUTES", default=2),
+}
+# The queue turns a task amber when less than this share of its time is left.
+UNDERWRITING_SLA_WARN_SHARE = env.float("UNDERWRITING_SLA_WARN_SHARE", default=0.3)
+UNDERWRITING_IDLE_RELEASE_MINUTES = env.float("UNDERWRITING_IDLE_RELEASE_MINUTES", default=5)
+UNDERWRITING_DOCUMENT_WAIT_MINUTES = env.float("UNDERWRITING_DOCUMENT_WAIT_MINUTES", default=60)
+UNDERWRITING_QUEUE_PAGE_SIZE = 50
+
+# --- Outbox and throttles ------------------------------------------------------------------
+
+# API throttles must hold across worker processes: their history is a database table that
+# migrate creates (clientapi 0003). MAX_ENTRIES keeps a flood of new keys from culling the
+# history of the ones being throttled.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttles": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "zaymer_throttle_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+# Benchmarks only: every API throttle lets everything through (a rate of None).
+if env.bool("API_THROTTLES_OFF", default=False):
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(
+        REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    )

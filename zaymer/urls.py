@@ -1,10 +1,24 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from zaymer import dashboards, views
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="staff/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("underwriting/metrics/", dashboards.underwriting_metrics, name="underwriting-metrics"),
+    path("underwriting/", include("underwriting.urls")),
     path("scoring/", include("scoring.urls")),
+    path("api/v1/staff/", include("underwriting.api_urls")),
     path("api/", include("zaymer.api_urls")),
 ]

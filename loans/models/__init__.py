@@ -2,13 +2,16 @@ from loans.models.borrowers import Borrower, Region
 from loans.models.calendar import BusinessDate, CobRun
 from loans.models.ledger import Account, JournalEntry, JournalLine
 from loans.models.loan import Loan, LoanStatus, ScheduleItem, TransitionLog
+from loans.models.messages import BorrowerMessage, MessageStatus
 from loans.models.payments import IncomingPayment, PayoutMethod, PayoutOrder, PayoutStatus
 from loans.models.products import PenaltyMode, Product, ProductKind
 from loans.models.regulation import MarketAveragePsk, RegulationLimit
+from loans.models.restructuring import RestructuringRequest, RestructuringStatus
 
 __all__ = [
     "Account",
     "Borrower",
+    "BorrowerMessage",
     "BusinessDate",
     "CobRun",
     "IncomingPayment",
@@ -17,6 +20,7 @@ __all__ = [
     "Loan",
     "LoanStatus",
     "MarketAveragePsk",
+    "MessageStatus",
     "PayoutMethod",
     "PayoutOrder",
     "PayoutStatus",
@@ -25,6 +29,8 @@ __all__ = [
     "ProductKind",
     "Region",
     "RegulationLimit",
+    "RestructuringRequest",
+    "RestructuringStatus",
     "ScheduleItem",
     "TransitionLog",
 ]

@@ -5,11 +5,13 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from clientapi.models import BorrowerMessage, ClientAccount
+from clientapi.models import ClientAccount
 from clientapi.selectors import CONSENT_DOCUMENT_VERSIONS
+from clientapi.throttles import THROTTLE_CACHE
+from loans.models import BorrowerMessage
 from scoring.models import ModelStatus, ModelVersion
 from tests.factories import DEMO_BIK, PdlProductFactory, RegionFactory, valid_account
 from tests.scoring.conftest import (  # noqa: F401 - fixtures
@@ -23,10 +25,11 @@ _phones = iter(range(9_100_000_000, 9_199_999_999))
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
+def _fresh_throttles(db):
+    # The throttle cache is a table that transactional tests' flush does not empty.
+    caches[THROTTLE_CACHE].clear()
     yield
-    cache.clear()
+    caches[THROTTLE_CACHE].clear()
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
-from clientapi.models import ApiToken, BorrowerMessage, ClientAccount, Consent, OneTimeCode
+from clientapi.models import ApiToken, ClientAccount, Consent, OneTimeCode
 from clientapi.selectors import CONSENT_DOCUMENT_VERSIONS
+from loans.models import BorrowerMessage
 from tests.clientapi.conftest import PROFILE, last_code, sign_in
 from tests.factories import BorrowerFactory, RegionFactory
 

@@ -35,6 +35,20 @@ SCHEDULES = {
         "cron": None,
         "repeats": -1,
     },
+    "deliver-borrower-messages": {
+        "func": "loans.tasks.deliver_messages",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+        "cron": None,
+        "repeats": -1,
+    },
+    "release-idle-review-tasks": {
+        "func": "underwriting.tasks.release_idle_tasks",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+        "cron": None,
+        "repeats": -1,
+    },
 }
 FIRST_RUN = {"close-of-business": next_cob_run}
 
@@ -42,8 +56,10 @@ FIRST_RUN = {"close-of-business": next_cob_run}
 class Command(BaseCommand):
     help = (
         "Create the django-q2 schedules: close-of-business daily at 00:05 Europe/Moscow "
-        "(loans.tasks.run_cob) and polling of pending payouts every 5 minutes "
-        "(loans.tasks.poll_pending_payouts). Safe to run any number of times: an existing "
+        "(loans.tasks.run_cob), polling of pending payouts every 5 minutes "
+        "(loans.tasks.poll_pending_payouts) and delivery of borrower messages every minute "
+        "(loans.tasks.deliver_messages), and the release of review tasks left idle every minute "
+        "(underwriting.tasks.release_idle_tasks). Safe to run any number of times: an existing "
         "schedule is kept (with its next run) and only its task and interval are corrected."
     )
 

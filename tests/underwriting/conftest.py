@@ -1,0 +1,75 @@
+import pytest
+from django.contrib.auth.models import Group, User
+
+from loans import services as loan_services
+from loans.roles import ADMINISTRATOR, COLLECTOR, RISK_MANAGER, UNDERWRITER
+from tests.factories import BorrowerFactory, PdlProductFactory
+from underwriting import services
+
+
+def staff(username: str, *roles: str, is_staff: bool = False) -> User:
+    user = User.objects.create_user(username=username, password="x" * 12, is_staff=is_staff)
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def underwriter(db):
+    return staff("uw1", UNDERWRITER)
+
+
+@pytest.fixture
+def other_underwriter(db):
+    return staff("uw2", UNDERWRITER)
+
+
+@pytest.fixture
+def risk_manager(db):
+    return staff("risk1", RISK_MANAGER, is_staff=True)
+
+
+@pytest.fixture
+def collector(db):
+    return staff("col1", COLLECTOR)
+
+
+@pytest.fixture
+def administrator(db):
+    return staff("adm1", ADMINISTRATOR, is_staff=True)
+
+
+def referred_task(
+    *,
+    amount_kop: int = 1_000_000,
+    term_days: int = 30,
+    segment: str = "new",
+    robot_limit_kop: int | None = None,
+    borrower=None,
+    card_token: str = "",
+):
+    """An application the robot referred, with its review task, through the real services."""
+    loan = loan_services.loan_apply(
+        borrower=borrower or BorrowerFactory(),
+        product=PdlProductFactory(),
+        amount_kop=amount_kop,
+        term_days=term_days,
+    )
+    loan = loan_services.loan_score(loan=loan)
+    loan = loan_services.loan_refer(loan=loan, reason="scoring: test")
+    return services.review_open(
+        loan=loan,
+        segment=segment,
+        robot_limit_kop=amount_kop if robot_limit_kop is None else robot_limit_kop,
+        pd=0.12,
+        points=610,
+        reasons=[{"code": "BKI_INQUIRIES", "text": "Много запросов в БКИ за 30 дней"}],
+        bureau={"bki_open_loans": 2},
+        model_label="application v1",
+        card_token=card_token,
+    )
+
+
+@pytest.fixture
+def make_task(business_date):
+    return referred_task

@@ -1,0 +1,264 @@
+"""Reads of underwriting shared by the pages and the staff API."""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from loans import selectors as loan_selectors
+from loans.business_date import current_business_date
+from loans.errors import DomainError
+from loans.models import Borrower, Loan, LoanStatus, TransitionLog
+from loans.pdn import (
+    average_monthly_payment_kop,
+    debt_load_percent,
+    income_for_pdn_kop,
+    needs_debt_load_warning,
+)
+from underwriting.identity import IdentityCheck, identity_checks
+from underwriting.models import ReviewTask, TaskStatus, Verdict
+
+LIVE = (LoanStatus.DISBURSED, LoanStatus.SERVICED, LoanStatus.OVERDUE)
+
+
+def queue_tasks() -> QuerySet[ReviewTask]:
+    """Every application waiting for a person, with what a queue row shows in one query."""
+    return (
+        ReviewTask.objects.filter(
+            status__in=[TaskStatus.OPEN, TaskStatus.WAITING], loan__status=LoanStatus.IN_REVIEW
+        )
+        .select_related("loan__product", "assigned_to")
+        .order_by("due_at", "id")
+    )
+
+
+def task_for_dossier(*, task_id: int) -> ReviewTask | None:
+    return (
+        ReviewTask.objects.select_related(
+            "loan__product", "loan__borrower__region", "assigned_to", "decided_by"
+        )
+        .filter(pk=task_id)
+        .first()
+    )
+
+
+@dataclass
+class Offer:
+    amount_kop: int
+    term_days: int
+    items: list = field(default_factory=list)
+    total_kop: int = 0
+    psk_percent: Decimal | None = None
+    psk_kop: int | None = None
+    pdn_percent: Decimal | None = None
+    pdn_warning: bool = False
+    income_kop: int | None = None
+    problem: str = ""
+
+
+def offer_preview(*, loan: Loan, on: date) -> Offer:
+    """The contract the application would become if approved as asked, with ПСК and ПДН."""
+    offer = Offer(amount_kop=loan.requested_amount_kop, term_days=loan.requested_term_days)
+    try:
+        quote = loan_selectors.loan_quote(
+            product=loan.product, amount_kop=offer.amount_kop, term_days=offer.term_days
+        )
+    except DomainError as refusal:
+        offer.problem = refusal.message
+        return offer
+    offer.items = quote.items
+    offer.total_kop = quote.total_kop
+    offer.psk_percent = quote.psk.percent
+    offer.psk_kop = quote.psk.amount_kop
+    borrower = loan.borrower
+    offer.income_kop = income_for_pdn_kop(
+        declared_kop=borrower.declared_income_kop,
+        confirmed_kop=borrower.confirmed_income_kop,
+        regional_average_kop=borrower.region.average_income_kop,
+        loan_principal_kop=offer.amount_kop,
+        on_date=on,
+    )
+    payments = [average_monthly_payment_kop(items=quote.items, issue_date=quote.issue_date)]
+    payments += [_live_monthly_kop(other) for other in _live_loans(borrower, exclude=loan)]
+    try:
+        offer.pdn_percent = debt_load_percent(
+            monthly_payments_kop=payments, monthly_income_kop=offer.income_kop
+        )
+        offer.pdn_warning = needs_debt_load_warning(offer.pdn_percent)
+    except DomainError as refusal:
+        offer.problem = refusal.message
+    return offer
+
+
+def _live_loans(borrower: Borrower, *, exclude: Loan) -> list[Loan]:
+    return list(Loan.objects.filter(borrower=borrower, status__in=LIVE).exclude(pk=exclude.pk))
+
+
+def _live_monthly_kop(loan: Loan) -> int:
+    """What a live loan still asks per month: its outstanding debt over its remaining term."""
+    owed = loan.principal_out_kop + loan.interest_out_kop + loan.penalty_out_kop + loan.fees_out_kop
+    if loan.maturity_date is None:
+        return owed
+    days_left = (loan.maturity_date - current_business_date()).days
+    return owed if days_left <= 30 else owed * 30 // days_left
+
+
+@dataclass(frozen=True)
+class PastLoan:
+    loan: Loan
+    paid_kop: int
+
+
+def borrower_history(*, loan: Loan) -> list[PastLoan]:
+    """The borrower's other loans, newest first, with what they paid on each."""
+    rows = (
+        Loan.objects.filter(borrower_id=loan.borrower_id)
+        .exclude(pk=loan.pk)
+        .select_related("product")
+        .annotate(paid_kop=Sum("payments__amount_kop"))
+        .order_by("-applied_at")[:50]
+    )
+    return [PastLoan(loan=row, paid_kop=row.paid_kop or 0) for row in rows]
+
+
+@dataclass(frozen=True)
+class Change:
+    at: datetime
+    who: str
+    what: str
+
+
+def change_history(*, task: ReviewTask) -> list[Change]:
+    """The loan's transitions and the task's own changes, oldest first."""
+    changes = [
+        Change(
+            at=row.at,
+            who=row.actor_label,
+            what=f"{row.transition}: {row.source} → {row.target}. {row.reason}".strip(),
+        )
+        for row in TransitionLog.objects.filter(loan_id=task.loan_id)
+    ]
+    changes += [
+        Change(
+            at=row.history_date,
+            who=row.history_user.get_username() if row.history_user else "system",
+            what=row.history_change_reason or row.get_history_type_display(),
+        )
+        for row in task.history.select_related("history_user")
+    ]
+    return sorted(changes, key=lambda change: change.at)
+
+
+@dataclass
+class Dossier:
+    task: ReviewTask
+    loan: Loan
+    borrower: Borrower
+    offer: Offer
+    history: list[PastLoan]
+    checks: list[IdentityCheck]
+    changes: list[Change]
+    age: int
+
+
+def dossier(*, task: ReviewTask) -> Dossier:
+    loan = task.loan
+    borrower = loan.borrower
+    on = current_business_date()
+    return Dossier(
+        task=task,
+        loan=loan,
+        borrower=borrower,
+        offer=offer_preview(loan=loan, on=on),
+        history=borrower_history(loan=loan),
+        checks=identity_checks(borrower=borrower, card_token=task.card_token, on=on),
+        changes=change_history(task=task),
+        age=_age(borrower.birth_date, on),
+    )
+
+
+def _age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+# --- metrics for the team lead -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnderwriterRate:
+    name: str
+    decisions: int
+    approvals: int
+    per_hour: float
+
+
+@dataclass(frozen=True)
+class SegmentTimes:
+    segment: str
+    decisions: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    breach_share: float | None
+
+
+@dataclass(frozen=True)
+class TeamMetrics:
+    since: datetime
+    hours: float
+    queue_now: dict
+    underwriters: list[UnderwriterRate]
+    segments: list[SegmentTimes]
+
+
+def team_metrics(*, hours: float = 8.0, now: datetime | None = None) -> TeamMetrics:
+    now = now or timezone.now()
+    since = now - timedelta(hours=hours)
+    queue_now = dict(
+        queue_tasks()
+        .order_by()
+        .values_list("segment")
+        .annotate(n=Count("id"))
+        .values_list("segment", "n")
+    )
+    decided = ReviewTask.objects.filter(status=TaskStatus.DECIDED, decided_at__gte=since)
+    underwriters = [
+        UnderwriterRate(
+            name=row["decided_by__username"],
+            decisions=row["n"],
+            approvals=row["approved"],
+            per_hour=row["n"] / hours,
+        )
+        for row in decided.values("decided_by__username")
+        .annotate(n=Count("id"), approved=Count("id", filter=Q(verdict=Verdict.APPROVE)))
+        .order_by("-n", "decided_by__username")
+    ]
+    by_segment: dict[str, list[tuple[float, bool]]] = {}
+    for segment, applied_at, decided_at, sla_met in decided.values_list(
+        "segment", "loan__applied_at", "decided_at", "sla_met"
+    ):
+        minutes = (decided_at - applied_at).total_seconds() / 60
+        by_segment.setdefault(segment, []).append((minutes, bool(sla_met)))
+    segments = [_segment_times(segment, rows) for segment, rows in sorted(by_segment.items())]
+    return TeamMetrics(
+        since=since, hours=hours, queue_now=queue_now, underwriters=underwriters, segments=segments
+    )
+
+
+def _segment_times(segment: str, rows: list[tuple[float, bool]]) -> SegmentTimes:
+    minutes = sorted(value for value, _met in rows)
+    return SegmentTimes(
+        segment=segment,
+        decisions=len(rows),
+        median_minutes=statistics.median(minutes),
+        p90_minutes=_percentile(minutes, 0.9),
+        breach_share=sum(1 for _value, met in rows if not met) / len(rows),
+    )
+
+
+def _percentile(sorted_values: list[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least `share` of values at or below."""
+    rank = max(1, -(-len(sorted_values) * share // 1))
+    return sorted_values[int(rank) - 1]
