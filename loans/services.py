@@ -4,7 +4,7 @@ Each runs in a transaction, locks the loan, calls the FSM transition, writes the
 log and the ledger, and defers side effects (the gateway) to `transaction.on_commit`.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -99,6 +99,32 @@ def _positive_kop(amount_kop: int, *, what: str = "amount") -> int:
         return require_positive_kop(amount_kop, what=what)
     except MoneyError as exc:
         raise InvalidAmount(str(exc), field="amount_kop") from exc
+
+
+# --- borrowers ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def borrower_record_self_ban(*, borrower: Borrower, active: bool, checked_at: datetime) -> Borrower:
+    """Record what the credit bureaus said about the borrower's self-ban (самозапрет).
+
+    An answer older than the one on record changes nothing: of two applications scored at
+    once, the earlier bureau answer must not overwrite the later one. The history keeps the
+    changes of the flag, not every check.
+    """
+    borrower = Borrower.objects.select_for_update().get(pk=borrower.pk)
+    if borrower.self_ban_checked_at is not None and borrower.self_ban_checked_at > checked_at:
+        return borrower
+    changed = borrower.self_ban_active != active
+    borrower.self_ban_active = active
+    borrower.self_ban_checked_at = checked_at
+    fields = ["self_ban_active", "self_ban_checked_at", "updated_at"]
+    if changed:
+        borrower._change_reason = f"credit bureaus: self-ban {'active' if active else 'absent'}"
+        borrower.save(update_fields=fields)
+    else:
+        borrower.save_without_historical_record(update_fields=fields)
+    return borrower
 
 
 # --- application and decision -------------------------------------------------------------

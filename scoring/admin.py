@@ -86,7 +86,7 @@ class ScoreResultAdmin(admin.ModelAdmin):
     list_filter = ["decision", "segment", "method"]
     list_select_related = ["loan"]
     search_fields = ["loan__id"]
-    exclude = ["snapshot"]  # up to 10,000 bureau attributes: shown as a summary instead
+    exclude = ["snapshot"]  # shown as features and facts instead
     readonly_fields = [
         "loan",
         "purpose",
@@ -108,12 +108,11 @@ class ScoreResultAdmin(admin.ModelAdmin):
     inlines = [ShadowScoreInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("snapshot")
+        return super().get_queryset(request).defer("bureau_attributes")
 
     @admin.display(description="Features (without the bureau vector)")
     def features(self, obj):
-        snapshot = ScoreResult.objects.values_list("snapshot", flat=True).get(pk=obj.pk)
-        return {"features": snapshot["features"], "facts": snapshot["facts"]}
+        return {"features": obj.snapshot["features"], "facts": obj.snapshot["facts"]}
 
     def has_add_permission(self, request):
         return False

@@ -7,12 +7,13 @@ Every bureau is asked (the self-ban rule and 545-FZ require it); the first one c
 import hashlib
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Protocol
 
 import numpy as np
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from loans.models import Borrower
@@ -168,6 +169,7 @@ class BureauReports:
     """Every bureau's answer for one application; the primary's comes first."""
 
     reports: list[BureauReport]
+    received_at: datetime
 
     @property
     def primary(self) -> BureauReport:
@@ -192,6 +194,7 @@ class BureauReports:
 
 def ask_bureaus(*, borrower: Borrower, as_of: date, width: int | None = None) -> BureauReports:
     width = bureau_width() if width is None else width
-    return BureauReports(
-        [bureau.report(borrower=borrower, as_of=as_of, width=width) for bureau in get_bureaus()]
-    )
+    reports = [
+        bureau.report(borrower=borrower, as_of=as_of, width=width) for bureau in get_bureaus()
+    ]
+    return BureauReports(reports, received_at=timezone.now())

@@ -7,11 +7,10 @@ unknown) or, for the names in CATEGORICAL, strings.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
 from loans.models import Borrower, Loan, LoanStatus, Product, ScheduleItem, TransitionLog
@@ -28,8 +27,37 @@ CATEGORICAL = ("product", "product_kind", "channel", "region", "employment")
 
 
 @dataclass(frozen=True)
+class BorrowerLoan:
+    pk: int
+    status: str
+    signed_on: date | None
+    issue_date: date | None
+    closed_on: date | None
+    prolongations: int
+    psk_percent: Decimal | None
+
+
+def borrower_loans(borrower: Borrower, *, exclude: int | None) -> tuple[BorrowerLoan, ...]:
+    """Every loan of the borrower but `exclude`, oldest signing first, in one query: history,
+    debt load and the 545-FZ facts each pick what they need from it."""
+    return tuple(
+        BorrowerLoan(*row)
+        for row in Loan.objects.filter(borrower=borrower)
+        .exclude(pk=exclude)
+        .values_list(
+            "pk", "status", "signed_on", "issue_date", "closed_on", "prolongations", "psk_percent"
+        )
+        .order_by("signed_on", "pk")
+    )
+
+
+@dataclass(frozen=True)
 class Application:
-    """What the borrower asked for; `loan_id` excludes the application itself from history."""
+    """What the borrower asked for; `loan_id` excludes the application itself from history.
+
+    `loans` are the borrower's other loans (`borrower_loans`) when the caller has read them
+    already; `named_features` reads them otherwise.
+    """
 
     product: Product
     amount_kop: int
@@ -38,9 +66,10 @@ class Application:
     channel: str = "web"
     loan_id: int | None = None
     bureau: BureauReports | None = None
+    loans: tuple[BorrowerLoan, ...] | None = None
 
     @classmethod
-    def of_loan(cls, loan: Loan, *, channel: str = "web", bureau=None) -> "Application":
+    def of_loan(cls, loan: Loan, *, channel: str = "web", bureau=None, loans=None) -> "Application":
         return cls(
             product=loan.product,
             amount_kop=loan.requested_amount_kop,
@@ -49,6 +78,7 @@ class Application:
             channel=channel,
             loan_id=loan.pk,
             bureau=bureau,
+            loans=loans,
         )
 
 
@@ -95,21 +125,20 @@ class PastLoan:
     max_dpd: int
 
 
+def _signed_before(app: Application, as_of: date) -> list[BorrowerLoan]:
+    return [loan for loan in app.loans if loan.signed_on is not None and loan.signed_on < as_of]
+
+
 def past_loans(borrower: Borrower, app: Application, as_of: date) -> list[PastLoan]:
     """The borrower's loans signed before `as_of`, each with its worst delinquency by then."""
-    rows = list(
-        Loan.objects.filter(borrower=borrower, signed_on__lt=as_of)
-        .exclude(pk=app.loan_id)
-        .values_list("pk", "status", "signed_on", "closed_on", "prolongations", "psk_percent")
-        .order_by("signed_on", "pk")
-    )
+    rows = _signed_before(app, as_of)
     if not rows:
         return []
     today = as_of
     starts: dict[int, date] = {}
     worst: dict[int, int] = {}
     log = TransitionLog.objects.filter(
-        loan_id__in=[row[0] for row in rows],
+        loan_id__in=[row.pk for row in rows],
         business_date__lt=today,
         transition__in=("miss_due_date", *EPISODE_ENDS),
     ).values_list("loan_id", "transition", "business_date")
@@ -123,15 +152,15 @@ def past_loans(borrower: Borrower, app: Application, as_of: date) -> list[PastLo
         worst[loan_id] = max(worst.get(loan_id, 0), (today - since).days + 1)
     return [
         PastLoan(
-            pk=pk,
-            status=status,
-            signed_on=signed_on,
-            closed_on=closed_on if closed_on and closed_on < today else None,
-            prolongations=prolongations,
-            psk_percent=psk,
-            max_dpd=worst.get(pk, 0),
+            pk=row.pk,
+            status=row.status,
+            signed_on=row.signed_on,
+            closed_on=row.closed_on if row.closed_on and row.closed_on < today else None,
+            prolongations=row.prolongations,
+            psk_percent=row.psk_percent,
+            max_dpd=worst.get(row.pk, 0),
         )
-        for pk, status, signed_on, closed_on, prolongations, psk in rows
+        for row in rows
     ]
 
 
@@ -155,13 +184,13 @@ def history_features(borrower: Borrower, app: Application, as_of: date) -> dict:
 
 def open_loans_monthly_payments_kop(borrower: Borrower, app: Application, as_of: date):
     """Average monthly payment of each of the borrower's loans still open at `as_of`."""
-    open_loans = dict(
-        Loan.objects.filter(borrower=borrower, signed_on__lt=as_of, issue_date__isnull=False)
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=as_of))
-        .exclude(pk=app.loan_id)
-        .exclude(status=S.WRITTEN_OFF)
-        .values_list("pk", "issue_date")
-    )
+    open_loans = {
+        loan.pk: loan.issue_date
+        for loan in _signed_before(app, as_of)
+        if loan.issue_date is not None
+        and (loan.closed_on is None or loan.closed_on >= as_of)
+        and loan.status != S.WRITTEN_OFF
+    }
     if not open_loans:
         return []
     items: dict[int, list[Installment]] = {}
@@ -232,6 +261,8 @@ REGISTRY: dict[str, FeatureGroup] = {
 
 def named_features(borrower: Borrower, app: Application, as_of: date) -> dict:
     """Every group's values, one flat dict (names are unique across groups)."""
+    if app.loans is None:
+        app = replace(app, loans=borrower_loans(borrower, exclude=app.loan_id))
     values: dict = {}
     for group in REGISTRY.values():
         values.update(group(borrower, app, as_of))

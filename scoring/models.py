@@ -181,9 +181,13 @@ class ScoreResult(models.Model):
     approved_amount_kop = models.BigIntegerField(null=True, blank=True)
     reasons = models.JSONField(help_text="[{code, text}]: hard rules first, then top factors")
     snapshot = models.JSONField(help_text="Every input of the decision, to re-explain it")
+    bureau_attributes = models.BinaryField(
+        help_text="The primary bureau's wide attribute vector, little-endian float64"
+    )
     policy = models.JSONField(help_text="The cut-offs and limits that applied")
     latency_ms = models.FloatField(help_text="Features, model and rules")
     bureau_ms = models.FloatField(default=0, help_text="Asking the bureaus")
+    business_date = models.DateField(db_index=True, help_text="The business date decided on")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

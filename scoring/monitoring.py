@@ -2,16 +2,15 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
-from django.utils import timezone
 
 from scoring.bureau import ATTRIBUTE_PREFIX
 from scoring.models import ModelKind, ModelVersion, ScoreResult
 from scoring.outcomes import bad_definition, known_outcomes
 from scoring.registry import champion
-from scoring.snapshot import bureau_vector
+from scoring.snapshot import unpack_attributes
 
 PSI_ALERT = 0.25
 PSI_WATCH = 0.10
@@ -59,9 +58,7 @@ class Drift:
         return self.psi is not None and self.psi > PSI_ALERT
 
 
-def _values(snapshot: dict, names: list[str]) -> list[float]:
-    attributes = bureau_vector(snapshot)
-    features = snapshot.get("features", {})
+def _values(features: dict, attributes: np.ndarray | None, names: list[str]) -> list[float]:
     values = []
     for name in names:
         if name.startswith(ATTRIBUTE_PREFIX):
@@ -73,18 +70,27 @@ def _values(snapshot: dict, names: list[str]) -> list[float]:
     return values
 
 
-def drift(model: ModelVersion, *, since: datetime) -> list[Drift]:
-    """PSI of the score and of the top features: recent decisions against the training sample."""
+def _in_window(*, since: date, on: date):
+    return ScoreResult.objects.filter(business_date__range=(since, on))
+
+
+def drift(model: ModelVersion, *, since: date, on: date) -> list[Drift]:
+    """PSI of the score and of the top features: the window's decisions against training."""
     model = ModelVersion.objects.get(pk=model.pk)  # with the samples the registry leaves out
-    recent = ScoreResult.objects.filter(model_version=model, created_at__gte=since).order_by(
-        "-created_at"
-    )[:MAX_RESULTS]
+    recent = _in_window(since=since, on=on).filter(model_version=model).order_by("-created_at")
+    recent = recent[:MAX_RESULTS]
     scores = [p for p in recent.values_list("points", flat=True) if p is not None]
     rows = [Drift("score (points)", psi(model.score_sample, scores), len(scores))]
     names = list(model.feature_sample)
     if names:
+        # The 80 kB vectors are read only when a top feature is a bureau attribute.
+        wide = any(name.startswith(ATTRIBUTE_PREFIX) for name in names)
+        fields = ["snapshot", "bureau_attributes"] if wide else ["snapshot"]
         actual = np.array(
-            [_values(s, names) for s in recent.values_list("snapshot", flat=True)]
+            [
+                _values(row[0]["features"], unpack_attributes(row[1]) if wide else None, names)
+                for row in recent.values_list(*fields)
+            ]
         ).reshape(-1, len(names))
         for j, name in enumerate(names):
             expected = [np.nan if v is None else v for v in model.feature_sample[name]]
@@ -92,10 +98,8 @@ def drift(model: ModelVersion, *, since: datetime) -> list[Drift]:
     return rows
 
 
-def decision_rates(*, since: datetime) -> list[dict]:
-    counts = Counter(
-        ScoreResult.objects.filter(created_at__gte=since).values_list("segment", "decision")
-    )
+def decision_rates(*, since: date, on: date) -> list[dict]:
+    counts = Counter(_in_window(since=since, on=on).values_list("segment", "decision"))
     rows = []
     for segment in sorted({segment for segment, _ in counts}):
         total = sum(n for (s, _), n in counts.items() if s == segment)
@@ -147,7 +151,7 @@ def _band_label(band: int) -> str:
 @dataclass(frozen=True)
 class MonitoringReport:
     on: date
-    since: datetime
+    since: date
     model: ModelVersion | None
     drift: list[Drift]
     rates: list[dict]
@@ -159,14 +163,15 @@ class MonitoringReport:
 
 
 def monitoring_report(*, on: date, kind: str = ModelKind.APPLICATION) -> MonitoringReport:
-    """Decisions of the last 30 days (wall clock); outcomes as of business date `on`."""
-    since = timezone.now() - timedelta(days=WINDOW_DAYS)
+    """Decisions of the 30 business dates up to `on`; outcomes as of `on` too (DESIGN.md, "Time"):
+    the wall clock says nothing about a book whose days COB closes, catches up or replays."""
+    since = on - timedelta(days=WINDOW_DAYS - 1)
     model = champion(kind)
     return MonitoringReport(
         on=on,
         since=since,
         model=model,
-        drift=drift(model, since=since) if model else [],
-        rates=decision_rates(since=since),
+        drift=drift(model, since=since, on=on) if model else [],
+        rates=decision_rates(since=since, on=on),
         bands=default_by_score_band(on=on),
     )

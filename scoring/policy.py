@@ -1,8 +1,8 @@
 """The decision: hard rules, then the champion's PD against the segment's cut-offs, then the
 largest amount that keeps expected loss and debt load within policy.
 
-Pure functions of (snapshot, cut-off, model): re-running them on a stored ScoreResult gives
-the same answer. Without a champion, `rules_fallback` decides (see its docstring).
+Pure functions of (snapshot, bureau attributes, cut-off, model): re-running them on a stored
+ScoreResult gives the same answer. Without a champion, `rules_fallback` decides (see its docstring).
 """
 
 from dataclasses import dataclass, field
@@ -20,7 +20,6 @@ from scoring.bureau import ATTRIBUTE_PREFIX
 from scoring.features import CATEGORICAL, label, new_loan_monthly_payment_kop
 from scoring.inference import CompiledModel, points
 from scoring.models import CutOff, Decision
-from scoring.snapshot import bureau_vector
 
 TOP_REASONS = 3
 DEFAULT_CUTOFFS = {
@@ -206,9 +205,11 @@ def _input_plan(model: CompiledModel) -> tuple[list[tuple[int, str]], np.ndarray
     return named, np.array(positions, dtype=np.intp), np.array(indices, dtype=np.intp)
 
 
-def model_row(model: CompiledModel, snapshot: dict) -> tuple[np.ndarray, list]:
+def model_row(
+    model: CompiledModel, snapshot: dict, attributes: np.ndarray
+) -> tuple[np.ndarray, list]:
     """The model's inputs, in its order, from a snapshot (missing → NaN or None)."""
-    features, attributes = snapshot["features"], bureau_vector(snapshot)
+    features = snapshot["features"]
     named, positions, indices = _input_plan(model)
     numeric = np.full(len(model.numeric), np.nan)
     known = indices < len(attributes)
@@ -271,14 +272,16 @@ def pd_decision(pd: float, cutoff: dict) -> str:
     return Decision.DECLINE
 
 
-def decide(snapshot: dict, *, cutoff: dict, model: CompiledModel | None) -> Outcome:
+def decide(
+    snapshot: dict, *, attributes: np.ndarray, cutoff: dict, model: CompiledModel | None
+) -> Outcome:
     facts = snapshot["facts"]
     failed = hard_rules(facts)
     if failed:
         return Outcome(Decision.DECLINE, method="hard_rules", reasons=failed)
     if model is None:
         return rules_fallback(snapshot, cutoff=cutoff)
-    numeric, categorical = model_row(model, snapshot)
+    numeric, categorical = model_row(model, snapshot, attributes)
     pd = float(model.predict_pd(numeric[None, :], np.array([categorical], dtype=object))[0])
     decision = pd_decision(pd, cutoff)
     reasons = top_factors(model, numeric, categorical)

@@ -4,6 +4,7 @@ from loans.models import Loan
 from scoring import registry
 from scoring.models import Purpose, ScoreResult
 from scoring.policy import Outcome, decide
+from scoring.snapshot import unpack_attributes
 
 
 def application_result(loan: Loan) -> ScoreResult | None:
@@ -13,7 +14,12 @@ def application_result(loan: Loan) -> ScoreResult | None:
 def rescore(result: ScoreResult) -> Outcome:
     """The decision re-created from what the result stored: snapshot, cut-offs and model."""
     model = registry.load_model(result.model_version) if result.model_version else None
-    return decide(result.snapshot, cutoff=result.policy, model=model)
+    return decide(
+        result.snapshot,
+        attributes=unpack_attributes(result.bureau_attributes),
+        cutoff=result.policy,
+        model=model,
+    )
 
 
 def recent_latency_p95_ms(*, last: int = 100) -> float | None:

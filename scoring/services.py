@@ -14,6 +14,7 @@ from django.utils import timezone
 from loans.business_date import current_business_date
 from loans.errors import DomainError
 from loans.models import Loan
+from loans.services import borrower_record_self_ban
 from scoring import registry
 from scoring.bureau import BureauReports
 from scoring.datasets import Dataset
@@ -27,7 +28,7 @@ from scoring.models import (
     ShadowScore,
 )
 from scoring.policy import decide, model_row, pd_decision, resolve_cutoff
-from scoring.snapshot import build_snapshot
+from scoring.snapshot import build_snapshot, pack_attributes
 from scoring.training import TrainedModel
 
 log = logging.getLogger(__name__)
@@ -103,13 +104,17 @@ def score_application(
     if existing is not None:
         return existing
     started = time.perf_counter()
+    borrower_record_self_ban(
+        borrower=loan.borrower, active=bureau.self_ban, checked_at=bureau.received_at
+    )
     on: date = current_business_date()
     snapshot = build_snapshot(loan=loan, bureau=bureau, on=on, channel=channel)
+    attributes = bureau.primary.attributes
     champion, challenger = registry.champion_and_challenger(ModelKind.APPLICATION)
     model = registry.load_model(champion) if champion else None
     facts = snapshot["facts"]
     cutoff = resolve_cutoff(segment=facts["segment"], product_code=facts["product"]["code"])
-    outcome = decide(snapshot, cutoff=cutoff, model=model)
+    outcome = decide(snapshot, attributes=attributes, cutoff=cutoff, model=model)
     result = ScoreResult.objects.create(
         loan=loan,
         purpose=Purpose.APPLICATION,
@@ -123,23 +128,32 @@ def score_application(
         approved_amount_kop=outcome.approved_amount_kop,
         reasons=[reason.as_dict() for reason in outcome.reasons],
         snapshot=snapshot,
+        bureau_attributes=pack_attributes(attributes),
         policy=cutoff,
         latency_ms=(time.perf_counter() - started) * 1000,
         bureau_ms=bureau_ms,
+        business_date=on,
     )
     if challenger is not None:
-        _shadow(result, version=challenger, snapshot=snapshot, cutoff=cutoff)
+        _shadow(result, version=challenger, snapshot=snapshot, attributes=attributes, cutoff=cutoff)
     return result
 
 
-def _shadow(result: ScoreResult, *, version: ModelVersion, snapshot: dict, cutoff: dict) -> None:
+def _shadow(
+    result: ScoreResult,
+    *,
+    version: ModelVersion,
+    snapshot: dict,
+    attributes: np.ndarray,
+    cutoff: dict,
+) -> None:
     """Score the challenger on the same snapshot and log it; it never changes the decision."""
     try:
         model = registry.load_model(version)
     except registry.ArtifactRefused:
         log.exception("challenger %s refused; no shadow score", version)
         return
-    numeric, categorical = model_row(model, snapshot)
+    numeric, categorical = model_row(model, snapshot, attributes)
     pd = float(model.predict_pd(numeric[None, :], np.array([categorical], dtype=object))[0])
     ShadowScore.objects.create(
         score_result=result,

@@ -23,9 +23,7 @@ REVIEWERS = (UNDERWRITER, RISK_MANAGER, ADMINISTRATOR)
 @require_GET
 @role_required(*REVIEWERS)
 def queue(request):
-    filterset = ReviewQueueFilter(
-        request.GET or None, queryset=selectors.queue_tasks(), request=request
-    )
+    filterset = ReviewQueueFilter(request.GET, queryset=selectors.queue_tasks(), request=request)
     tasks = filterset.qs if filterset.is_valid() else selectors.queue_tasks().none()
     page = Paginator(tasks, settings.UNDERWRITING_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()

@@ -1,4 +1,5 @@
 import datetime as dt
+import logging
 
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
@@ -132,3 +133,14 @@ def test_anonymous_gets_401_in_the_common_shape(db, api):
     answer = api.get("/api/v1/loans/")
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "not_authenticated"
+
+
+def test_codes_never_reach_the_log_even_with_sql_debugging(db, api, settings, caplog):
+    settings.DEBUG = True  # Django then logs every SQL statement with its parameters
+    caplog.set_level(logging.DEBUG)
+    assert _code(api).status_code == 202
+    code = last_code(PHONE)
+    assert _token(api, code).status_code == 201
+    message = BorrowerMessage.objects.get(phone=PHONE)
+    assert (message.kind, message.status, message.borrower) == ("code_sign_in", "queued", None)
+    assert code not in caplog.text

@@ -57,6 +57,8 @@ def test_every_loans_model_has_an_admin():
         "MarketAveragePsk",
         "BusinessDate",
         "CobRun",
+        "BorrowerMessage",
+        "RestructuringRequest",
     }
 
 

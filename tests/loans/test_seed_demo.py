@@ -23,6 +23,7 @@ from loans.models import (
     TransitionLog,
 )
 from loans.payment_details import validate_bank_account
+from zaymer.management.commands.setup_schedules import SCHEDULES
 
 PASSWORD = "demo-secret-4321"
 REQUIRED = {"serviced", "overdue", "closed", "in_review", "approved", "rejected", "cancelled"}
@@ -174,7 +175,7 @@ def test_setup_schedules_is_idempotent(db):
     assert "created close-of-business" in first
     again = run("setup_schedules")
     assert "up to date" in again
-    assert Schedule.objects.count() == 3
+    assert Schedule.objects.count() == len(SCHEDULES)
     cob = Schedule.objects.get(name="close-of-business")
     assert cob.func == "loans.tasks.run_cob"
     assert cob.schedule_type == Schedule.DAILY
@@ -193,4 +194,4 @@ def test_setup_schedules_is_idempotent(db):
     assert "updated poll-pending-payouts" in run("setup_schedules")
     poll.refresh_from_db()
     assert poll.minutes == 5
-    assert Schedule.objects.count() == 3
+    assert Schedule.objects.count() == len(SCHEDULES)

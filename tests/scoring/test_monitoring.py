@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -51,7 +52,7 @@ def test_decision_rates_by_segment(business_date, champion_at):
     _decide(2)
     ScoreResult.objects.filter(pk=ScoreResult.objects.first().pk).update(decision="decline")
 
-    rates = decision_rates(since=ScoreResult.objects.last().created_at)
+    rates = decision_rates(since=business_date, on=business_date)
 
     assert rates == [{"segment": "new", "total": 2, "approve": 0.5, "refer": 0.0, "decline": 0.5}]
 
@@ -67,14 +68,13 @@ def test_command_prints_the_report_as_json(business_date, champion_at, capsys):
     assert report["drift"][0]["name"] == "score (points)"
 
 
-@pytest.mark.urls("tests.scoring.urls")
-def test_monitoring_page_is_for_staff_only(business_date, client, django_user_model):
+def test_monitoring_page_is_for_risk_managers_only(business_date, client, django_user_model):
+    assert client.get("/scoring/monitoring/").status_code == 302
     user = django_user_model.objects.create_user("clerk", password="x")
     client.force_login(user)
-    assert client.get("/scoring/monitoring/").status_code == 302
+    assert client.get("/scoring/monitoring/").status_code == 403
 
-    user.is_staff = True
-    user.save()
+    user.groups.add(Group.objects.get(name="risk_manager"))
     response = client.get("/scoring/monitoring/")
     assert response.status_code == 200
     assert "Мониторинг скоринга" in response.content.decode()

@@ -68,9 +68,7 @@ def test_idle_task_is_taken_over_by_the_next_claimer(
     settings.UNDERWRITING_IDLE_RELEASE_MINUTES = 5
     task = make_task()
     held(task, underwriter)
-    ReviewTask.objects.filter(pk=task.pk).update(
-        last_seen_at=timezone.now() - timedelta(minutes=6)
-    )
+    ReviewTask.objects.filter(pk=task.pk).update(last_seen_at=timezone.now() - timedelta(minutes=6))
     assert services.review_claim_next(actor=other_underwriter).pk == task.pk
 
 
@@ -78,9 +76,7 @@ def test_release_idle_frees_only_idle_tasks(make_task, underwriter, other_underw
     idle, busy = make_task(), make_task()
     held(idle, underwriter)
     held(busy, other_underwriter)
-    ReviewTask.objects.filter(pk=idle.pk).update(
-        last_seen_at=timezone.now() - timedelta(hours=1)
-    )
+    ReviewTask.objects.filter(pk=idle.pk).update(last_seen_at=timezone.now() - timedelta(hours=1))
     assert services.review_release_idle() == 1
     assert ReviewTask.objects.get(pk=idle.pk).assigned_to is None
     assert ReviewTask.objects.get(pk=busy.pk).assigned_to == other_underwriter
@@ -89,9 +85,7 @@ def test_release_idle_frees_only_idle_tasks(make_task, underwriter, other_underw
 def test_approve_with_a_lower_amount_approves_the_loan_for_it(make_task, underwriter):
     task = make_task(amount_kop=1_500_000, term_days=30)
     held(task, underwriter)
-    services.review_approve(
-        task_id=task.pk, actor=underwriter, amount_kop=1_000_000, term_days=20
-    )
+    services.review_approve(task_id=task.pk, actor=underwriter, amount_kop=1_000_000, term_days=20)
     loan = Loan.objects.get(pk=task.loan_id)
     task.refresh_from_db()
     assert loan.status == LoanStatus.APPROVED
@@ -121,9 +115,7 @@ def test_a_risk_manager_may_approve_above_the_robot_limit(make_task, risk_manage
     assert Loan.objects.get(pk=task.loan_id).principal_kop == 2_000_000
 
 
-def test_approve_below_the_product_minimum_is_refused_and_changes_nothing(
-    make_task, underwriter
-):
+def test_approve_below_the_product_minimum_is_refused_and_changes_nothing(make_task, underwriter):
     task = make_task()
     held(task, underwriter)
     with pytest.raises(InvalidAmount):
