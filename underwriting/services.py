@@ -1,5 +1,6 @@
 """Every write of underwriting: open a task, claim it, decide it. One function per action."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -107,14 +108,20 @@ def review_claim_next(*, actor) -> ReviewTask | None:
     if connection.features.has_select_for_update_skip_locked:
         task = free.select_for_update(skip_locked=True, of=("self",)).first()
         return _hold(task, actor=actor, now=now) if task else None
-    for candidate in free.values_list("pk", flat=True)[:20]:
+    return _first_free(free.values_list("pk", flat=True)[:20], actor=actor, now=now)
+
+
+def _first_free(candidates: Iterable[int], *, actor, now: datetime) -> ReviewTask | None:
+    """Claim the first candidate still free with a conditional UPDATE; a candidate someone
+    claimed since it was read updates no row and the next one is tried."""
+    for candidate in candidates:
         won = ReviewTask.objects.filter(_claimable(now), pk=candidate).update(
             assigned_to=actor, claimed_at=now, last_seen_at=now
         )
         if won:
             task = ReviewTask.objects.get(pk=candidate)
             task._change_reason = "claimed"
-            task.save(update_fields=[])
+            task.save(update_fields=["assigned_to", "claimed_at", "last_seen_at"])  # history row
             return task
     return None
 
@@ -127,7 +134,7 @@ def _touch(task: ReviewTask, *, now: datetime) -> ReviewTask:
 
 def _locked(task_id: int) -> ReviewTask:
     task = (
-        ReviewTask.objects.select_for_update()
+        ReviewTask.objects.select_for_update(of=("self",))
         .select_related("loan", "loan__product", "assigned_to")
         .filter(pk=task_id)
         .first()

@@ -243,9 +243,6 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
 }
-# SQL parameters carry message bodies, one-time codes among them: never logged, whatever
-# LOG_LEVEL says.
-LOGGING.setdefault("loggers", {})["django.db.backends"] = {"level": "INFO"}
 # Benchmarks only: every API throttle lets everything through (a rate of None).
 if env.bool("API_THROTTLES_OFF", default=False):
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from clientapi.models import ClientAccount
 from clientapi.selectors import CONSENT_DOCUMENT_VERSIONS
 from clientapi.throttles import THROTTLE_CACHE
-from loans.models import BorrowerMessage
+from loans.models import BorrowerMessage, Loan, PayoutOrder
 from scoring.models import ModelStatus, ModelVersion
 from tests.factories import DEMO_BIK, PdlProductFactory, RegionFactory, valid_account
 from tests.scoring.conftest import (  # noqa: F401 - fixtures
@@ -125,10 +125,30 @@ def sign(client: APIClient, loan_id: int, *, key: str = "sign-1"):
     )
 
 
-def webhook(client: APIClient, event: dict, *, secret: str | None = None):
+def live_loan(api) -> int:
+    """An application approved, signed and paid out: the loan is serviced."""
+    loan_id = approved_application(api)["id"]
+    assert sign(api, loan_id).status_code == 201
+    payout = PayoutOrder.objects.get(loan_id=loan_id)
+    paid = {
+        "event_id": f"payout-ok-{loan_id}",
+        "type": "payout.succeeded",
+        "data": {"payout_key": payout.idempotency_key},
+    }
+    assert webhook(api, paid).status_code == 200
+    assert Loan.objects.get(pk=loan_id).status == "serviced"
+    return loan_id
+
+
+def signed_event(event: dict, *, secret: str | None = None) -> tuple[bytes, str]:
+    """The body a provider sends and its X-Signature."""
     body = json.dumps(event).encode()
     key = (secret or settings.PAYMENT_WEBHOOK_SECRET).encode()
-    signature = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    return body, "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def webhook(client: APIClient, event: dict, *, secret: str | None = None):
+    body, signature = signed_event(event, secret=secret)
     return client.post(
         "/api/v1/webhooks/payments/",
         body,

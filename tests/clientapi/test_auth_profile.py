@@ -135,8 +135,8 @@ def test_anonymous_gets_401_in_the_common_shape(db, api):
     assert answer.json()["error"]["code"] == "not_authenticated"
 
 
-def test_codes_never_reach_the_log_even_with_sql_debugging(db, api, settings, caplog):
-    settings.DEBUG = True  # Django then logs every SQL statement with its parameters
+def test_codes_never_reach_the_log(db, api, settings, caplog):
+    settings.DEBUG = True
     caplog.set_level(logging.DEBUG)
     assert _code(api).status_code == 202
     code = last_code(PHONE)

@@ -3,21 +3,7 @@ import datetime as dt
 from clientapi.models import IdempotencyRecord, OneTimeCode, Signature, WebhookEvent
 from loans.business_date import set_business_date
 from loans.models import IncomingPayment, Loan, PayoutOrder
-from tests.clientapi.conftest import approved_application, sign, webhook
-
-
-def _live_loan(api) -> int:
-    loan_id = approved_application(api)["id"]
-    assert sign(api, loan_id).status_code == 201
-    payout = PayoutOrder.objects.get(loan_id=loan_id)
-    paid = {
-        "event_id": f"payout-ok-{loan_id}",
-        "type": "payout.succeeded",
-        "data": {"payout_key": payout.idempotency_key},
-    }
-    assert webhook(api, paid).status_code == 200
-    assert Loan.objects.get(pk=loan_id).status == "serviced"
-    return loan_id
+from tests.clientapi.conftest import approved_application, live_loan, sign, webhook
 
 
 def _repayment(api, loan_id, amount, key="r-1"):
@@ -30,7 +16,7 @@ def _repayment(api, loan_id, amount, key="r-1"):
 
 
 def test_the_same_webhook_ten_times_has_one_effect(borrower_api):
-    loan_id = _live_loan(borrower_api)
+    loan_id = live_loan(borrower_api)
     intent = _repayment(borrower_api, loan_id, 300_000).json()
     event = {
         "event_id": "evt-1",
@@ -44,7 +30,7 @@ def test_the_same_webhook_ten_times_has_one_effect(borrower_api):
 
 
 def test_bad_signature_and_bad_events_change_nothing(borrower_api):
-    loan_id = _live_loan(borrower_api)
+    loan_id = live_loan(borrower_api)
     intent = _repayment(borrower_api, loan_id, 300_000).json()
     event = {
         "event_id": "evt-2",
@@ -86,7 +72,7 @@ def test_failed_payout_webhook_then_retry_to_another_method(borrower_api):
 
 
 def test_idempotency_key_same_body_replays_other_body_refused_in_flight_conflicts(borrower_api):
-    loan_id = _live_loan(borrower_api)
+    loan_id = live_loan(borrower_api)
     first = _repayment(borrower_api, loan_id, 100_000, key="same")
     again = _repayment(borrower_api, loan_id, 100_000, key="same")
     assert first.status_code == again.status_code == 201
@@ -145,7 +131,7 @@ def test_wrong_sign_code_is_refused_and_counted(borrower_api):
 
 
 def test_prolongation_quote_and_confirmation(borrower_api, business_date):
-    loan_id = _live_loan(borrower_api)
+    loan_id = live_loan(borrower_api)
     free = borrower_api.post(
         f"/api/v1/loans/{loan_id}/prolongations/",
         {"days": 14},

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,12 +12,21 @@ from loans import services, servicing
 from loans.cob import run_cob_until
 from loans.errors import (
     CapExceeded,
+    Conflict,
     DomainError,
     InvalidAmount,
     LimitExceeded,
     TransitionNotAllowed,
 )
-from loans.models import Account, IncomingPayment, JournalEntry, Loan, LoanStatus, TransitionLog
+from loans.models import (
+    Account,
+    IncomingPayment,
+    JournalEntry,
+    Loan,
+    LoanStatus,
+    RestructuringRequest,
+    TransitionLog,
+)
 from tests.factories import IlProductFactory, PdlProductFactory, applied_loan, signed_loan
 from tests.loans.helpers import (
     DAY,
@@ -333,6 +343,52 @@ def test_only_an_overdue_loan_can_be_restructured(business_date):
         services.loan_restructure(loan=loan, periods=3, period_days=14)
 
     assert_unchanged(loan, before)
+
+
+def test_a_restructuring_request_previews_the_plan_the_restructuring_builds(business_date):
+    loan = overdue_pdl(business_date)
+    before = snapshot(loan)
+
+    items, shares = services.restructuring_preview(loan=loan, periods=4, period_days=14)
+    request = services.restructuring_request(loan=loan, periods=4, period_days=14)
+
+    assert (request.status, request.periods, request.period_days) == ("requested", 4, 14)
+    assert_unchanged(loan, before)  # asking changes nothing: collection makes the offer
+    services.loan_restructure(loan=fresh(loan), periods=4, period_days=14)
+    built = fresh(loan).schedule_items.filter(version=2).order_by("seq")
+    assert [(i.due_date, i.principal_kop, i.interest_kop, i.arrears_kop) for i in built] == [
+        (i.due_date, i.principal_kop, i.interest_kop, share)
+        for i, share in zip(items, shares, strict=True)
+    ]
+
+
+def test_one_open_restructuring_request_per_loan(business_date):
+    loan = overdue_pdl(business_date)
+    first = services.restructuring_request(loan=loan, periods=4, period_days=14)
+
+    with pytest.raises(Conflict, match="already open"):
+        services.restructuring_request(loan=loan, periods=6, period_days=14)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RestructuringRequest.objects.create(loan=loan, periods=6, period_days=14, status="offered")
+    assert RestructuringRequest.objects.count() == 1
+
+    RestructuringRequest.objects.filter(pk=first.pk).update(status="declined")
+    again = services.restructuring_request(loan=loan, periods=6, period_days=14)
+    assert again.status == "requested"
+
+
+def test_a_restructuring_request_needs_an_overdue_loan_and_a_plan_in_bounds(business_date):
+    live = issued(on=business_date)
+    for ask in (services.restructuring_preview, services.restructuring_request):
+        with pytest.raises(TransitionNotAllowed, match="Only an overdue loan"):
+            ask(loan=live, periods=3, period_days=14)
+    overdue = overdue_pdl(business_date, opened=dt.date(2026, 12, 6))
+    for ask in (services.restructuring_preview, services.restructuring_request):
+        with pytest.raises(DomainError, match="1–24 installments every 7–31 days"):
+            ask(loan=overdue, periods=25, period_days=14)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RestructuringRequest.objects.create(loan=overdue, periods=3, period_days=6)
+    assert not RestructuringRequest.objects.exists()
 
 
 # --- write-off -------------------------------------------------------------------------------
