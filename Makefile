@@ -39,9 +39,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+
 test: lint
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
-	DEBUG=1 $(PY) -m pytest -q -n 2
+	@test -x "$(CHROMIUM)" && echo "Browser tests: Chromium at $(CHROMIUM)" \
+	  || echo "Browser tests SKIPPED: no Chromium (Debian: apt-get install chromium)"
+	CHROMIUM_PATH=$(CHROMIUM) DEBUG=1 $(PY) -m pytest -q -n 2 -rs
 
 bench: $(STAMP)
 	DEBUG=1 $(PY) bench/cob.py --loans $${LOANS:-100000}

@@ -33,16 +33,18 @@ def queue(request):
         "page": page,
         "rows": rows,
         "now": now,
-        "query": _query(request),
+        "query": _query(request, drop=("page",)),
+        "sort_query": _query(request, drop=("page", "sort")),
     }
     if request.htmx and request.htmx.target == "queue-table":
         return render(request, "underwriting/_queue_table.html", context)
     return render(request, "underwriting/queue.html", context)
 
 
-def _query(request) -> str:
+def _query(request, *, drop: tuple[str, ...]) -> str:
     params = request.GET.copy()
-    params.pop("page", None)
+    for name in drop:
+        params.pop(name, None)
     return params.urlencode()
 
 

@@ -15,6 +15,7 @@ from tests.clientapi.conftest import approved_application, live_loan, sign, sign
 DELIVERIES = 10
 
 pytestmark = [
+    # serialized_rollback: the seeded rows (limits, regions) come back after a flush.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor == "sqlite",

@@ -16,7 +16,8 @@ BUDGET_SECONDS = 30
 EXAMPLES_PER_OPERATION = 8
 
 
-@pytest.mark.django_db(transaction=True)
+# Restores the seeded rows (limits, regions, roles) an earlier transactional test flushed.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_operation_answers_5xx(business_date, api_factory, monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 from clientapi.models import IdempotencyRecord, OneTimeCode, Signature, WebhookEvent
 from loans.business_date import set_business_date
-from loans.models import IncomingPayment, Loan, PayoutOrder
+from loans.models import BorrowerMessage, IncomingPayment, Loan, PayoutOrder
 from tests.clientapi.conftest import approved_application, live_loan, sign, webhook
 
 
@@ -112,6 +112,15 @@ def test_signing_twice_with_one_key_signs_once(borrower_api):
     )
     assert again.status_code == 201 and again.json() == first.json()
     assert PayoutOrder.objects.filter(loan_id=loan_id).count() == 1
+
+
+def test_the_signing_code_goes_to_the_borrowers_outbox(borrower_api):
+    loan_id = approved_application(borrower_api)["id"]
+    assert borrower_api.post(f"/api/v1/applications/{loan_id}/sign-code/").status_code == 202
+    message = BorrowerMessage.objects.filter(phone=borrower_api.phone).latest("pk")
+    assert (message.kind, message.status) == ("code_sign_offer", "queued")
+    assert message.borrower == Loan.objects.get(pk=loan_id).borrower
+    assert f"№{loan_id}" in message.body
 
 
 def test_wrong_sign_code_is_refused_and_counted(borrower_api):

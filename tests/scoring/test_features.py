@@ -127,3 +127,19 @@ def test_an_application_is_not_part_of_its_own_history(business_date):
     loan = applied_loan()
     f = named_features(loan.borrower, Application.of_loan(loan), business_date)
     assert f["loans_taken"] == 0
+
+
+def test_debt_load_counts_the_borrowers_loans_still_open(
+    business_date, django_capture_on_commit_callbacks
+):
+    borrower = BorrowerFactory(declared_income_kop=6_000_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        live_loan(on=business_date, borrower=borrower)
+    later = business_date + dt.timedelta(days=1)
+
+    f = _features(borrower, later)
+
+    assert (f["loans_taken"], f["loans_open"]) == (1, 1)
+    assert f["existing_payments_rub"] == f["new_payment_rub"] == 12_400.0
+    assert f["pdn_percent"] == pytest.approx(41.33)
+    assert _features(borrower, business_date)["existing_payments_rub"] == 0  # not signed yet

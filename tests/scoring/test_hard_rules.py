@@ -2,6 +2,8 @@ import datetime as dt
 
 import pytest
 
+from loans import services
+from loans.business_date import set_business_date
 from loans.models import LoanStatus
 from scoring.models import ProductRiskPolicy, ScoreResult
 from tests.factories import BorrowerFactory, PdlProductFactory, applied_loan, live_loan
@@ -91,3 +93,24 @@ def test_open_loan_is_declined_when_the_product_forbids_two(business_date, appro
     status, codes = _reason_codes(applied_loan(borrower=borrower))
     assert status == LoanStatus.REJECTED
     assert codes == ["HR_OPEN_LOAN"]
+
+
+def test_repaying_a_high_psk_loan_starts_a_cooling_off_under_545_fz(
+    approving, django_capture_on_commit_callbacks
+):
+    repaid_on = dt.date(2027, 4, 5)  # from April 2027: 3 days after a loan above 100 %
+    borrower = clean_bureau(BorrowerFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        loan = live_loan(on=repaid_on, borrower=borrower)
+    loan.refresh_from_db()
+    services.loan_repay(
+        loan=loan, amount_kop=services.repayment_quote_kop(loan=loan), provider="sbx", event_id="r"
+    )
+
+    set_business_date(on=repaid_on + dt.timedelta(days=2))
+    _, within = _reason_codes(applied_loan(borrower=borrower))
+    set_business_date(on=repaid_on + dt.timedelta(days=3))
+    _, after = _reason_codes(applied_loan(borrower=borrower))
+
+    assert within == ["HR_HIGH_PSK_COOLING_OFF"]
+    assert not [code for code in after if code.startswith("HR_")]

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from loans import services as loan_services
 from loans.roles import ADMINISTRATOR, COLLECTOR, RISK_MANAGER, UNDERWRITER
@@ -7,10 +8,17 @@ from tests.factories import BorrowerFactory, PdlProductFactory
 from underwriting import services
 
 
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """Services speak the active language; tests read their English messages."""
+    with translation.override("en"):
+        yield
+
+
 def staff(username: str, *roles: str, is_staff: bool = False) -> User:
     user = User.objects.create_user(username=username, password="x" * 12, is_staff=is_staff)
     for role in roles:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

@@ -24,7 +24,7 @@ def test_the_conditional_claim_moves_past_a_task_taken_meanwhile(make_task, unde
     assert ReviewTask.objects.get(pk=free.pk).history.first().history_change_reason == "claimed"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_many_concurrent_claimers_never_get_the_same_task(business_date):
     if connection.vendor != "postgresql":
         pytest.skip("threads need a server database; SQLite's claim is tested above")

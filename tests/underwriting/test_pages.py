@@ -109,9 +109,7 @@ def test_take_next_opens_the_dossier_of_the_claimed_task(client, make_task, unde
 def test_take_next_on_an_empty_queue_says_so(client, underwriter, business_date):
     client.force_login(underwriter)
     response = client.post("/underwriting/take-next/", follow=True)
-    assert "queue is empty" in response.content.decode() or "очередь пуста" in (
-        response.content.decode()
-    )
+    assert "очередь пуста" in response.content.decode()
 
 
 def test_the_dossier_shows_offer_robot_and_checks(client, make_task, underwriter):
@@ -213,5 +211,6 @@ def test_the_queue_speaks_russian_by_default_and_english_on_request(
     client, underwriter, business_date, language, text
 ):
     client.force_login(underwriter)
-    client.cookies["django_language"] = language
+    if language != "ru":
+        client.cookies["django_language"] = language
     assert text in client.get(QUEUE).content.decode()

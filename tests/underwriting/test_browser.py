@@ -1,0 +1,80 @@
+"""End to end in a real headless Chromium (Debian's, never a downloaded browser)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from loans.models import Loan, LoanStatus
+from tests.underwriting.conftest import referred_task, staff
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+PASSWORD = "correct-horse-battery"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"Chromium not installed at {CHROMIUM}: skipped"
+    ),
+]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # ordinary blocking ones, which Django would otherwise refuse next to a running loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        context = browser.new_context(locale="ru-RU", viewport={"width": 1400, "height": 1000})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_underwriter_takes_the_next_application_and_approves_a_lower_amount(
+    live_server, page, business_date
+):
+    user = staff("underwriter", "underwriter")
+    user.set_password(PASSWORD)
+    user.save()
+    urgent = referred_task(amount_kop=2_000_000, segment="repeat")
+    referred_task(amount_kop=1_500_000, segment="new")
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    page.goto(f"{live_server.url}/underwriting/")
+    page.fill("input[name=username]", "underwriter")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector(f'tr[data-task="{urgent.pk}"]')
+    page.screenshot(path=str(ARTIFACTS / "underwriting-queue.png"), full_page=True)
+
+    page.click("#take-next")
+    page.wait_for_selector("#approve-form")
+    assert f"/underwriting/tasks/{urgent.pk}/" in page.url
+    page.screenshot(path=str(ARTIFACTS / "underwriting-dossier.png"), full_page=True)
+
+    page.fill("#approve-form input[name=amount_rub]", "15000")
+    page.click("#approve-form button[type=submit]")
+    page.wait_for_selector(".msg-success")
+
+    loan = Loan.objects.get(pk=urgent.loan_id)
+    assert (loan.status, loan.principal_kop) == (LoanStatus.APPROVED, 1_500_000)
+    page.goto(f"{live_server.url}/underwriting/")
+    page.wait_for_selector("table.queue")
+    assert page.locator(f'tr[data-task="{urgent.pk}"]').count() == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_sign_in_page_refuses_a_wrong_password(live_server, page, db):
+    staff("underwriter", "underwriter")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "underwriter")
+    page.fill("input[name=password]", "wrong")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".msg-error")
+    assert "/accounts/login/" in page.url
