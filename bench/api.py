@@ -1,14 +1,15 @@
 """Borrower API speed: repeat borrowers apply, are approved at once and sign, concurrently.
 
-    DEBUG=1 .venv/bin/python bench/api.py [--borrowers 1500] [--concurrency 8] [--workers 2]
-        [--threads 1] [--database-url postgres://...] [--keep]
+    DEBUG=1 .venv/bin/python bench/api.py [--borrowers 1000] [--seconds 60] [--concurrency 4]
+        [--workers 2] [--threads 1] [--database-url postgres://...] [--keep]
 
 Migrates a fresh database (a temporary SQLite file, or a `zaymer_bench_api` PostgreSQL
 database, dropped and re-created, when given a URL; never the developer's database), seeds the
 borrowers with the ORM, starts gunicorn on 127.0.0.1 with DEBUG off and the API throttles
-lifted (API_THROTTLES_OFF), and drives every borrower through submit → sign-code → sign over
-HTTP from `--concurrency` client threads. Prints a markdown table: completed applications per
-second, HTTP requests per second, p50/p95/p99 per step. See bench/README.md.
+lifted (API_THROTTLES_OFF), and drives the borrowers through submit → sign-code → sign over
+HTTP from `--concurrency` client threads (none starts after `--seconds`). Prints a markdown
+table: completed applications per second, HTTP requests per second, p50/p95/p99 per step.
+See bench/README.md.
 """
 
 import argparse
@@ -16,6 +17,7 @@ import atexit
 import hashlib
 import http.client
 import json
+import math
 import os
 import secrets
 import shutil
@@ -28,10 +30,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The project instead of bench/, whose queue.py would shadow the standard library's.
+sys.path[0] = str(ROOT)
+
+from bench.benchdb import prepare_database, setup_django  # noqa: E402
 
 BENCH_DB = "zaymer_bench_api"
 AMOUNT_KOP = 500_000
@@ -39,31 +43,6 @@ TERM_DAYS = 30
 STEPS = ("submit", "sign-code", "sign")
 GOAL_APPLICATIONS_PER_S = 150
 GOAL_SUBMIT_P95_MS = 100
-
-
-def _use_database(url: str | None, workdir: Path) -> str:
-    if not url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        return "SQLite (temporary file, WAL)"
-    import psycopg
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        sys.exit("--database-url must be a PostgreSQL URL")
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-        c.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    return f"PostgreSQL ({BENCH_DB})"
-
-
-def _drop_database(url: str) -> None:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(url)._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 # --- seeding -------------------------------------------------------------------------------
@@ -358,15 +337,19 @@ def journey(port: int, client: Client, results: Results | None) -> None:
                 results.seconds[step].append(seconds)
 
 
-def drive(port: int, clients: list[Client], concurrency: int, results: Results | None) -> float:
+def drive(
+    port: int, clients: list[Client], concurrency: int, results: Results | None, seconds: float
+) -> float:
+    """Run the journeys from `concurrency` threads; none starts after `seconds`."""
     from django.db import connections
 
     queue = list(reversed(clients))
     lock = threading.Lock()
+    started = time.perf_counter()
 
     def worker() -> None:
         try:
-            while True:
+            while time.perf_counter() - started < seconds:
                 with lock:
                     if not queue:
                         return
@@ -376,7 +359,6 @@ def drive(port: int, clients: list[Client], concurrency: int, results: Results |
             connections.close_all()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -431,7 +413,11 @@ def report(*, args, where: str, results: Results, wall: float, load_before: str)
         ("database", f"{where}, {vendor}"),
         ("server", f"{server}, DEBUG off, throttles lifted"),
         ("client", f"{args.concurrency} threads on the same machine, one connection per request"),
-        ("borrowers", f"{args.borrowers} (+{args.warmup} warm-up, not counted)"),
+        (
+            "borrowers",
+            f"{args.borrowers} seeded, journeys started for {args.seconds:g} s at most "
+            f"(+{args.warmup} warm-up, not counted)",
+        ),
         ("completed applications", f"{results.completed} in {wall:.1f} s"),
         ("**completed applications/s**", f"**{per_s:.1f}** (goal ≥ {GOAL_APPLICATIONS_PER_S})"),
         ("HTTP requests/s (timed steps)", f"{requests_done / wall:.1f}"),
@@ -460,9 +446,10 @@ def report(*, args, where: str, results: Results, wall: float, load_before: str)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--borrowers", type=int, default=1500)
-    parser.add_argument("--warmup", type=int, default=40)
-    parser.add_argument("--concurrency", type=int, default=8, help="client threads")
+    parser.add_argument("--borrowers", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=60, help="no journey starts after")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--database-url", help="PostgreSQL server to use instead of SQLite")
@@ -470,13 +457,9 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="zaymer-bench-api-"))
-    if not args.keep:
-        atexit.register(shutil.rmtree, workdir, ignore_errors=True)
-    where = _use_database(args.database_url, workdir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "zaymer.settings"
-    import django
-
-    django.setup()
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+    db = prepare_database(args.database_url or "", name=BENCH_DB)
+    setup_django(db)
     from django.core.management import call_command
     from django.db import connections
 
@@ -485,7 +468,7 @@ def main() -> None:
     clients = seed(args.warmup + args.borrowers)
     connections.close_all()
     print(
-        f"{where}: migrated and seeded {len(clients)} borrowers in "
+        f"{db.where}: migrated and seeded {len(clients)} borrowers in "
         f"{time.perf_counter() - started:.1f} s"
     )
 
@@ -494,18 +477,18 @@ def main() -> None:
         port=port, workers=args.workers, threads=args.threads, log=workdir / "gunicorn.log"
     )
     try:
-        drive(port, clients[: args.warmup], args.concurrency, None)
+        drive(port, clients[: args.warmup], args.concurrency, None, math.inf)
         load_before = _load()
         results = Results()
-        wall = drive(port, clients[args.warmup :], args.concurrency, results)
+        wall = drive(port, clients[args.warmup :], args.concurrency, results, args.seconds)
     finally:
         stop_server(server)
-    ok = report(args=args, where=where, results=results, wall=wall, load_before=load_before)
+    ok = report(args=args, where=db.where, results=results, wall=wall, load_before=load_before)
     connections.close_all()
-    if args.database_url and not args.keep:
-        _drop_database(args.database_url)
     if args.keep:
-        print(f"kept: {os.environ['DATABASE_URL']} and {workdir}")
+        print(f"kept: {db.url}")
+    else:
+        db.drop()
     sys.exit(0 if ok else 1)
 
 

@@ -25,18 +25,17 @@ import argparse
 import math
 import os
 import platform
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchdb import prepare_database, setup_django  # noqa: E402  (bench/ is on sys.path)
 
 BENCH_DB = "zaymer_bench"
 BENCH_DATE = date(2026, 12, 1)  # the open business day the benchmark closes
@@ -76,52 +75,6 @@ def parse_args(argv=None):
     if args.loans < 1:
         parser.error("--loans must be at least 1")
     return args
-
-
-@dataclass
-class BenchDb:
-    vendor: str
-    url: str
-    where: str
-    drop: object = None  # callable that removes the database
-
-
-def prepare_database(url: str) -> BenchDb:
-    scheme = urlsplit(url).scheme if url else "sqlite"
-    if scheme.startswith("postgres"):
-        import psycopg
-
-        parts = urlsplit(url)
-        admin_url = urlunsplit(parts._replace(path="/postgres"))
-        bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-        def run_admin(sql: str) -> None:
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(sql)
-
-        run_admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        run_admin(f"CREATE DATABASE {BENCH_DB}")
-        host = parts.hostname or "localhost"
-        return BenchDb(
-            "postgresql",
-            bench_url,
-            f"{BENCH_DB} on {host}:{parts.port or 5432}",
-            lambda: run_admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
-        )
-    if scheme not in ("sqlite", ""):
-        raise SystemExit(f"Unsupported database URL scheme '{scheme}' (SQLite or PostgreSQL)")
-    folder = tempfile.mkdtemp(prefix="zaymer_bench_")
-    path = Path(folder) / f"{BENCH_DB}.sqlite3"
-    return BenchDb("sqlite", f"sqlite:///{path}", str(path), lambda: shutil.rmtree(folder))
-
-
-def setup_django(db: BenchDb) -> None:
-    os.environ["DATABASE_URL"] = db.url
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zaymer.settings")
-    import django
-
-    django.setup()
 
 
 # --- SQL dialect ---------------------------------------------------------------------------
@@ -1075,7 +1028,7 @@ def check_states(cursor, sql: Sql) -> int:
 def main(argv=None) -> int:
     args = parse_args(argv)
     n = args.loans
-    db = prepare_database(args.database_url)
+    db = prepare_database(args.database_url, name=BENCH_DB)
     setup_django(db)
 
     from django.core.management import call_command

@@ -110,17 +110,17 @@ def borrower_record_self_ban(*, borrower: Borrower, active: bool, checked_at: da
 
     An answer older than the one on record changes nothing: of two applications scored at
     once, the earlier bureau answer must not overwrite the later one. The history keeps the
-    changes of the flag, not every check.
+    self-ban being reported and lifted, not every check that finds it unchanged (nor absent).
     """
     borrower = Borrower.objects.select_for_update().get(pk=borrower.pk)
     if borrower.self_ban_checked_at is not None and borrower.self_ban_checked_at > checked_at:
         return borrower
-    changed = borrower.self_ban_active != active
+    flipped = bool(borrower.self_ban_active) != active
     borrower.self_ban_active = active
     borrower.self_ban_checked_at = checked_at
     fields = ["self_ban_active", "self_ban_checked_at", "updated_at"]
-    if changed:
-        borrower._change_reason = f"credit bureaus: self-ban {'active' if active else 'absent'}"
+    if flipped:
+        borrower._change_reason = f"credit bureaus: self-ban {'reported' if active else 'lifted'}"
         borrower.save(update_fields=fields)
     else:
         borrower.save_without_historical_record(update_fields=fields)

@@ -9,6 +9,7 @@ stored.
 from datetime import date, timedelta
 
 import numpy as np
+from django.apps import apps
 from django.db.models import Q
 
 from loans.models import Borrower, Loan, LoanStatus, Product
@@ -43,8 +44,10 @@ def duplicate_identity(borrower: Borrower) -> bool:
     same_passport = Q(
         passport_series=borrower.passport_series, passport_number=borrower.passport_number
     )
+    # The history model itself: `Borrower.history` builds a manager class on every access.
+    history = apps.get_model("loans", "HistoricalBorrower")
     return (
-        Borrower.history.exclude(id=borrower.pk)
+        history.objects.exclude(id=borrower.pk)
         .filter(same_phone | same_passport)
         .exclude(full_name=borrower.full_name)
         .exists()

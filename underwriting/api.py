@@ -23,9 +23,7 @@ class IsReviewer(BasePermission):
 
 class ReviewTaskSerializer(serializers.ModelSerializer):
     loan_id = serializers.IntegerField(read_only=True)
-    product = serializers.CharField(source="loan.product.code", read_only=True)
-    amount_kop = serializers.IntegerField(source="loan.requested_amount_kop", read_only=True)
-    term_days = serializers.IntegerField(source="loan.requested_term_days", read_only=True)
+    product = serializers.CharField(source="product.code", read_only=True)
     currency = serializers.SerializerMethodField()
     held_by = serializers.CharField(source="assigned_to.username", default=None, read_only=True)
     sla_state = serializers.SerializerMethodField()

@@ -27,7 +27,7 @@ def sla_state(task: ReviewTask, now) -> str:
 class ReviewQueueFilter(django_filters.FilterSet):
     segment = django_filters.ChoiceFilter(choices=Segment.choices, label=_("Segment"))
     product = django_filters.ModelChoiceFilter(
-        field_name="loan__product",
+        field_name="product",
         queryset=Product.objects.order_by("code"),
         to_field_name="code",
         label=_("Product"),
@@ -44,9 +44,9 @@ class ReviewQueueFilter(django_filters.FilterSet):
         fields=(
             ("due_at", "deadline"),
             ("created_at", "referred"),
-            ("loan__requested_amount_kop", "amount"),
+            ("amount_kop", "amount"),
             ("points", "score"),
-            ("loan__product__code", "product"),
+            ("product__code", "product"),
         ),
         label=_("Sort"),
     )

@@ -17,6 +17,10 @@ class TaskStatus(models.TextChoices):
     OPEN = "open", _("Waiting for a decision")
     WAITING = "waiting_documents", _("Waiting for a document")
     DECIDED = "decided", _("Decided")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+IN_QUEUE = (TaskStatus.OPEN, TaskStatus.WAITING)
 
 
 class Verdict(models.TextChoices):
@@ -40,6 +44,10 @@ class ReviewTask(models.Model):
     the task records the people's side: holder, clocks and verdict."""
 
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="review_task")
+    # Copies of what the queue filters and sorts by, so that the queue never joins the loans.
+    product = models.ForeignKey("loans.Product", on_delete=models.PROTECT, related_name="+")
+    amount_kop = models.BigIntegerField(help_text="The amount asked")
+    term_days = models.PositiveIntegerField(help_text="The term asked")
     segment = models.CharField(max_length=10, choices=Segment.choices)
     status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     created_at = models.DateTimeField(help_text="When the robot referred it")
@@ -96,9 +104,22 @@ class ReviewTask(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         permissions = [("view_team_metrics", "Can see the underwriting team's metrics")]
+        # The queue's sort orders, over the tasks in the queue only: a page of the queue reads
+        # its rows in index order and stops, however long the queue is.
         indexes = [
-            models.Index(fields=["status", "assigned_to", "due_at"], name="review_claim_order"),
-            models.Index(fields=["status", "due_at"], name="review_queue_order"),
+            models.Index(
+                fields=[field, "id"],
+                condition=models.Q(status__in=IN_QUEUE),
+                name=f"review_queue_{name}",
+            )
+            for field, name in (
+                ("due_at", "due"),
+                ("created_at", "created"),
+                ("amount_kop", "amount"),
+                ("points", "points"),
+            )
+        ] + [
+            models.Index(fields=["assigned_to", "status"], name="review_holder"),
             models.Index(fields=["decided_at"], name="review_decided_at"),
         ]
         constraints = [

@@ -13,7 +13,14 @@ from loans import services as loan_services
 from loans.models import Loan, LoanStatus
 from loans.roles import RISK_MANAGER, has_role
 from underwriting.errors import ReviewConflict, ReviewRefused
-from underwriting.models import DeclineReason, ReviewTask, Segment, TaskStatus, Verdict
+from underwriting.models import (
+    IN_QUEUE,
+    DeclineReason,
+    ReviewTask,
+    Segment,
+    TaskStatus,
+    Verdict,
+)
 
 
 def sla_minutes(segment: str) -> float:
@@ -55,6 +62,9 @@ def review_open(
         loan=loan,
         defaults={
             "segment": segment,
+            "product_id": loan.product_id,
+            "amount_kop": loan.requested_amount_kop,
+            "term_days": loan.requested_term_days,
             "created_at": now,
             "due_at": due,
             "warn_at": warn,
@@ -71,7 +81,9 @@ def review_open(
 
 
 def _claimable(now: datetime) -> Q:
-    return Q(status=TaskStatus.OPEN, loan__status=LoanStatus.IN_REVIEW) & (
+    # `status__in=IN_QUEUE` says again what `status=OPEN` implies, so that SQLite's planner
+    # sees the partial index of the queue's order apply.
+    return Q(status__in=IN_QUEUE, status=TaskStatus.OPEN, loan__status=LoanStatus.IN_REVIEW) & (
         Q(assigned_to__isnull=True) | Q(last_seen_at__lt=_idle_cutoff(now))
     )
 
@@ -209,6 +221,17 @@ def review_touch(*, task_id: int, actor) -> bool:
         ReviewTask.objects.filter(
             pk=task_id, assigned_to=actor, status__in=[TaskStatus.OPEN, TaskStatus.WAITING]
         ).update(last_seen_at=timezone.now())
+    )
+
+
+@transaction.atomic
+def review_withdraw_stale() -> int:
+    """Take out of the queue the applications that left review without a decision here (the
+    borrower cancelled, the offer expired); deciding or claiming one already refuses it."""
+    return (
+        ReviewTask.objects.filter(status__in=IN_QUEUE)
+        .exclude(loan__status=LoanStatus.IN_REVIEW)
+        .update(status=TaskStatus.WITHDRAWN, assigned_to=None)
     )
 
 

@@ -1,7 +1,8 @@
 """django-q2 task functions of underwriting."""
 
-from underwriting.services import review_release_idle
+from underwriting.services import review_release_idle, review_withdraw_stale
 
 
-def release_idle_tasks() -> int:
-    return review_release_idle()
+def tidy_queue() -> dict[str, int]:
+    """Every minute: withdraw applications that left review, release tasks left idle."""
+    return {"withdrawn": review_withdraw_stale(), "released": review_release_idle()}

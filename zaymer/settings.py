@@ -248,3 +248,7 @@ if env.bool("API_THROTTLES_OFF", default=False):
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(
         REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     )
+# Persistent database connections (closed when unusable): opening a PostgreSQL connection per
+# request costs more than most API requests themselves.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -77,7 +77,7 @@ def check_accounts_and_products(password_file):
     assert password_file.read_text().strip() == PASSWORD
     assert set(Product.objects.values_list("code", flat=True)) >= {"pdl30", "pdl30plus", "il168"}
     output = run("demo_accounts")
-    assert "http://127.0.0.1:8000/admin/" in output
+    assert "Sign in at http://127.0.0.1:8000/" in output
     for username in ("admin", "risk", "underwriter", "collector"):
         assert username in output
     assert PASSWORD in output

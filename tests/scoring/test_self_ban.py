@@ -30,7 +30,7 @@ def test_a_self_ban_reported_by_a_bureau_is_recorded_on_the_borrower(business_da
     assert [r["code"] for r in result.reasons] == ["HR_SELF_BAN"]
     assert borrower.self_ban_active is True
     assert borrower.self_ban_checked_at == bureau.received_at
-    assert _reasons(borrower)[-1] == ("credit bureaus: self-ban active",)
+    assert _reasons(borrower)[-1] == ("credit bureaus: self-ban reported",)
 
 
 def test_a_report_without_a_self_ban_lifts_the_one_on_record(business_date):
@@ -56,20 +56,23 @@ def test_an_older_answer_does_not_overwrite_a_newer_one(db):
     assert (kept.self_ban_active, kept.self_ban_checked_at) == (True, T0)
 
 
-def test_the_history_keeps_changes_of_the_flag_not_every_check(db):
+def test_the_history_keeps_the_self_ban_reported_and_lifted_not_every_check(db):
     borrower = BorrowerFactory()
     created = len(_reasons(borrower))
 
-    for minutes, active in ((0, False), (5, False), (10, False), (15, True)):
+    for minutes, active in ((0, False), (5, False), (10, True), (15, True), (20, False)):
         borrower_record_self_ban(
             borrower=borrower, active=active, checked_at=T0 + dt.timedelta(minutes=minutes)
         )
 
     borrower.refresh_from_db()
-    assert borrower.self_ban_checked_at == T0 + dt.timedelta(minutes=15)
+    assert (borrower.self_ban_active, borrower.self_ban_checked_at) == (
+        False,
+        T0 + dt.timedelta(minutes=20),
+    )
     assert _reasons(borrower)[created:] == [
-        ("credit bureaus: self-ban absent",),
-        ("credit bureaus: self-ban active",),
+        ("credit bureaus: self-ban reported",),
+        ("credit bureaus: self-ban lifted",),
     ]
 
 

@@ -62,6 +62,14 @@ def test_claim_next_ignores_decided_and_cancelled_applications(make_task, underw
     assert services.review_claim_next(actor=underwriter) is None
 
 
+def test_a_cancelled_application_leaves_the_queue_at_the_next_tidy(make_task):
+    withdrawn, waiting = make_task(), make_task()
+    loan_services.loan_cancel(loan=withdrawn.loan, reason="borrower changed their mind")
+    assert services.review_withdraw_stale() == 1
+    assert ReviewTask.objects.get(pk=withdrawn.pk).status == TaskStatus.WITHDRAWN
+    assert ReviewTask.objects.get(pk=waiting.pk).status == TaskStatus.OPEN
+
+
 def test_idle_task_is_taken_over_by_the_next_claimer(
     make_task, underwriter, other_underwriter, settings
 ):

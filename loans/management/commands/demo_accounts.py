@@ -7,11 +7,13 @@ from loans import demo
 
 
 class Command(BaseCommand):
-    help = "Print the admin login URL and the demo accounts with the password from .demo-password."
+    help = (
+        "Print the staff sign-in URL and the demo accounts with the password from .demo-password."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--url", default="http://127.0.0.1:8000/admin/", help="where the admin is served"
+            "--url", default="http://127.0.0.1:8000/", help="where the back office is served"
         )
 
     def handle(self, *args, url, **options):

@@ -42,8 +42,8 @@ SCHEDULES = {
         "cron": None,
         "repeats": -1,
     },
-    "release-idle-review-tasks": {
-        "func": "underwriting.tasks.release_idle_tasks",
+    "tidy-review-queue": {
+        "func": "underwriting.tasks.tidy_queue",
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
         "cron": None,
@@ -58,8 +58,9 @@ class Command(BaseCommand):
         "Create the django-q2 schedules: close-of-business daily at 00:05 Europe/Moscow "
         "(loans.tasks.run_cob), polling of pending payouts every 5 minutes "
         "(loans.tasks.poll_pending_payouts) and delivery of borrower messages every minute "
-        "(loans.tasks.deliver_messages), and the release of review tasks left idle every minute "
-        "(underwriting.tasks.release_idle_tasks). Safe to run any number of times: an existing "
+        "(loans.tasks.deliver_messages), and the review queue's tidying every minute "
+        "(underwriting.tasks.tidy_queue: withdrawn applications out, idle tasks released). "
+        "Safe to run any number of times: an existing "
         "schedule is kept (with its next run) and only its task and interval are corrected."
     )
 
