@@ -410,7 +410,7 @@ def report(*, args, where: str, results: Results, wall: float, load_before: str)
     rows = [
         ("machine", _machine()),
         ("load average before / after", f"{load_before} → {_load()}"),
-        ("database", f"{where}, {vendor}"),
+        ("database", f"{vendor}, {where}"),
         ("server", f"{server}, DEBUG off, throttles lifted"),
         ("client", f"{args.concurrency} threads on the same machine, one connection per request"),
         (
@@ -483,7 +483,8 @@ def main() -> None:
         wall = drive(port, clients[args.warmup :], args.concurrency, results, args.seconds)
     finally:
         stop_server(server)
-    ok = report(args=args, where=db.where, results=results, wall=wall, load_before=load_before)
+    where = "a temporary file" if db.vendor == "sqlite" else db.where
+    ok = report(args=args, where=where, results=results, wall=wall, load_before=load_before)
     connections.close_all()
     if args.keep:
         print(f"kept: {db.url}")

@@ -165,7 +165,7 @@ def claimer(n: int, seconds: float, results) -> None:
         claimed.append(task.pk)
         # Close it without the loan's decision, so that the claim itself is what is timed.
         ReviewTask.objects.filter(pk=task.pk).update(
-            status=TaskStatus.DECIDED, verdict="decline", decided_at=timezone.now()
+            status=TaskStatus.DECIDED, in_queue=False, verdict="decline", decided_at=timezone.now()
         )
     connections.close_all()
     results.put(claimed)

@@ -93,7 +93,10 @@ def deliver_queued(*, limit: int = BATCH_SIZE) -> dict[str, int]:
 
 @transaction.atomic
 def message_deliver(*, message_id: int, gateway: SmsGateway) -> str | None:
-    """One attempt; None when another worker holds the message or it is no longer queued."""
+    """One attempt; None when another worker holds the message or it is no longer queued.
+
+    The row stays locked while the gateway answers, so two workers never send one message.
+    """
     message = (
         BorrowerMessage.objects.select_for_update(skip_locked=True)
         .filter(pk=message_id, status=MessageStatus.QUEUED)

@@ -21,6 +21,9 @@ class TaskStatus(models.TextChoices):
 
 
 IN_QUEUE = (TaskStatus.OPEN, TaskStatus.WAITING)
+# The tasks in the queue. The comparison is spelled out: for `in_queue=True` Django writes a
+# bare `WHERE in_queue`, which SQLite cannot answer from the queue's indexes.
+QUEUED = models.Q(in_queue=models.Value(True))
 
 
 class Verdict(models.TextChoices):
@@ -50,6 +53,9 @@ class ReviewTask(models.Model):
     term_days = models.PositiveIntegerField(help_text="The term asked")
     segment = models.CharField(max_length=10, choices=Segment.choices)
     status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    # True exactly while the status is open or waiting (a constraint keeps it so): the queue's
+    # indexes lead with it, so that one equality finds the queue in the order it is read.
+    in_queue = models.BooleanField(default=True)
     created_at = models.DateTimeField(help_text="When the robot referred it")
     # The clock that is running now: the SLA, or while a document is awaited, the wait.
     due_at = models.DateTimeField()
@@ -104,14 +110,10 @@ class ReviewTask(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         permissions = [("view_team_metrics", "Can see the underwriting team's metrics")]
-        # The queue's sort orders, over the tasks in the queue only: a page of the queue reads
-        # its rows in index order and stops, however long the queue is.
+        # The queue's sort orders: a page of the queue reads its rows in index order and
+        # stops, however long the queue and the history of decided tasks are.
         indexes = [
-            models.Index(
-                fields=[field, "id"],
-                condition=models.Q(status__in=IN_QUEUE),
-                name=f"review_queue_{name}",
-            )
+            models.Index(fields=["in_queue", field, "id"], name=f"review_queue_{name}")
             for field, name in (
                 ("due_at", "due"),
                 ("created_at", "created"),
@@ -123,6 +125,11 @@ class ReviewTask(models.Model):
             models.Index(fields=["decided_at"], name="review_decided_at"),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(in_queue=True, status__in=IN_QUEUE)
+                | (models.Q(in_queue=False) & ~models.Q(status__in=IN_QUEUE)),
+                name="review_in_queue_matches_status",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status="decided", decided_at__isnull=False)
                 | (~models.Q(status="decided") & models.Q(verdict="")),

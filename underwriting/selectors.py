@@ -19,7 +19,7 @@ from loans.pdn import (
     needs_debt_load_warning,
 )
 from underwriting.identity import IdentityCheck, identity_checks
-from underwriting.models import IN_QUEUE, ReviewTask, TaskStatus, Verdict
+from underwriting.models import QUEUED, ReviewTask, TaskStatus, Verdict
 
 LIVE = (LoanStatus.DISBURSED, LoanStatus.SERVICED, LoanStatus.OVERDUE)
 
@@ -27,7 +27,7 @@ LIVE = (LoanStatus.DISBURSED, LoanStatus.SERVICED, LoanStatus.OVERDUE)
 def queue_tasks() -> QuerySet[ReviewTask]:
     """Every application waiting for a person, with what a queue row shows in one query."""
     return (
-        ReviewTask.objects.filter(status__in=IN_QUEUE)
+        ReviewTask.objects.filter(QUEUED)
         .select_related("product", "assigned_to")
         .order_by("due_at", "id")
     )

@@ -14,7 +14,7 @@ from loans.models import Loan, LoanStatus
 from loans.roles import RISK_MANAGER, has_role
 from underwriting.errors import ReviewConflict, ReviewRefused
 from underwriting.models import (
-    IN_QUEUE,
+    QUEUED,
     DeclineReason,
     ReviewTask,
     Segment,
@@ -81,10 +81,10 @@ def review_open(
 
 
 def _claimable(now: datetime) -> Q:
-    # `status__in=IN_QUEUE` says again what `status=OPEN` implies, so that SQLite's planner
-    # sees the partial index of the queue's order apply.
-    return Q(status__in=IN_QUEUE, status=TaskStatus.OPEN, loan__status=LoanStatus.IN_REVIEW) & (
-        Q(assigned_to__isnull=True) | Q(last_seen_at__lt=_idle_cutoff(now))
+    return (
+        QUEUED
+        & Q(status=TaskStatus.OPEN, loan__status=LoanStatus.IN_REVIEW)
+        & (Q(assigned_to__isnull=True) | Q(last_seen_at__lt=_idle_cutoff(now)))
     )
 
 
@@ -229,9 +229,9 @@ def review_withdraw_stale() -> int:
     """Take out of the queue the applications that left review without a decision here (the
     borrower cancelled, the offer expired); deciding or claiming one already refuses it."""
     return (
-        ReviewTask.objects.filter(status__in=IN_QUEUE)
+        ReviewTask.objects.filter(QUEUED)
         .exclude(loan__status=LoanStatus.IN_REVIEW)
-        .update(status=TaskStatus.WITHDRAWN, assigned_to=None)
+        .update(status=TaskStatus.WITHDRAWN, in_queue=False, assigned_to=None)
     )
 
 
@@ -246,6 +246,7 @@ def review_release_idle() -> int:
 
 def _decided(task: ReviewTask, *, verdict: str, actor, now: datetime, comment: str) -> None:
     task.status = TaskStatus.DECIDED
+    task.in_queue = False
     task.verdict = verdict
     task.decided_by = actor
     task.decided_at = now

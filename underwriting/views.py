@@ -27,7 +27,10 @@ def queue(request):
     tasks = filterset.qs if filterset.is_valid() else selectors.queue_tasks().none()
     page = Paginator(tasks, settings.UNDERWRITING_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [(task, sla_state(task, now)) for task in page.object_list]
+    rows = [
+        (task, sla_state(task, now), int((now - task.created_at).total_seconds() // 60))
+        for task in page.object_list
+    ]
     context = {
         "filter": filterset,
         "page": page,

@@ -1,9 +1,8 @@
 # The table of the "throttles" cache (settings.CACHES), so that migrate is all a server needs.
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import migrations
-
-from django.conf import settings
 
 
 def create_cache_table(apps, schema_editor):
