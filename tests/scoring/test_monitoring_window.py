@@ -1,5 +1,6 @@
 import datetime as dt
 
+import numpy as np
 from django.utils import timezone
 
 from loans.business_date import set_business_date
@@ -31,3 +32,19 @@ def test_the_window_is_the_30_business_dates_up_to_the_report_date(business_date
     assert report.since == on - dt.timedelta(days=29)
     assert [row["total"] for row in report.rates] == [3]
     assert report.drift[0].rows == 3
+
+
+def test_drift_of_a_bureau_attribute_reads_each_decisions_stored_vector(business_date, champion_at):
+    model = champion_at(0.05)
+    model.feature_sample = {"bki_attr_00003": [0.0] * 50 + [10.0] * 50}
+    model.save()
+    attributes = np.zeros(20)
+    attributes[3] = 10.0
+    for _ in range(3):
+        borrower = clean_bureau(BorrowerFactory(), attributes=attributes)
+        score_and_route(loan_id=applied_loan(borrower=borrower).pk)
+
+    (row,) = [d for d in monitoring_report(on=business_date).drift if d.name == "bki_attr_00003"]
+
+    assert row.rows == 3
+    assert row.flagged  # every decision at 10.0 against a half-and-half training sample

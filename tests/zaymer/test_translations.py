@@ -1,0 +1,47 @@
+"""The Russian interface is complete, and the compiled catalogue is the one in the .po file."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import translation
+
+PO = Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES" / "django.po"
+STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def catalogue() -> list[tuple[str, str]]:
+    """(msgid, msgstr) of every singular entry, read line by line."""
+    entries, field, current = [], None, {}
+    for line in [*PO.read_text(encoding="utf-8").splitlines(), ""]:
+        keyword = line.split(" ", 1)[0]
+        if keyword in ("msgid", "msgstr", "msgid_plural", "msgstr[0]"):
+            if keyword == "msgid" and current:
+                entries.append(current)
+                current = {}
+            field = keyword
+        if line.startswith(("msgid", "msgstr", '"')) and field:
+            current[field] = current.get(field, "") + "".join(STRING.findall(line))
+        elif not line.strip() or line.startswith("#"):
+            field = None
+    entries.append(current)
+    return [
+        (entry["msgid"].replace('\\"', '"'), entry.get("msgstr", "").replace('\\"', '"'))
+        for entry in entries
+        if entry.get("msgid") and "msgid_plural" not in entry
+    ]
+
+
+def test_every_message_has_a_russian_translation():
+    missing = [msgid for msgid, msgstr in catalogue() if not msgstr]
+    assert not missing
+
+
+def test_the_compiled_catalogue_matches_the_po_file():
+    with translation.override("ru"):
+        stale = [
+            msgid
+            for msgid, msgstr in catalogue()
+            if "\\n" not in msgid and translation.gettext(msgid) != msgstr
+        ]
+    assert not stale, "run manage.py compilemessages"
