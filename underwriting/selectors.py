@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from loans import selectors as loan_selectors
 from loans.business_date import current_business_date
@@ -19,7 +20,7 @@ from loans.pdn import (
     needs_debt_load_warning,
 )
 from underwriting.identity import IdentityCheck, identity_checks
-from underwriting.models import QUEUED, ReviewTask, TaskStatus, Verdict
+from underwriting.models import QUEUED, DeclineReason, ReviewTask, TaskStatus, Verdict
 
 LIVE = (LoanStatus.DISBURSED, LoanStatus.SERVICED, LoanStatus.OVERDUE)
 
@@ -150,6 +151,38 @@ def change_history(*, task: ReviewTask) -> list[Change]:
     return sorted(changes, key=lambda change: change.at)
 
 
+BUREAU_LABELS = {
+    "bureaus": _("Bureaus asked"),
+    "self_ban": _("Self-ban on borrowing"),
+    "identity_mismatch": _("Identity mismatch"),
+    "bki_open_loans": _("Open loans"),
+    "bki_open_high_psk_loans": _("Open loans with ПСК above 100 %"),
+    "bki_other_debt_rub": _("Debt elsewhere, ₽"),
+    "bki_max_dpd_12m": _("Worst days past due, 12 months"),
+    "bki_delinquencies_30_24m": _("30+ days delinquencies, 24 months"),
+    "bki_inquiries_7d": _("Inquiries, 7 days"),
+    "bki_inquiries_30d": _("Inquiries, 30 days"),
+    "bki_inquiries_90d": _("Inquiries, 90 days"),
+    "bki_history_months": _("Credit history, months"),
+}
+
+
+def bureau_rows(task: ReviewTask) -> list[tuple[str, str]]:
+    """The bureau summary in words, in a fixed order; keys unknown here come last as they are."""
+    labels = {key: str(label) for key, label in BUREAU_LABELS.items()}
+    order = [key for key in BUREAU_LABELS if key in task.bureau]
+    order += [key for key in task.bureau if key not in BUREAU_LABELS]
+    return [(labels.get(key, key), _shown(task.bureau[key])) for key in order]
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
 @dataclass
 class Dossier:
     task: ReviewTask
@@ -160,6 +193,8 @@ class Dossier:
     checks: list[IdentityCheck]
     changes: list[Change]
     age: int
+    bureau: list[tuple[str, str]]
+    decline_reasons: list[str]
 
 
 def dossier(*, task: ReviewTask) -> Dossier:
@@ -175,6 +210,8 @@ def dossier(*, task: ReviewTask) -> Dossier:
         checks=identity_checks(borrower=borrower, card_token=task.card_token, on=on),
         changes=change_history(task=task),
         age=_age(borrower.birth_date, on),
+        bureau=bureau_rows(task),
+        decline_reasons=[str(DeclineReason(code).label) for code in task.decline_reasons],
     )
 
 

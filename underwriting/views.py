@@ -15,7 +15,6 @@ from loans.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
 from underwriting import selectors, services
 from underwriting.filters import ReviewQueueFilter, sla_state
 from underwriting.forms import ApproveForm, DeclineForm, DocumentRequestForm
-from underwriting.models import TaskStatus
 
 REVIEWERS = (UNDERWRITER, RISK_MANAGER, ADMINISTRATOR)
 
@@ -73,7 +72,7 @@ def task(request, task_id: int):
         "d": selectors.dossier(task=found),
         "sla": sla_state(found, timezone.now()),
         "mine": found.assigned_to_id == request.user.pk,
-        "decidable": found.status != TaskStatus.DECIDED,
+        "decidable": found.in_queue,
         "approve_form": ApproveForm(),
         "decline_form": DeclineForm(),
         "document_form": DocumentRequestForm(),

@@ -214,3 +214,17 @@ def test_the_queue_speaks_russian_by_default_and_english_on_request(
     if language != "ru":
         client.cookies["django_language"] = language
     assert text in client.get(QUEUE).content.decode()
+
+
+def test_a_decided_application_shows_its_verdict_and_no_decision_forms(
+    client, make_task, underwriter
+):
+    task = make_task()
+    services.review_claim(task_id=task.pk, actor=underwriter)
+    services.review_decline(
+        task_id=task.pk, actor=underwriter, reasons=["debt_load"], comment="ПДН 80 %"
+    )
+    client.force_login(underwriter)
+    page = client.get(task_url(task)).content.decode()
+    assert 'id="verdict"' in page and "Слишком высокая долговая нагрузка" in page
+    assert 'id="approve-form"' not in page
