@@ -61,6 +61,7 @@ def build(tasks: int) -> None:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
+    from django.db import connection
     from django.utils import timezone
 
     from loans.business_date import set_business_date
@@ -100,6 +101,9 @@ def build(tasks: int) -> None:
             for i, b in enumerate(borrowers)
         )  # fmt: skip
         ReviewTask.objects.bulk_create(_task(loan, start + i, now) for i, loan in enumerate(loans))
+    # A table loaded in one go has no statistics yet (production's autovacuum would have them).
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def _task(loan, n: int, now):

@@ -121,6 +121,7 @@ class ReviewTask(models.Model):
                 ("points", "points"),
             )
         ] + [
+            models.Index(fields=["status", "due_at", "id"], name="review_claim_order"),
             models.Index(fields=["assigned_to", "status"], name="review_holder"),
             models.Index(fields=["decided_at"], name="review_decided_at"),
         ]
