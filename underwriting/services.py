@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loans import services as loan_services
+from loans.messaging import message_enqueue
 from loans.models import Loan, LoanStatus
 from loans.roles import RISK_MANAGER, has_role
 from underwriting.errors import ReviewConflict, ReviewRefused
@@ -337,6 +338,16 @@ def review_request_document(*, task_id: int, actor, document: str) -> ReviewTask
     task.last_seen_at = now
     task._change_reason = "document requested"
     task.save()
+    borrower = task.loan.borrower
+    message_enqueue(
+        borrower=borrower,
+        phone=borrower.phone,
+        kind="document_request",
+        body=(
+            f"Займер: для решения по заявке №{task.loan_id} нужен документ: "
+            f"{task.document_requested}. Загрузите его в приложении."
+        ),
+    )
     return task
 
 

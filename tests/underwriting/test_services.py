@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from loans import services as loan_services
 from loans.errors import InvalidAmount
-from loans.models import Loan, LoanStatus, TransitionLog
+from loans.models import BorrowerMessage, Loan, LoanStatus, TransitionLog
 from underwriting import services
 from underwriting.errors import ReviewConflict, ReviewRefused
 from underwriting.models import ReviewTask, TaskStatus, Verdict
@@ -225,6 +225,16 @@ def test_a_document_request_stops_the_sla_clock_and_its_return_restores_it(
     left_after = (reopened.due_at - timezone.now()).total_seconds()
     assert reopened.status == TaskStatus.OPEN
     assert abs(left_after - left_before) < 5
+
+
+def test_a_document_request_writes_to_the_borrower(make_task, underwriter):
+    task = make_task()
+    held(task, underwriter)
+    services.review_request_document(
+        task_id=task.pk, actor=underwriter, document="справка о доходах"
+    )
+    message = BorrowerMessage.objects.get(borrower=task.loan.borrower)
+    assert message.kind == "document_request" and "справка о доходах" in message.body
 
 
 def test_a_document_request_needs_the_document_named(make_task, underwriter):
