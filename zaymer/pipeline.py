@@ -130,3 +130,27 @@ def _open_review(*, loan: Loan, result: ScoreResult, bureau, card_token: str) ->
         model_label=str(result.model_version) if result.model_version_id else result.method,
         card_token=card_token,
     )
+
+
+def open_missing_reviews() -> int:
+    """Give every application in review without a task its task (loans referred before the
+    workspace existed, or by the demo's simulation); returns how many were opened."""
+    opened = 0
+    waiting = Loan.objects.filter(status=LoanStatus.IN_REVIEW, review_task__isnull=True)
+    for loan in waiting.select_related("borrower", "product").order_by("applied_at"):
+        result = scoring_selectors.application_result(loan)
+        repeat = Loan.objects.filter(borrower_id=loan.borrower_id, status=LoanStatus.CLOSED)
+        last_refer = loan.transitions.filter(transition="refer").order_by("-at").first()
+        underwriting_services.review_open(
+            loan=loan,
+            segment=result.segment if result else ("repeat" if repeat.exists() else "new"),
+            robot_limit_kop=(result and result.approved_amount_kop) or loan.requested_amount_kop,
+            pd=result.pd if result else None,
+            points=result.points if result else None,
+            reasons=result.reasons
+            if result
+            else [{"code": "REFERRED", "text": last_refer.reason if last_refer else ""}],
+            model_label=str(result.model_version) if result and result.model_version_id else "",
+        )
+        opened += 1
+    return opened

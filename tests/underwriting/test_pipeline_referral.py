@@ -31,3 +31,19 @@ def test_scoring_twice_opens_one_task(business_date):
     )
     pipeline.score_and_route_task(loan.pk)
     assert ReviewTask.objects.filter(loan=loan).count() == 1
+
+
+def test_applications_referred_before_the_workspace_get_their_tasks(business_date):
+    from django.core.management import call_command
+
+    from loans import services as loan_services
+
+    loan = loan_services.loan_apply(
+        borrower=BorrowerFactory(), product=PdlProductFactory(), amount_kop=500_000, term_days=14
+    )
+    loan_services.loan_refer(loan=loan_services.loan_score(loan=loan), reason="grey zone: PD 0.3")
+    call_command("open_review_tasks")
+    call_command("open_review_tasks")
+    task = ReviewTask.objects.get(loan=loan)
+    assert task.segment == "new" and task.amount_kop == 500_000
+    assert task.reasons == [{"code": "REFERRED", "text": "grey zone: PD 0.3"}]
