@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,9 +103,10 @@ def review_claim_next(*, actor) -> ReviewTask | None:
     """Give the underwriter the open task nearest its deadline that nobody holds.
 
     An underwriter works one task at a time: one already held is returned again. Two
-    claimers never get the same task: on PostgreSQL the candidate row is locked with SKIP
-    LOCKED; elsewhere (SQLite) a conditional UPDATE that only succeeds while the task is
-    still free decides, and a loser moves on to the next candidate.
+    claimers never get the same task: on PostgreSQL one UPDATE takes the first candidate row
+    that `FOR UPDATE SKIP LOCKED` can lock; elsewhere (SQLite) a conditional UPDATE that only
+    succeeds while the task is still free decides, and a loser moves on to the next candidate.
+    The claim is recorded on the task (holder, time); the history keeps decisions.
     """
     now = timezone.now()
     held = (
@@ -119,12 +120,27 @@ def review_claim_next(*, actor) -> ReviewTask | None:
         return _touch(held, now=now)
     free = ReviewTask.objects.filter(_claimable(now)).order_by("due_at", "id")
     if connection.features.has_select_for_update_skip_locked:
-        task = free.select_for_update(skip_locked=True, of=("self",)).first()
-        return _hold(task, actor=actor, now=now) if task else None
-    return _first_free(free.values_list("pk", flat=True)[:20], actor=actor, now=now)
+        won = _claim_skip_locked(free, actor=actor, now=now)
+    else:
+        won = _first_free(free.values_list("pk", flat=True)[:20], actor=actor, now=now)
+    return ReviewTask.objects.get(pk=won) if won else None
 
 
-def _first_free(candidates: Iterable[int], *, actor, now: datetime) -> ReviewTask | None:
+def _claim_skip_locked(free: QuerySet[ReviewTask], *, actor, now: datetime) -> int | None:
+    candidate = free.select_for_update(skip_locked=True, of=("self",)).values("pk")[:1]
+    select, params = candidate.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table name is the model's own; every value travels as a parameter.
+            f"UPDATE {ReviewTask._meta.db_table} SET assigned_to_id = %s, claimed_at = %s,"  # noqa: S608
+            f" last_seen_at = %s WHERE id = ({select}) RETURNING id",
+            [actor.pk, now, now, *params],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _first_free(candidates: Iterable[int], *, actor, now: datetime) -> int | None:
     """Claim the first candidate still free with a conditional UPDATE; a candidate someone
     claimed since it was read updates no row and the next one is tried."""
     for candidate in candidates:
@@ -132,10 +148,7 @@ def _first_free(candidates: Iterable[int], *, actor, now: datetime) -> ReviewTas
             assigned_to=actor, claimed_at=now, last_seen_at=now
         )
         if won:
-            task = ReviewTask.objects.get(pk=candidate)
-            task._change_reason = "claimed"
-            task.save(update_fields=["assigned_to", "claimed_at", "last_seen_at"])  # history row
-            return task
+            return candidate
     return None
 
 
