@@ -32,8 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The project instead of bench/, whose queue.py would shadow the standard library's.
-sys.path[0] = str(ROOT)
+sys.path[0] = str(ROOT)  # the project, so that `bench.benchdb` and the apps import alike
 
 from bench.benchdb import prepare_database, setup_django  # noqa: E402
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
 from loans import servicing
@@ -105,16 +106,23 @@ def _positive_kop(amount_kop: int, *, what: str = "amount") -> int:
 
 
 @transaction.atomic
-def borrower_record_self_ban(*, borrower: Borrower, active: bool, checked_at: datetime) -> Borrower:
+def borrower_record_self_ban(*, borrower: Borrower, active: bool, checked_at: datetime) -> None:
     """Record what the credit bureaus said about the borrower's self-ban (самозапрет).
 
     An answer older than the one on record changes nothing: of two applications scored at
     once, the earlier bureau answer must not overwrite the later one. The history keeps the
     self-ban being reported and lifted, not every check that finds it unchanged (nor absent).
     """
+    not_older = Q(self_ban_checked_at__isnull=True) | Q(self_ban_checked_at__lte=checked_at)
+    unchanged = Q(self_ban_active=True) if active else ~Q(self_ban_active=True)
+    # Nearly every check finds the flag as it was: one UPDATE, decided by the row itself.
+    if Borrower.objects.filter(not_older, unchanged, pk=borrower.pk).update(
+        self_ban_active=active, self_ban_checked_at=checked_at, updated_at=timezone.now()
+    ):
+        return
     borrower = Borrower.objects.select_for_update().get(pk=borrower.pk)
     if borrower.self_ban_checked_at is not None and borrower.self_ban_checked_at > checked_at:
-        return borrower
+        return
     flipped = bool(borrower.self_ban_active) != active
     borrower.self_ban_active = active
     borrower.self_ban_checked_at = checked_at
@@ -122,9 +130,8 @@ def borrower_record_self_ban(*, borrower: Borrower, active: bool, checked_at: da
     if flipped:
         borrower._change_reason = f"credit bureaus: self-ban {'reported' if active else 'lifted'}"
         borrower.save(update_fields=fields)
-    else:
+    else:  # another check changed it back in the meantime
         borrower.save_without_historical_record(update_fields=fields)
-    return borrower
 
 
 # --- application and decision -------------------------------------------------------------
@@ -355,8 +362,6 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
         limits=limits, product=product, principal_kop=loan.principal_kop, items=items, psk=psk
     )
     _check_high_psk_rule(loan=loan, limits=limits, psk_percent=psk.percent, on=on)
-    from django.utils import timezone
-
     loan.signed_at = timezone.now()
     loan.signed_on = on
     loan.daily_rate_ppm = product.daily_rate_ppm

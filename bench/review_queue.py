@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark the underwriting queue: the page with N applications in review, and claims.
 
-    DEBUG=1 .venv/bin/python bench/queue.py [--tasks N] [--claimers 8] [--seconds 10]
+    DEBUG=1 .venv/bin/python bench/review_queue.py [--tasks N] [--claimers 8] [--seconds 10]
                                             [--database-url URL]
 
 Works in a database of its own (`zaymer_bench_queue` on the PostgreSQL server the URL names,
@@ -16,24 +16,19 @@ then:
    whether any task was handed out twice.
 """
 
+import argparse
+import multiprocessing
+import os
+import platform
+import statistics
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
-# This file shares its name with the standard library's `queue`: keep bench/ behind it.
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
-sys.path.insert(0, str(BENCH.parent))
-sys.path.append(str(BENCH))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import argparse  # noqa: E402
-import multiprocessing  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from datetime import timedelta  # noqa: E402
-
-from benchdb import prepare_database, setup_django  # noqa: E402  (bench/ is on sys.path)
+from benchdb import prepare_database, setup_django  # bench/ is on sys.path as the script's folder
 
 BENCH_DB = "zaymer_bench_queue"
 PAGE_RUNS = 30
