@@ -51,6 +51,8 @@ test: lint
 bench: $(STAMP)
 	DEBUG=1 $(PY) bench/cob.py --loans $${LOANS:-100000}
 	DEBUG=1 $(PY) bench/scoring.py
+	DEBUG=1 $(PY) bench/review_queue.py
+	DEBUG=1 $(PY) bench/api.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

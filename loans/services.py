@@ -130,7 +130,7 @@ def borrower_record_self_ban(*, borrower: Borrower, active: bool, checked_at: da
     if flipped:
         borrower._change_reason = f"credit bureaus: self-ban {'reported' if active else 'lifted'}"
         borrower.save(update_fields=fields)
-    else:  # another check changed it back in the meantime
+    else:  # another check wrote this same answer meanwhile
         borrower.save_without_historical_record(update_fields=fields)
 
 

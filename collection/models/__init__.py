@@ -1,0 +1,44 @@
+from collection.models.cases import (
+    OPEN_CASE,
+    Bucket,
+    CaseStage,
+    ClosingReason,
+    CollectionCase,
+    NextAction,
+    Strategy,
+)
+from collection.models.contacts import (
+    BanKind,
+    Channel,
+    ContactAttempt,
+    ContactBan,
+    Outcome,
+    RefusedContact,
+    ThirdPartyConsent,
+)
+from collection.models.promises import PromiseStatus, PromiseToPay
+from collection.models.reminders import PreCollectionReminder, ReminderStatus
+from collection.models.rules import CalendarDay, ContactRule
+
+__all__ = [
+    "OPEN_CASE",
+    "BanKind",
+    "Bucket",
+    "CalendarDay",
+    "CaseStage",
+    "Channel",
+    "ClosingReason",
+    "CollectionCase",
+    "ContactAttempt",
+    "ContactBan",
+    "ContactRule",
+    "NextAction",
+    "Outcome",
+    "PreCollectionReminder",
+    "PromiseStatus",
+    "PromiseToPay",
+    "RefusedContact",
+    "ReminderStatus",
+    "Strategy",
+    "ThirdPartyConsent",
+]
