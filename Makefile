@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed bench clean
+.PHONY: run serve test lint format migrate seed bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,18 @@ run: seed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py qcluster & QPID=$$!; \
 	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production mode: DEBUG off, gunicorn and the django-q2 cluster. Needs SECRET_KEY,
+# PAYMENT_WEBHOOK_SECRET, ALLOWED_HOSTS and usually DATABASE_URL (see the README).
+serve: $(STAMP)
+	@test -n "$$SECRET_KEY" || { echo "make serve needs SECRET_KEY (see README: Production mode)"; exit 2; }
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=0 $(PY) manage.py setup_schedules
+	DEBUG=0 $(PY) manage.py qcluster & QPID=$$!; \
+	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
+	DEBUG=0 $(VENV)/bin/gunicorn zaymer.wsgi --workers $${WEB_WORKERS:-2} \
+	  --bind $(HOST):$(PORT) --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -252,3 +252,51 @@ if env.bool("API_THROTTLES_OFF", default=False):
 # request costs more than most API requests themselves.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Collection
+# Pre-collection reminds borrowers due within this many days whose predicted probability of
+# paying late is at least the threshold; a promise to pay may be at most this many days ahead.
+COLLECTION_PRECOLLECTION_DAYS = env.int("COLLECTION_PRECOLLECTION_DAYS", default=3)
+COLLECTION_PRECOLLECTION_THRESHOLD = env.float("COLLECTION_PRECOLLECTION_THRESHOLD", default=0.3)
+COLLECTION_PROMISE_MAX_DAYS = env.int("COLLECTION_PROMISE_MAX_DAYS", default=30)
+
+# --- Production mode (issue 8) -------------------------------------------------------------
+
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "zaymer.observability.RequestLogMiddleware",
+)
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "zaymer.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Django's own line per request would repeat ours, with the query string.
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+
+# Staff sessions end after 30 minutes without a request.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+if not DEBUG:
+    if SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("SECRET_KEY must be a long random value of your own")
+    # Behind a proxy that terminates TLS and says so in X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from zaymer import dashboards, views
+from zaymer import dashboards, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", health.health, name="health"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

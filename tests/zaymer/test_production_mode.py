@@ -1,0 +1,101 @@
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django_q.signals import pre_execute
+from django_q.tasks import async_task
+
+from zaymer import health, observability
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    environment.update(env)
+    return subprocess.run(  # noqa: S603 - this project's manage.py with fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+PRODUCTION = {
+    "SECRET_KEY": secrets.token_urlsafe(60),
+    "PAYMENT_WEBHOOK_SECRET": secrets.token_hex(16),
+}
+
+
+def test_production_settings_pass_the_deploy_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_a_short_or_default_secret():
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": "short"})
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_health_answers_ok_when_database_and_broker_answer(client, db):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    assert response.json()["queue"]["broker"] == "ok"
+
+
+def test_health_answers_503_when_the_broker_is_down(client, db, monkeypatch):
+    class DownBroker:
+        def ping(self):
+            raise ConnectionError("refused")
+
+    monkeypatch.setattr(health, "get_broker", DownBroker)
+    response = client.get("/health/")
+    assert response.status_code == 503 and response.json()["queue"] == "unavailable"
+
+
+def test_each_request_logs_one_json_line_with_its_id(client, db, caplog):
+    caplog.set_level(logging.INFO, logger="zaymer.request")
+    response = client.get("/health/?phone=79161234567", HTTP_X_REQUEST_ID="abc-123")
+    assert response["X-Request-ID"] == "abc-123"
+    (record,) = [r for r in caplog.records if r.name == "zaymer.request"]
+    line = json.loads(observability.JsonFormatter().format(record))
+    assert line["path"] == "/health/" and line["status"] == 200
+    assert "79161234567" not in json.dumps(line)
+
+
+def test_a_request_id_that_is_not_a_plain_token_is_replaced(client, db):
+    response = client.get("/health/", HTTP_X_REQUEST_ID="bad id\n{json}")
+    assert response["X-Request-ID"] != "bad id\n{json}"
+    assert observability.PLAIN_ID.match(response["X-Request-ID"])
+
+
+def test_a_task_carries_the_id_of_the_request_that_enqueued_it(db):
+    seen = []
+
+    def remember(sender, func, task, **kwargs):
+        seen.append(task.get(observability.TASK_KEY))
+
+    pre_execute.connect(remember, dispatch_uid="test-remember")
+    token = observability.request_id.set("req-42")
+    try:
+        async_task("math.floor", 1.5, sync=True)
+    finally:
+        observability.request_id.reset(token)
+        pre_execute.disconnect(dispatch_uid="test-remember")
+    assert seen == ["req-42"]
+
+
+@pytest.mark.parametrize("path", ["/underwriting/", "/accounts/login/"])
+def test_staff_sessions_end_after_30_idle_minutes(client, path, db):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("someone", password="x" * 12))
+    response = client.get(path)
+    assert response.cookies["sessionid"]["max-age"] == 30 * 60

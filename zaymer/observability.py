@@ -1,0 +1,102 @@
+"""Structured logs: one JSON line per request and per task, tied by a request id.
+
+A request gets an id (the caller's `X-Request-ID` when it is a plain token, else a new one),
+answered in the `X-Request-ID` header. Tasks enqueued while serving it carry the id, and their
+log lines show it. Lines name the path, never the query string or a body: those can carry a
+phone, a passport or a one-time code.
+"""
+
+import json
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+request_id: ContextVar[str] = ContextVar("request_id", default="")
+REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
+PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+TASK_KEY = "zaymer_request_id"
+
+request_log = logging.getLogger("zaymer.request")
+task_log = logging.getLogger("zaymer.task")
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON object: time, level, logger, message, request id, fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if request_id.get():
+            line["request_id"] = request_id.get()
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.META.get(REQUEST_ID_HEADER, "")
+        rid = given if PLAIN_ID.match(given) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = rid
+            user = getattr(request, "user", None)
+            request_log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "user_id": user.pk if user is not None and user.is_authenticated else None,
+                    }
+                },
+            )
+            return response
+        finally:
+            request_id.reset(token)
+
+
+def carry_request_id(sender, task, **kwargs) -> None:
+    """django-q2 `pre_enqueue`: the task remembers the request that enqueued it."""
+    if request_id.get():
+        task[TASK_KEY] = request_id.get()
+
+
+def task_started(sender, func, task, **kwargs) -> None:
+    """django-q2 `pre_execute`: log lines of the task carry its request's id."""
+    request_id.set(task.get(TASK_KEY, ""))
+
+
+def task_finished(sender, func, task, **kwargs) -> None:
+    """django-q2 `post_execute_in_worker`: one line per task run (the result is not logged)."""
+    started, stopped = task.get("started"), task.get("stopped") or timezone.now()
+    task_log.info(
+        "task",
+        extra={
+            "fields": {
+                "task": task.get("name"),
+                "func": task.get("func") if isinstance(task.get("func"), str) else None,
+                "success": task.get("success"),
+                "duration_ms": round((stopped - started).total_seconds() * 1000, 1)
+                if started
+                else None,
+            }
+        },
+    )
