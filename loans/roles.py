@@ -1,10 +1,13 @@
 """Staff roles are Django groups (DESIGN.md, operator UI); pages ask for them by name."""
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+
+log = logging.getLogger("zaymer.security")
 
 UNDERWRITER = "underwriter"
 COLLECTOR = "collector"
@@ -39,6 +42,10 @@ def role_required(*roles: str) -> Callable:
         @login_required
         def wrapped(request, *args, **kwargs):
             if not has_role(request.user, *roles):
+                log.warning(
+                    "forbidden",
+                    extra={"fields": {"user_id": request.user.pk, "path": request.path}},
+                )
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

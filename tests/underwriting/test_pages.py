@@ -29,10 +29,12 @@ def test_an_underwriter_sees_the_queue(client, make_task, underwriter):
     assert f'data-task="{task.pk}"' in response.content.decode()
 
 
-def test_a_collector_cannot_open_the_queue(client, make_task, collector):
+def test_a_collector_cannot_open_the_queue(client, make_task, collector, caplog):
     task = make_task()
     client.force_login(collector)
     assert client.get(QUEUE).status_code == 403
+    (refusal,) = [r for r in caplog.records if r.name == "zaymer.security"]
+    assert refusal.fields == {"user_id": collector.pk, "path": QUEUE}
     assert client.get(task_url(task)).status_code == 403
 
 
