@@ -1,9 +1,13 @@
 """Dashboards that read across apps (DESIGN.md: the top floor owns them)."""
 
+import csv
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from loans.business_date import current_business_date
@@ -11,6 +15,7 @@ from loans.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
 from scoring.outcomes import bad_definition, known_outcomes
 from underwriting.models import ReviewTask, Verdict
 from underwriting.selectors import team_metrics
+from zaymer import portfolio
 
 
 @dataclass(frozen=True)
@@ -55,3 +60,74 @@ def underwriting_metrics(request):
         "hours": hours,
     }
     return render(request, "underwriting/metrics.html", context)
+
+
+# --- the business dashboard ----------------------------------------------------------------
+
+# name → (heading, chart type, the columns drawn)
+FIGURES = {
+    "issued": (_("Issued by day"), "bar", ["loans", "principal_kop"]),
+    "portfolio": (_("Portfolio at risk"), "bar", ["share_percent"]),
+    "balances": (_("Outstanding balances"), "doughnut", ["amount_kop"]),
+    "vintages": (_("Vintages: share of loans 30+ days past due"), "bar", ["bad_percent"]),
+    "funnel": (_("Approval funnel"), "bar", ["applications"]),
+    "time_to_money": (_("Time from application to money"), "bar", ["median_min", "p90_min"]),
+}
+PERIODS = (7, 30, 90, 365)
+
+
+def _days(request) -> int:
+    try:
+        days = int(request.GET.get("days", 30))
+    except ValueError:
+        return 30
+    return days if days in PERIODS else 30
+
+
+def business_tables(*, days: int) -> dict[str, portfolio.Table]:
+    on = current_business_date()
+    since = on - timedelta(days=days)
+    return {
+        "issued": portfolio.issued_by_day(since=since, until=on),
+        "portfolio": portfolio.portfolio_at_risk(),
+        "balances": portfolio.outstanding_balances(),
+        "vintages": portfolio.vintages(on=on),
+        "funnel": portfolio.approval_funnel(since=since),
+        "time_to_money": portfolio.time_to_money(since=since),
+    }
+
+
+@require_GET
+@role_required(RISK_MANAGER, ADMINISTRATOR)
+def business(request):
+    days = _days(request)
+    tables = business_tables(days=days)
+    figures = [
+        {
+            "name": name,
+            "heading": heading,
+            "chart": chart,
+            "series": [tables[name].columns.index(column) for column in drawn],
+            "table": tables[name],
+            "data": {"columns": tables[name].columns, "rows": tables[name].rows},
+            "data_id": f"data-{name}",
+        }
+        for name, (heading, chart, drawn) in FIGURES.items()
+    ]
+    return render(
+        request, "dashboards/business.html", {"figures": figures, "days": days, "periods": PERIODS}
+    )
+
+
+@require_GET
+@role_required(RISK_MANAGER, ADMINISTRATOR)
+def business_csv(request, name: str):
+    if name not in FIGURES:
+        raise Http404
+    table = business_tables(days=_days(request))[name]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    return response

@@ -13,6 +13,7 @@ PAGES = (
         (UNDERWRITER, RISK_MANAGER, ADMINISTRATOR),
         "underwriting.view_team_metrics",
     ),
+    ("dashboards", _("Dashboards"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("scoring:monitoring", _("Scoring monitoring"), (RISK_MANAGER, ADMINISTRATOR), None),
 )
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("underwriting/metrics/", dashboards.underwriting_metrics, name="underwriting-metrics"),
+    path("dashboards/", dashboards.business, name="dashboards"),
+    path("dashboards/<slug:name>.csv", dashboards.business_csv, name="dashboards-csv"),
     path("underwriting/", include("underwriting.urls")),
     path("scoring/", include("scoring.urls")),
     path("api/v1/staff/", include("underwriting.api_urls")),

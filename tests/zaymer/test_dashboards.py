@@ -1,0 +1,96 @@
+"""The business dashboard's figures against a hand-built portfolio."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from loans.models import Loan, TransitionLog
+from tests.factories import BorrowerFactory, applied_loan
+from tests.loans.helpers import issued
+from zaymer import portfolio
+
+DAY = dt.date(2026, 11, 2)
+
+
+def shaped(loan: Loan, **fields) -> Loan:
+    """Give an issued loan the balances and lateness of the portfolio being built."""
+    Loan.objects.filter(pk=loan.pk).update(**fields)
+    return Loan.objects.get(pk=loan.pk)
+
+
+@pytest.fixture
+def book(business_date):
+    """Four live loans of 10 000 ₽ issued on DAY: current, 5, 45 and 95 days past due."""
+    loans = [issued(on=DAY) for _ in range(4)]
+    for loan, dpd in zip(loans, (0, 5, 45, 95), strict=True):
+        shaped(loan, days_past_due=dpd, status="overdue" if dpd else "serviced")
+    return loans
+
+
+def test_portfolio_at_risk_shares(book):
+    rows = {row[0]: row for row in portfolio.portfolio_at_risk().rows}
+    assert rows["outstanding"][1:3] == [4, 4_000_000]
+    assert rows["PAR 1+"][2:] == [3_000_000, 75.0]
+    assert rows["PAR 30+"][2:] == [2_000_000, 50.0]
+    assert rows["PAR 60+"][2:] == [1_000_000, 25.0]
+    assert rows["PAR 90+"][2:] == [1_000_000, 25.0]
+
+
+def test_issued_by_day_counts_and_sums(book):
+    table = portfolio.issued_by_day(since=DAY, until=DAY)
+    assert table.rows == [[DAY, 4, 4_000_000]]
+
+
+def test_outstanding_balances_sum_the_live_loans(book):
+    rows = dict(portfolio.outstanding_balances().rows)
+    assert rows["principal"] == 4_000_000
+
+
+def test_the_funnel_counts_each_step_and_the_robots_share(business_date):
+    issued(on=DAY)  # applied → scored → approved by the robot → signed → paid out
+    applied_loan()  # only applied
+    table = dict(portfolio.approval_funnel(since=DAY - dt.timedelta(days=1)).rows)
+    assert table["applied"] == 2 and table["scored"] == 1 and table["approved"] == 1
+    assert table["signed"] == 1 and table["paid out"] == 1
+    assert table["decided by the robot, %"] == 100.0
+
+
+def test_a_vintage_counts_loans_whose_first_episode_reached_30_days(business_date):
+    bad, cured = issued(on=DAY), issued(on=DAY)
+    for loan in (bad, cured):
+        TransitionLog.objects.create(
+            loan=loan, transition="miss_due_date", source="serviced", target="overdue",
+            actor_label="system", business_date=DAY + dt.timedelta(days=30),
+        )  # fmt: skip
+    TransitionLog.objects.create(
+        loan=cured, transition="cure", source="overdue", target="serviced",
+        actor_label="system", business_date=DAY + dt.timedelta(days=40),
+    )  # fmt: skip
+    table = portfolio.vintages(on=DAY + dt.timedelta(days=100))
+    assert table.rows == [[dt.date(2026, 11, 1), 2, 1, 50.0]]
+
+
+def test_the_dashboard_page_and_its_csv(client, book):
+    user = User.objects.create_user("risk-x", password="x" * 12)
+    user.groups.add(Group.objects.get(name="risk_manager"))
+    client.force_login(user)
+    page = client.get("/dashboards/")
+    assert page.status_code == 200 and 'data-chart="bar"' in page.content.decode()
+    csv = client.get("/dashboards/portfolio.csv").content.decode().splitlines()
+    assert csv[0] == "measure,loans,principal_kop,share_percent"
+    assert csv[1] == "outstanding,4,4000000,100.0"
+    assert client.get("/dashboards/nothing.csv").status_code == 404
+
+
+def test_the_dashboards_are_closed_to_underwriters(client, db):
+    user = User.objects.create_user("uw-x", password="x" * 12)
+    user.groups.add(Group.objects.get(name="underwriter"))
+    client.force_login(user)
+    assert client.get("/dashboards/").status_code == 403
+
+
+def test_new_borrowers_time_to_money_is_measured(business_date):
+    issued(on=DAY, borrower=BorrowerFactory())
+    rows = {row[0]: row for row in portfolio.time_to_money(since=DAY - dt.timedelta(days=1)).rows}
+    assert rows["new"][1] == 1 and rows["repeat"][1] == 0

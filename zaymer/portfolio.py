@@ -1,0 +1,180 @@
+"""The business in figures for the dashboards. Every figure is aggregated by the database; only
+the rows of the final tables come back (for the time-to-money percentiles, one duration per
+loan of the window)."""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.db.models.functions import TruncMonth
+
+from loans.models import Loan, LoanStatus, PayoutOrder, TransitionLog
+from loans.models.payments import PayoutStatus
+
+S = LoanStatus
+LIVE = (S.SERVICED, S.OVERDUE)
+PAR_DAYS = (1, 30, 60, 90)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A figure's table: the chart draws it, the CSV is it."""
+
+    title: str
+    columns: list[str]
+    rows: list[list]
+
+
+def issued_by_day(*, since: date, until: date) -> Table:
+    rows = (
+        Loan.objects.filter(issue_date__gte=since, issue_date__lte=until)
+        .values("issue_date")
+        .annotate(loans=Count("id"), principal=Sum("principal_kop"))
+        .order_by("issue_date")
+    )
+    return Table(
+        "issued",
+        ["date", "loans", "principal_kop"],
+        [[row["issue_date"], row["loans"], row["principal"] or 0] for row in rows],
+    )
+
+
+def portfolio_at_risk() -> Table:
+    """Outstanding principal of live loans, and the share past due by 1/30/60/90+ days."""
+    sums = {"total": Sum("principal_out_kop"), "loans": Count("id")}
+    for days in PAR_DAYS:
+        sums[f"par{days}"] = Sum("principal_out_kop", filter=Q(days_past_due__gte=days))
+    totals = Loan.objects.filter(status__in=LIVE).aggregate(**sums)
+    total = totals["total"] or 0
+    rows = [["outstanding", totals["loans"], total, 100.0 if total else 0.0]]
+    for days in PAR_DAYS:
+        at_risk = totals[f"par{days}"] or 0
+        share = round(100 * at_risk / total, 2) if total else 0.0
+        rows.append([f"PAR {days}+", None, at_risk, share])
+    return Table("portfolio", ["measure", "loans", "principal_kop", "share_percent"], rows)
+
+
+def outstanding_balances() -> Table:
+    totals = Loan.objects.filter(status__in=LIVE).aggregate(
+        principal=Sum("principal_out_kop"),
+        interest=Sum("interest_out_kop"),
+        penalty=Sum("penalty_out_kop"),
+        fees=Sum("fees_out_kop"),
+    )
+    return Table(
+        "balances",
+        ["part", "amount_kop"],
+        [[part, amount or 0] for part, amount in totals.items()],
+    )
+
+
+def _went_bad(*, bad_dpd: int, by: date) -> Exists:
+    """The loan had an overdue episode, begun by `by`, that no cure or repayment ended within
+    `bad_dpd` days."""
+    ends = TransitionLog.objects.filter(
+        loan_id=OuterRef("loan_id"),
+        transition__in=("cure", "repay_in_full"),
+        business_date__gte=OuterRef("business_date"),
+        business_date__lt=ExpressionWrapper(
+            OuterRef("business_date") + timedelta(days=bad_dpd), output_field=DateField()
+        ),
+    )
+    return Exists(
+        TransitionLog.objects.filter(
+            loan_id=OuterRef("pk"), transition="miss_due_date", business_date__lte=by
+        ).filter(~Exists(ends))
+    )
+
+
+def vintages(*, on: date, bad_dpd: int = 30) -> Table:
+    """By month of issue: loans issued, how many went 30+ days past due, and the share. The
+    share of a recent month grows as its loans mature; read it against their age."""
+    rows = (
+        Loan.objects.filter(issue_date__isnull=False)
+        .annotate(
+            month=TruncMonth("issue_date"),
+            went_bad=_went_bad(bad_dpd=bad_dpd, by=on - timedelta(days=bad_dpd)),
+        )
+        .values("month")
+        .annotate(
+            loans=Count("id"),
+            bad=Count("id", filter=Q(status=S.WRITTEN_OFF) | Q(went_bad=True)),
+        )
+        .order_by("month")
+    )
+    return Table(
+        "vintages",
+        ["month", "loans", "bad", "bad_percent"],
+        [
+            [row["month"], row["loans"], row["bad"], round(100 * row["bad"] / row["loans"], 2)]
+            for row in rows
+        ],
+    )
+
+
+def approval_funnel(*, since: date) -> Table:
+    """Applications since a date through each step, with the robot's share of decisions."""
+    applied = Loan.objects.filter(applied_at__date__gte=since)
+    steps = dict(
+        TransitionLog.objects.filter(loan__in=applied)
+        .values_list("transition")
+        .annotate(n=Count("loan_id", distinct=True))
+    )
+    auto = TransitionLog.objects.filter(
+        loan__in=applied, transition__in=("approve", "decline"), actor__isnull=True
+    ).aggregate(n=Count("loan_id", distinct=True))["n"]
+    counts = applied.aggregate(
+        total=Count("id"),
+        signed=Count("id", filter=Q(signed_at__isnull=False)),
+        paid=Count("id", filter=Q(issue_date__isnull=False)),
+    )
+    decided = steps.get("approve", 0) + steps.get("decline", 0)
+    rows = [
+        ["applied", counts["total"]],
+        ["scored", steps.get("score", 0)],
+        ["referred", steps.get("refer", 0)],
+        ["approved", steps.get("approve", 0)],
+        ["declined", steps.get("decline", 0)],
+        ["signed", counts["signed"]],
+        ["paid out", counts["paid"]],
+        ["decided by the robot, %", round(100 * auto / decided, 1) if decided else 0.0],
+    ]
+    return Table("funnel", ["step", "applications"], rows)
+
+
+def time_to_money(*, since: date) -> Table:
+    """Minutes from application to the payout confirmed, by new and repeat borrowers (the
+    12-minute and 2-minute promises, as measured)."""
+    earlier_closed = Loan.objects.filter(
+        borrower_id=OuterRef("loan__borrower_id"), pk__lt=OuterRef("loan_id"), status=S.CLOSED
+    )
+    paid = (
+        PayoutOrder.objects.filter(status=PayoutStatus.SUCCEEDED, loan__applied_at__date__gte=since)
+        .annotate(repeat=Exists(earlier_closed), applied=F("loan__applied_at"))
+        .values_list("repeat", "applied", "updated_at")
+    )
+    minutes: dict[str, list[float]] = {"new": [], "repeat": []}
+    for repeat, applied, paid_at in paid:
+        minutes["repeat" if repeat else "new"].append((paid_at - applied).total_seconds() / 60)
+    rows = []
+    for segment, values in minutes.items():
+        values.sort()
+        rows.append(
+            [
+                segment,
+                len(values),
+                round(statistics.median(values), 1) if values else None,
+                round(values[max(0, -(-len(values) * 9 // 10) - 1)], 1) if values else None,
+            ]
+        )
+    return Table("time_to_money", ["segment", "loans", "median_min", "p90_min"], rows)
