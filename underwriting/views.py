@@ -1,6 +1,8 @@
 """Underwriter pages: the queue, take-next, the dossier and the decisions. Thin: services and
 selectors do the work; a refusal comes back as a message on the page, never an error page."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -17,6 +19,7 @@ from underwriting.filters import ReviewQueueFilter, sla_state
 from underwriting.forms import ApproveForm, DeclineForm, DocumentRequestForm
 
 REVIEWERS = (UNDERWRITER, RISK_MANAGER, ADMINISTRATOR)
+pii_log = logging.getLogger("zaymer.security")
 
 
 @require_GET
@@ -68,6 +71,11 @@ def task(request, task_id: int):
         raise Http404
     if found.assigned_to_id == request.user.pk:
         services.review_touch(task_id=found.pk, actor=request.user)
+    # The dossier shows the borrower's documents unmasked: every showing is on record.
+    pii_log.info(
+        "personal data shown",
+        extra={"fields": {"user_id": request.user.pk, "borrower_id": found.loan.borrower_id}},
+    )
     context = {
         "d": selectors.dossier(task=found),
         "sla": sla_state(found, timezone.now()),

@@ -114,11 +114,13 @@ def test_take_next_on_an_empty_queue_says_so(client, underwriter, business_date)
     assert "очередь пуста" in response.content.decode()
 
 
-def test_the_dossier_shows_offer_robot_and_checks(client, make_task, underwriter):
+def test_the_dossier_shows_offer_robot_and_checks(client, make_task, underwriter, caplog):
     task = make_task(amount_kop=1_000_000)
     client.force_login(underwriter)
     client.post(task_url(task, "claim"))
     page = client.get(task_url(task)).content.decode()
+    (shown,) = [r for r in caplog.records if r.getMessage() == "personal data shown"]
+    assert shown.fields == {"user_id": underwriter.pk, "borrower_id": task.loan.borrower_id}
     assert "10\u00a0000,00\u00a0₽" in page
     assert "Много запросов в БКИ за 30 дней" in page
     assert "292" in page  # ПСК of 0.8 %/day over 30 days
