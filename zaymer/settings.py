@@ -280,6 +280,11 @@ LOGGING = {
     "loggers": {"django.server": {"level": "WARNING"}},
 }
 
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "zaymer.security.AdminSecondFactorMiddleware",
+)
+
 # Staff sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True

@@ -1,0 +1,35 @@
+"""What the top floor keeps of its own: staff security."""
+
+from django.conf import settings
+from django.db import models
+
+
+class SecurityPolicy(models.Model):
+    """One row, edited by administrators in the admin."""
+
+    require_admin_totp = models.BooleanField(
+        default=False,
+        help_text="Staff must confirm a one-time code from an authenticator app to use the admin",
+    )
+
+    class Meta:
+        verbose_name_plural = "security policy"
+
+    def __str__(self) -> str:
+        return "Security policy"
+
+    @classmethod
+    def current(cls) -> "SecurityPolicy":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class TotpDevice(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
+    )
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0, help_text="A code is accepted once")
+
+    def __str__(self) -> str:
+        return f"Authenticator of {self.user}"
