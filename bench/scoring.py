@@ -3,8 +3,10 @@
     DEBUG=1 .venv/bin/python bench/scoring.py [--decisions 300] [--database-url postgres://...]
 
 Prints one-row model inference p50/p99, batch throughput (rows/s) and the whole decision
-(features from the database + model + hard rules + cut-offs + the ScoreResult row; the bureau
-sandbox is asked beforehand and excluded) p50/p99. Runs on its own temporary SQLite database,
+(features from the database + model + hard rules + cut-offs + the self-ban written back + the
+ScoreResult row; the bureau sandbox is asked beforehand and excluded) p50/p99, with the mix of
+decisions. Decisions are timed as a worker runs them, with DEBUG off; their queries are counted
+on one decision apart. Runs on its own temporary SQLite database,
 or on a `zaymer_bench_scoring` PostgreSQL database (dropped and re-created) when given a URL;
 never on the developer's database.
 """
