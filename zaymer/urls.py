@@ -22,6 +22,7 @@ urlpatterns = [
     path("dashboards/", dashboards.business, name="dashboards"),
     path("dashboards/<slug:name>.csv", dashboards.business_csv, name="dashboards-csv"),
     path("underwriting/", include("underwriting.urls")),
+    path("collection/", include("collection.urls")),
     path("scoring/", include("scoring.urls")),
     path("api/v1/staff/", include("underwriting.api_urls")),
     path("api/", include("zaymer.api_urls")),

@@ -17,7 +17,7 @@ from collection.models.contacts import (
     ThirdPartyConsent,
 )
 from collection.models.promises import PromiseStatus, PromiseToPay
-from collection.models.reminders import PreCollectionReminder, ReminderStatus
+from collection.models.reminders import CollectionDay, PreCollectionReminder, ReminderStatus
 from collection.models.rules import CalendarDay, ContactRule
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Channel",
     "ClosingReason",
     "CollectionCase",
+    "CollectionDay",
     "ContactAttempt",
     "ContactBan",
     "ContactRule",

@@ -116,5 +116,8 @@ class CollectionCase(models.Model):
     @property
     def overdue_kop(self) -> int:
         return (
-            self.overdue_principal_kop + self.overdue_interest_kop + self.penalty_kop + self.fees_kop
+            self.overdue_principal_kop
+            + self.overdue_interest_kop
+            + self.penalty_kop
+            + self.fees_kop
         )

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from loans.models import Borrower
 from collection.models.cases import CollectionCase
+from loans.models import Borrower
 
 
 class Channel(models.TextChoices):

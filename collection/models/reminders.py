@@ -37,3 +37,17 @@ class PreCollectionReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder for loan #{self.loan_id} due {self.due_date.isoformat()}"
+
+
+class CollectionDay(models.Model):
+    """The collection steps ran for this closed business date (COB catches up in order)."""
+
+    business_date = models.DateField(unique=True)
+    finished_at = models.DateTimeField()
+    steps = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-business_date"]
+
+    def __str__(self) -> str:
+        return f"Collection day {self.business_date.isoformat()}"

@@ -177,7 +177,7 @@ def test_setup_schedules_is_idempotent(db):
     assert "up to date" in again
     assert Schedule.objects.count() == len(SCHEDULES)
     cob = Schedule.objects.get(name="close-of-business")
-    assert cob.func == "loans.tasks.run_cob"
+    assert cob.func == "zaymer.tasks.run_cob"
     assert cob.schedule_type == Schedule.DAILY
     local = cob.next_run.astimezone(ZoneInfo("Europe/Moscow"))
     assert (local.hour, local.minute) == (0, 5)

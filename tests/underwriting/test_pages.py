@@ -69,7 +69,9 @@ def test_the_queue_issues_the_same_number_of_queries_whatever_its_length(
         make_task()
     with CaptureQueriesContext(connection) as long:
         assert client.get(QUEUE).status_code == 200
-    assert len(long) == len(short) <= 8
+    # session, user, roles, count, page, permissions ×2 (menu), products (filter), and the
+    # session's idle-expiry refresh (an UPDATE, in a savepoint under the test's transaction)
+    assert len(long) == len(short) <= 11
 
 
 def test_the_queue_filters_by_segment_and_sla(client, make_task, underwriter):

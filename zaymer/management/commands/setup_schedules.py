@@ -22,7 +22,7 @@ def next_cob_run(now: datetime | None = None) -> datetime:
 # name → the fields that define the schedule (next_run is only set when creating)
 SCHEDULES = {
     "close-of-business": {
-        "func": "loans.tasks.run_cob",
+        "func": "zaymer.tasks.run_cob",
         "schedule_type": Schedule.DAILY,
         "minutes": None,
         "cron": None,
@@ -42,6 +42,13 @@ SCHEDULES = {
         "cron": None,
         "repeats": -1,
     },
+    "release-due-payouts": {
+        "func": "loans.tasks.release_due_payouts",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+        "cron": None,
+        "repeats": -1,
+    },
     "tidy-review-queue": {
         "func": "underwriting.tasks.tidy_queue",
         "schedule_type": Schedule.MINUTES,
@@ -55,9 +62,10 @@ FIRST_RUN = {"close-of-business": next_cob_run}
 
 class Command(BaseCommand):
     help = (
-        "Create the django-q2 schedules: close-of-business daily at 00:05 Europe/Moscow "
-        "(loans.tasks.run_cob), polling of pending payouts every 5 minutes "
-        "(loans.tasks.poll_pending_payouts) and delivery of borrower messages every minute "
+        "Create the django-q2 schedules: close-of-business and then collection daily at 00:05 "
+        "Europe/Moscow (zaymer.tasks.run_cob), polling of pending payouts every 5 minutes "
+        "(loans.tasks.poll_pending_payouts), payouts whose 115-FZ cooling time has passed every "
+        "minute (loans.tasks.release_due_payouts), delivery of borrower messages every minute "
         "(loans.tasks.deliver_messages), and the review queue's tidying every minute "
         "(underwriting.tasks.tidy_queue: withdrawn applications out, idle tasks released). "
         "Safe to run any number of times: an existing "

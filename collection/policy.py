@@ -1,0 +1,263 @@
+"""The one answer to "may we contact this debtor on this channel now?" (230-FZ, REGULATION.md).
+
+Everything that contacts a debtor asks `contact_allowed` first: quiet hours in the debtor's
+time zone (working days vs weekends and holidays), the per-day/week/month limits (people and
+robots share the call counter), bans, third-party consent, and the freeze after hand-over to
+legal. Days, weeks (Monday–Sunday) and months are calendar periods in the debtor's time zone.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from collection.models import (
+    CalendarDay,
+    CaseStage,
+    Channel,
+    CollectionCase,
+    ContactAttempt,
+    ContactBan,
+    ContactRule,
+    ThirdPartyConsent,
+)
+from collection.models.contacts import CALLS, MESSAGES, SOFT_CHANNELS, UNANSWERED
+from loans.models import Borrower
+
+# How far ahead the next allowed moment is looked for (a month limit needs at most ~31 days).
+SEARCH_DAYS = 62
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    reason: str
+    next_allowed_at: datetime | None
+    code: str = ""
+
+
+ALLOWED = Verdict(True, "", None, "allowed")
+
+
+def _periods(channel: str) -> list[tuple[str, tuple[str, ...], str]]:
+    """(period, channels sharing the counter, ContactRule field) for a channel."""
+    if channel in CALLS:
+        return [(p, CALLS, f"calls_per_{p}") for p in ("day", "week", "month")]
+    if channel in MESSAGES:
+        return [(p, MESSAGES, f"messages_per_{p}") for p in ("day", "week", "month")]
+    if channel == Channel.VISIT:
+        return [("week", (Channel.VISIT,), "visits_per_week")]
+    return []
+
+
+def period_start(local_day: date, period: str) -> date:
+    if period == "week":
+        return local_day - timedelta(days=local_day.weekday())
+    if period == "month":
+        return local_day.replace(day=1)
+    return local_day
+
+
+def period_end(local_day: date, period: str) -> date:
+    """The first day after the period that holds `local_day`."""
+    if period == "week":
+        return period_start(local_day, "week") + timedelta(days=7)
+    if period == "month":
+        return (local_day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return local_day + timedelta(days=1)
+
+
+class Calendar:
+    """Working days and the contact rules for a range of dates, read once."""
+
+    def __init__(self, start: date, end: date):
+        self.exceptions = dict(
+            CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list(
+                "date", "is_working"
+            )
+        )
+        self.rules = list(
+            ContactRule.objects.filter(valid_from__lte=end)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+            .order_by("valid_from")
+        )
+
+    def is_working(self, day: date) -> bool:
+        return self.exceptions.get(day, day.weekday() < 5)
+
+    def rule(self, day: date) -> ContactRule | None:
+        for rule in reversed(self.rules):
+            if rule.valid_from <= day and (rule.valid_to is None or rule.valid_to >= day):
+                return rule
+        return None
+
+    def hours(self, day: date, rule: ContactRule) -> tuple[time, time]:
+        if self.is_working(day):
+            return rule.weekday_from, rule.weekday_until
+        return rule.holiday_from, rule.holiday_until
+
+
+def rule_on(day: date) -> ContactRule | None:
+    return Calendar(day, day).rule(day)
+
+
+def _subject(case_or_borrower) -> tuple[Borrower, CollectionCase | None]:
+    if isinstance(case_or_borrower, CollectionCase):
+        return case_or_borrower.loan.borrower, case_or_borrower
+    return case_or_borrower, None
+
+
+def _ban_verdict(borrower: Borrower, day: date, zone: ZoneInfo) -> Verdict | None:
+    bans = ContactBan.objects.filter(borrower=borrower, valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+    )
+    # The ban that lasts longest decides when contact is possible again.
+    ban = bans.filter(valid_to__isnull=True).first() or bans.order_by("-valid_to").first()
+    if ban is None:
+        return None
+    until = None
+    if ban.valid_to is not None:
+        until = datetime.combine(ban.valid_to + timedelta(days=1), time(0), tzinfo=zone)
+    return Verdict(
+        False,
+        _("Contact is forbidden: %(ban)s (%(document)s)")
+        % {"ban": ban.get_kind_display(), "document": ban.document},
+        until,
+        f"ban_{ban.kind}",
+    )
+
+
+def _in_legal(borrower: Borrower, case: CollectionCase | None) -> bool:
+    if case is not None:
+        return case.stage == CaseStage.LEGAL
+    return CollectionCase.objects.filter(loan__borrower=borrower, stage=CaseStage.LEGAL).exists()
+
+
+def _consent_verdict(borrower: Borrower, consent: ThirdPartyConsent, day: date) -> Verdict | None:
+    if consent.borrower_id != borrower.pk or consent.signed_on > day:
+        return Verdict(
+            False,
+            _("Third parties may be contacted only with the debtor's written consent"),
+            None,
+            "no_third_party_consent",
+        )
+    if consent.objected_on is not None and consent.objected_on <= day:
+        return Verdict(
+            False, _("The third party objected to being contacted"), None, "third_party_objected"
+        )
+    return None
+
+
+def contact_allowed(
+    *,
+    case_or_borrower: CollectionCase | Borrower,
+    channel: str,
+    at: datetime,
+    third_party: ThirdPartyConsent | None = None,
+) -> Verdict:
+    """May this debtor be contacted on `channel` at `at`? If not, why, and from when."""
+    if channel == Channel.INCOMING_CALL:
+        return ALLOWED
+    borrower, case = _subject(case_or_borrower)
+    zone = ZoneInfo(borrower.time_zone)
+    local = at.astimezone(zone)
+    day = local.date()
+    banned = _ban_verdict(borrower, day, zone)
+    if banned is not None:
+        return banned
+    if channel in SOFT_CHANNELS and _in_legal(borrower, case):
+        return Verdict(
+            False,
+            _("The debt was handed over to legal collection: only letters are allowed"),
+            None,
+            "handed_over_to_legal",
+        )
+    if third_party is not None:
+        refused = _consent_verdict(borrower, third_party, day)
+        if refused is not None:
+            return refused
+    calendar = Calendar(period_start(day, "week") - timedelta(days=7), day + timedelta(SEARCH_DAYS))
+    counted = _counted_days(borrower, channel, day, zone, calendar.rule(day))
+    first = _first_problem(channel, local, calendar, counted)
+    if first is None:
+        return ALLOWED
+    code, reason, candidate = first
+    for _step in range(SEARCH_DAYS * 3):
+        problem = _first_problem(channel, candidate, calendar, counted)
+        if problem is None:
+            return Verdict(False, reason, candidate, code)
+        candidate = problem[2]
+    return Verdict(False, reason, None, code)
+
+
+def _counted_days(
+    borrower: Borrower, channel: str, day: date, zone: ZoneInfo, rule: ContactRule | None
+) -> list[date]:
+    """The local dates of earlier contacts on the channel's counter, back to the earliest
+    period that holds `day`."""
+    periods = _periods(channel)
+    if not periods:
+        return []
+    counter = periods[0][1]
+    since = min(period_start(day, "week"), period_start(day, "month"))
+    attempts = ContactAttempt.objects.filter(
+        borrower=borrower,
+        channel__in=counter,
+        at__gte=datetime.combine(since, time(0), tzinfo=zone),
+    )
+    if channel in CALLS and rule is not None and not rule.count_unanswered_calls:
+        attempts = attempts.exclude(outcome__in=UNANSWERED)
+    return [moment.astimezone(zone).date() for moment in attempts.values_list("at", flat=True)]
+
+
+def _first_problem(
+    channel: str, local: datetime, calendar: Calendar, counted: list[date]
+) -> tuple[str, str, datetime] | None:
+    """The first rule `local` breaks: (code, reason, the earliest moment worth trying next)."""
+    zone = local.tzinfo
+    day = local.date()
+    rule = calendar.rule(day)
+    if rule is None:
+        return (
+            "no_rules",
+            _("No contact rules are configured for this date"),
+            _midnight(day, 1, zone),
+        )
+    if channel != Channel.LETTER:
+        start, end = calendar.hours(day, rule)
+        if local.time() < start:
+            return ("quiet_hours", _quiet_reason(start, end, local), _at(day, start, zone))
+        if local.time() >= end:
+            return ("quiet_hours", _quiet_reason(start, end, local), _midnight(day, 1, zone))
+    for period, _counter, field in _periods(channel):
+        limit = getattr(rule, field)
+        first, after = period_start(day, period), period_end(day, period)
+        used = sum(1 for d in counted if first <= d < after)
+        if used >= limit:
+            return (
+                f"{field}_limit",
+                _("The limit of %(limit)s per %(period)s is used up (%(used)s so far)")
+                % {"limit": limit, "period": _(period), "used": used},
+                datetime.combine(after, time(0), tzinfo=zone),
+            )
+    return None
+
+
+def _quiet_reason(start: time, end: time, local: datetime) -> str:
+    return _(
+        "Outside the allowed hours %(start)s–%(end)s in the debtor’s time zone (%(now)s there)"
+    ) % {
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+        "now": local.strftime("%a %H:%M"),
+    }
+
+
+def _at(day: date, moment: time, zone) -> datetime:
+    return datetime.combine(day, moment, tzinfo=zone)
+
+
+def _midnight(day: date, plus_days: int, zone) -> datetime:
+    return datetime.combine(day + timedelta(days=plus_days), time(0), tzinfo=zone)

@@ -1,0 +1,143 @@
+"""Reads shared by the collector's pages, the API and the claim package."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from collection.models import (
+    OPEN_CASE,
+    Channel,
+    CollectionCase,
+    ContactAttempt,
+    PromiseToPay,
+    RefusedContact,
+)
+from collection.policy import Verdict, contact_allowed
+from loans.models import IncomingPayment, Loan, PayoutStatus
+from loans.money import format_rub
+
+
+def cases_for_collector(*, collector) -> QuerySet[CollectionCase]:
+    """My open cases: highest expected recovery first, then the earliest next action."""
+    return (
+        CollectionCase.objects.filter(OPEN_CASE, collector=collector)
+        .select_related("loan__borrower")
+        .order_by("-priority_kop", "next_action_on", "pk")
+    )
+
+
+def open_cases() -> QuerySet[CollectionCase]:
+    return CollectionCase.objects.filter(OPEN_CASE).select_related("loan__borrower", "collector")
+
+
+def case_contacts(*, case: CollectionCase) -> QuerySet[ContactAttempt]:
+    return ContactAttempt.objects.filter(case=case).select_related("actor").order_by("-at", "-pk")
+
+
+def case_refused_contacts(*, case: CollectionCase) -> QuerySet[RefusedContact]:
+    return RefusedContact.objects.filter(case=case).order_by("-at", "-pk")
+
+
+def case_promises(*, case: CollectionCase) -> QuerySet[PromiseToPay]:
+    return PromiseToPay.objects.filter(case=case).order_by("-created_at", "-pk")
+
+
+def debtor_local_time(*, case: CollectionCase, at: datetime) -> datetime:
+    return at.astimezone(ZoneInfo(case.loan.borrower.time_zone))
+
+
+def channel_allowances(*, case: CollectionCase, at: datetime) -> dict[str, Verdict]:
+    """What each outgoing channel allows at `at`: the policy's verdict per channel."""
+    return {
+        channel: contact_allowed(case_or_borrower=case, channel=channel, at=at)
+        for channel in Channel.values
+        if channel != Channel.INCOMING_CALL
+    }
+
+
+# --- the claim package --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimPackage:
+    case: CollectionCase
+    loan: Loan
+    prepared_on: date
+    contract: list[tuple[str, str]]
+    caps: list[tuple[str, str]]
+    debt: list[tuple[str, int]]
+    payments: list[IncomingPayment] = field(default_factory=list)
+    payout_reference: str = ""
+
+    @property
+    def debt_total_kop(self) -> int:
+        return sum(amount for _, amount in self.debt)
+
+
+def claim_package(*, case: CollectionCase, on: date) -> ClaimPackage:
+    """The figures of a claim for a court order, from the loan's contract and cached balances
+    (equal to its ledger accounts) and the limits frozen at signing."""
+    loan = Loan.objects.select_related("borrower__region", "product").get(pk=case.loan_id)
+    borrower = loan.borrower
+    limits = loan.limits_snapshot or {}
+    payout = loan.payouts.filter(status=PayoutStatus.SUCCEEDED).order_by("-pk").first()
+    contract = [
+        ("Договор займа №", str(loan.pk)),
+        ("Продукт", loan.product.name),
+        ("Дата подписания", loan.signed_on.isoformat() if loan.signed_on else ""),
+        ("Дата выдачи", loan.issue_date.isoformat() if loan.issue_date else ""),
+        ("Сумма займа", format_rub(loan.principal_kop or 0)),
+        ("Ставка, % в день", f"{(loan.daily_rate_ppm or 0) / 10000:.4f}"),
+        ("Срок, дней", str(loan.term_days or "")),
+        ("ПСК, % годовых", str(loan.psk_percent or "")),
+        ("Заёмщик", borrower.full_name),
+        ("Дата рождения", borrower.birth_date.isoformat()),
+        ("Паспорт", f"{borrower.passport_series} {borrower.passport_number}"),
+        ("Регион", borrower.region.name),
+        ("Телефон", borrower.phone),
+    ]
+    caps = [
+        ("Лимиты на дату подписания с", str(limits.get("valid_from", ""))),
+        ("Максимальная ставка, ppm в день", str(limits.get("max_daily_rate_ppm", ""))),
+        ("Предел всех начислений, × суммы займа", str(limits.get("charges_cap_multiplier", ""))),
+        ("Предел всех начислений", format_rub(loan.charges_cap_kop or 0)),
+        ("Начислено всего", format_rub(loan.charges_total_kop)),
+        ("Остаток до предела", format_rub(loan.charges_room_kop)),
+    ]
+    debt = [
+        ("Основной долг", loan.principal_out_kop),
+        ("Проценты", loan.interest_out_kop),
+        ("Неустойка", loan.penalty_out_kop),
+        ("Комиссии", loan.fees_out_kop),
+    ]
+    return ClaimPackage(
+        case=case,
+        loan=loan,
+        prepared_on=on,
+        contract=contract,
+        caps=caps,
+        debt=debt,
+        payments=list(IncomingPayment.objects.filter(loan=loan).order_by("business_date", "pk")),
+        payout_reference=payout.gateway_ref if payout else "",
+    )
+
+
+def claim_package_csv(package: ClaimPackage) -> str:
+    """The package for the legal team: section, item, value (amounts in kopecks)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "item", "value"])
+    for label, value in package.contract:
+        writer.writerow(["contract", label, value])
+    for label, value in package.caps:
+        writer.writerow(["caps", label, value])
+    for label, amount in package.debt:
+        writer.writerow(["debt_kop", label, amount])
+    writer.writerow(["debt_kop", "Итого", package.debt_total_kop])
+    for payment in package.payments:
+        writer.writerow(["payment_kop", payment.business_date.isoformat(), payment.amount_kop])
+    return out.getvalue()

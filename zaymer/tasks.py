@@ -1,0 +1,22 @@
+"""Tasks that cross apps: close-of-business of the loan core, then collection, per day."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+
+def run_cob() -> str:
+    """Close every open business day up to yesterday, each followed by its collection steps
+    (catching up collection for days an earlier run closed but did not finish)."""
+    from collection.cob import run_pending_days
+    from collection.tasks import schedule_reminder_sending
+    from loans.cob import close_next_day
+
+    until = timezone.localdate() - timedelta(days=1)
+    closed = []
+    while (run := close_next_day(until=until)) is not None:
+        closed.append(run.business_date.isoformat())
+        run_pending_days()
+    run_pending_days()
+    schedule_reminder_sending()
+    return ", ".join(closed) or "nothing to close"
