@@ -55,6 +55,7 @@ from loans.models import (
 )
 from loans.models.products import PenaltyMode
 from loans.payment_details import compute_control_digit
+from loans.regulation import earliest_payout
 
 S = LoanStatus
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -728,9 +729,25 @@ class PortfolioSimulator:
             )
         else:
             method, destination = PayoutMethod.BANK_ACCOUNT, {"account": p.account, "bik": p.bik}
-        if outcome:
+        held = earliest_payout(
+            principal_kop=loan.principal_kop, signed_at=loan.signed_at, signed_on=loan.signed_on
+        )
+        if outcome and held <= timezone.now():
             SandboxGateway.queue_outcomes(outcome)
         order = services.loan_disburse(loan=loan, method=method, destination=destination)
+        if order.status == PayoutStatus.SCHEDULED:
+            self.push(order.not_before, self.ev_release, p, loan_id, outcome)
+            return
+        self._send(p, loan_id, order)
+
+    def ev_release(self, p: Persona, loan_id: int, outcome: str) -> None:
+        """The 115-FZ cooling time after signing has passed: the scheduled payout goes out."""
+        if outcome:
+            SandboxGateway.queue_outcomes(outcome)
+        services.payout_release_due()
+        self._send(p, loan_id, Loan.objects.get(pk=loan_id).payouts.order_by("-attempt").first())
+
+    def _send(self, p: Persona, loan_id: int, order) -> None:
         order.refresh_from_db(fields=["status"])
         status = order.status
         if status == PayoutStatus.SENT:

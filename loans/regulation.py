@@ -1,7 +1,7 @@
 """One place that answers: which limits apply to a contract signed on a date?"""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
@@ -81,3 +81,20 @@ def limits_for_contract(*, signed_on: date, category: str | None = None) -> Limi
         max_high_psk_loans=row.max_high_psk_loans,
         cooling_off_days=row.cooling_off_days,
     )
+
+
+# 115-FZ (REGULATION.md, "Identification and cooling times"): for contracts signed from
+# 2025-09-01, money for 50 000–200 000 ₽ goes out no sooner than 4 hours after signing, above
+# 200 000 ₽ no sooner than 48 hours.
+PAYOUT_COOLING_FROM = date(2025, 9, 1)
+PAYOUT_COOLING = ((5_000_000, timedelta(hours=4)), (20_000_001, timedelta(hours=48)))
+
+
+def earliest_payout(*, principal_kop: int, signed_at: datetime, signed_on: date) -> datetime:
+    """The first moment the money of a contract may be paid out."""
+    wait = timedelta(0)
+    if signed_on >= PAYOUT_COOLING_FROM:
+        for threshold_kop, hold in PAYOUT_COOLING:
+            if principal_kop >= threshold_kop:
+                wait = hold
+    return signed_at + wait

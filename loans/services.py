@@ -50,7 +50,7 @@ from loans.models.restructuring import (
 from loans.money import PPM, MoneyError, daily_interest_kop, require_positive_kop
 from loans.payment_details import validate_bank_account, validate_card
 from loans.psk import psk_for_schedule
-from loans.regulation import Limits, limits_for_contract
+from loans.regulation import Limits, earliest_payout, limits_for_contract
 from loans.schedules import Installment, annuity_schedule, pdl_schedule
 
 Actor = AbstractBaseUser | None
@@ -386,10 +386,20 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
 def loan_disburse(
     *, loan: Loan, method: str, destination: dict, actor: Actor = None
 ) -> PayoutOrder:
-    """Order the payout. The gateway is called after commit; its answer comes back later."""
+    """Order the payout. The gateway is called after commit; its answer comes back later.
+
+    Before the 115-FZ cooling time after signing has passed, the order is only scheduled:
+    `payout_release_due` sends it when its time comes (the loan stays approved until then).
+    """
     loan = _lock(loan)
     if loan.signed_at is None:
         raise TransitionNotAllowed("The offer must be signed before payout")
+    waiting = loan.payouts.filter(status=PayoutStatus.SCHEDULED).first()
+    if waiting is not None:
+        raise TransitionNotAllowed(
+            f"A payout is already scheduled for {waiting.not_before:%Y-%m-%d %H:%M %Z}",
+            code="payout_scheduled",
+        )
     on = current_business_date()
     order = PayoutOrder(loan=loan, amount_kop=loan.principal_kop, method=method)
     if method == PayoutMethod.CARD:
@@ -416,8 +426,20 @@ def loan_disburse(
         raise DomainError(
             f"Unknown payout method '{method}'", code="invalid_method", field="method"
         )
-    _transition(loan, "disburse", actor=actor, on=on)
     order.attempt = loan.payouts.count() + 1
+    order.not_before = earliest_payout(
+        principal_kop=loan.principal_kop, signed_at=loan.signed_at, signed_on=loan.signed_on
+    )
+    if order.not_before > timezone.now():
+        order.status = PayoutStatus.SCHEDULED
+        order.save()
+        return order
+    return _send_payout_order(order, loan=loan, actor=actor, on=on)
+
+
+def _send_payout_order(order: PayoutOrder, *, loan: Loan, actor: Actor, on: date) -> PayoutOrder:
+    _transition(loan, "disburse", actor=actor, on=on)
+    order.status = PayoutStatus.SENT
     order.save()
     post_entry(
         key=f"payout-sent:{order.pk}",
@@ -434,6 +456,28 @@ def loan_disburse(
 
     transaction.on_commit(lambda: enqueue_send_payout(order.pk))
     return order
+
+
+@transaction.atomic
+def payout_release_due(*, now: datetime | None = None) -> list[int]:
+    """Send the scheduled payouts whose cooling time has passed (a schedule, every minute).
+
+    A loan cancelled while its payout waited keeps its money: the order fails instead."""
+    now = now or timezone.now()
+    released = []
+    due = PayoutOrder.objects.select_for_update().filter(
+        status=PayoutStatus.SCHEDULED, not_before__lte=now
+    )
+    for order in due.order_by("not_before", "pk"):
+        loan = _lock(order.loan)
+        if loan.status != LoanStatus.APPROVED:
+            order.status = PayoutStatus.FAILED
+            order.failure_reason = f"the loan is {loan.status}; nothing was paid out"
+            order.save(update_fields=["status", "failure_reason", "updated_at"])
+            continue
+        _send_payout_order(order, loan=loan, actor=None, on=current_business_date())
+        released.append(order.pk)
+    return released
 
 
 def _whole_number(value, *, field: str) -> int:

@@ -68,3 +68,8 @@ def run_cob() -> str:
 
     runs = run_cob_until_yesterday()
     return ", ".join(r.business_date.isoformat() for r in runs) or "nothing to close"
+
+
+def release_due_payouts() -> int:
+    """Send the payouts whose 115-FZ cooling time after signing has passed."""
+    return len(services.payout_release_due())

@@ -10,6 +10,7 @@ class PayoutMethod(models.TextChoices):
 
 
 class PayoutStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Held until the legal cooling time after signing has passed"
     SENT = "sent", "Sent to the gateway"
     PENDING = "pending", "Gateway did not answer; awaiting the result"
     SUCCEEDED = "succeeded", "Paid out"
@@ -33,6 +34,9 @@ class PayoutOrder(models.Model):
         max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.SENT
     )
     gateway_ref = models.CharField(max_length=64, blank=True)
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="115-FZ: the money may not go out before this moment"
+    )
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
