@@ -5,7 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from clientapi import api as client_api
+from feedback.api import SurveyViewSet
 from zaymer.api import ApplicationViewSet
+from zaymer.offer_api import OfferViewSet
 
 router = SimpleRouter()
 router.register("auth", client_api.AuthViewSet, basename="auth")
@@ -14,6 +16,8 @@ router.register("products", client_api.ProductViewSet, basename="product")
 router.register("payout-methods", client_api.PayoutMethodViewSet, basename="payout-method")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("loans", client_api.LoanViewSet, basename="loan")
+router.register("surveys", SurveyViewSet, basename="survey")
+router.register("offers", OfferViewSet, basename="offer")
 
 v1 = [
     path("me/", client_api.ProfileView.as_view(), name="profile"),

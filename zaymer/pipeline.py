@@ -14,6 +14,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django_q.tasks import async_task
 
+from feedback import services as feedback_services
+from feedback.fast_path import fast_path_offer
+from feedback.models import PersonalOffer
 from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.models import Borrower, Loan, LoanStatus, Product
@@ -44,10 +47,18 @@ def submit_application(
     channel: str = "web",
     card_token: str = "",
     actor: AbstractBaseUser | None = None,
+    offer: PersonalOffer | None = None,
 ) -> Loan:
-    loan = loan_services.loan_apply(
-        borrower=borrower, product=product, amount_kop=amount_kop, term_days=term_days, actor=actor
-    )
+    with transaction.atomic():
+        loan = loan_services.loan_apply(
+            borrower=borrower,
+            product=product,
+            amount_kop=amount_kop,
+            term_days=term_days,
+            actor=actor,
+        )
+        if offer is not None:  # a refused offer leaves no application behind
+            feedback_services.offer_accept(offer=offer, loan=loan)
     if scoring_is_fast_enough():
         score_and_route(loan_id=loan.pk, channel=channel, card_token=card_token)
     else:
@@ -103,6 +114,12 @@ def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float, c
     if result.decision == Decision.APPROVE:
         loan_services.loan_approve(
             loan=loan, amount_kop=result.approved_amount_kop, reason=f"scoring: {reason}"
+        )
+    elif result.decision == Decision.REFER and (
+        offer := fast_path_offer(loan=loan, self_ban=bureau.self_ban)
+    ):
+        loan_services.loan_approve(
+            loan=loan, reason=f"personal offer #{offer.pk}: nothing changed for the worse"
         )
     elif result.decision == Decision.REFER:
         loan_services.loan_refer(loan=loan, reason=f"scoring: {reason}")

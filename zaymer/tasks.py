@@ -1,4 +1,5 @@
-"""Tasks that cross apps: close-of-business of the loan core, then collection, per day."""
+"""Tasks that cross apps: close-of-business of the loan core, then collection and the day's
+surveys and repeat offers, per day."""
 
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ def run_cob() -> str:
     (catching up collection for days an earlier run closed but did not finish)."""
     from collection.cob import run_pending_days
     from collection.tasks import schedule_reminder_sending
+    from feedback.tasks import run_daily
     from loans.cob import close_next_day
 
     until = timezone.localdate() - timedelta(days=1)
@@ -17,6 +19,7 @@ def run_cob() -> str:
     while (run := close_next_day(until=until)) is not None:
         closed.append(run.business_date.isoformat())
         run_pending_days()
+        run_daily(on=run.business_date)
     run_pending_days()
     schedule_reminder_sending()
     return ", ".join(closed) or "nothing to close"
