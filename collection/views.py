@@ -1,14 +1,219 @@
-"""The claim package of a case handed over to legal: a print-ready page, or CSV for lawyers.
-The collector's workbench pages are built on the services and selectors elsewhere."""
+"""The collector's workbench: my cases, the case page and its actions, the team lead's page,
+and the claim package of a case handed over to legal. Thin: services and selectors do the work;
+a refusal of the contact rules comes back as a message with its reason and the next moment."""
 
+import logging
+
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from collection import selectors, services
-from collection.models import CaseStage, CollectionCase
+from collection.errors import ContactRefused
+from collection.forms import ContactForm, MessageForm, PromiseForm, RestructuringForm
+from collection.models import CaseStage, Channel, CollectionCase
 from loans.business_date import current_business_date
+from loans.errors import DomainError
+from loans.masking import mask_name, mask_passport, mask_phone
 from loans.roles import ADMINISTRATOR, COLLECTOR, role_required
+
+pii_log = logging.getLogger("zaymer.security")
+
+
+def _my_case(request, case_id: int) -> CollectionCase:
+    """A collector opens their own cases; a team lead any. Another's case is not found."""
+    case = get_object_or_404(
+        CollectionCase.objects.select_related(
+            "loan__borrower__region", "loan__product", "collector"
+        ),
+        pk=case_id,
+    )
+    if case.collector_id != request.user.pk and not services.is_team_lead(request.user):
+        raise Http404
+    return case
+
+
+@require_GET
+@role_required(COLLECTOR, ADMINISTRATOR)
+def my_cases(request):
+    lead = services.is_team_lead(request.user)
+    cases = (
+        selectors.open_cases() if lead else selectors.cases_for_collector(collector=request.user)
+    )
+    if lead:
+        cases = cases.order_by("-priority_kop", "next_action_on", "pk")
+    rows = [(case, mask_name(case.loan.borrower.full_name)) for case in cases[:200]]
+    return render(request, "collection/my_cases.html", {"rows": rows, "lead": lead})
+
+
+@require_GET
+@role_required(COLLECTOR, ADMINISTRATOR)
+def case_page(request, case_id: int):
+    case = _my_case(request, case_id)
+    now = timezone.now()
+    borrower = case.loan.borrower
+    context = {
+        "case": case,
+        "borrower": borrower,
+        "masked": {
+            "name": mask_name(borrower.full_name),
+            "phone": mask_phone(borrower.phone),
+            "passport": mask_passport(borrower.passport_series, borrower.passport_number),
+        },
+        "local_time": selectors.debtor_local_time(case=case, at=now),
+        "allowances": [
+            (Channel(channel).label, channel, verdict)
+            for channel, verdict in selectors.channel_allowances(case=case, at=now).items()
+        ],
+        "contacts": selectors.case_contacts(case=case)[:50],
+        "refused": selectors.case_refused_contacts(case=case)[:20],
+        "promises": selectors.case_promises(case=case)[:20],
+        "obstacles": services.legal_obstacles(case=case, actor=request.user),
+        "contact_form": ContactForm(),
+        "promise_form": PromiseForm(),
+        "message_form": MessageForm(),
+        "restructuring_form": RestructuringForm(),
+    }
+    return render(request, "collection/case.html", context)
+
+
+def _done(request, case_id: int, action, success: str):
+    try:
+        action()
+    except ContactRefused as refusal:
+        when = refusal.next_allowed_at
+        hint = (
+            _(" Next allowed: %(when)s.")
+            % {"when": timezone.localtime(when).strftime("%d.%m %H:%M")}
+            if when
+            else ""
+        )
+        messages.error(request, refusal.message + hint)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, success)
+    return redirect("collection:case", case_id=case_id)
+
+
+def _invalid(request, form, case_id: int):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("collection:case", case_id=case_id)
+
+
+@require_POST
+@role_required(COLLECTOR, ADMINISTRATOR)
+def call(request, case_id: int):
+    """Start a call: the full number is shown once, and the showing is on record."""
+    case = _my_case(request, case_id)
+    verdict = selectors.channel_allowances(case=case, at=timezone.now())["call"]
+    if not verdict.allowed:
+        messages.error(request, verdict.reason)
+        return redirect("collection:case", case_id=case_id)
+    pii_log.info(
+        "personal data shown",
+        extra={"fields": {"user_id": request.user.pk, "borrower_id": case.loan.borrower_id}},
+    )
+    messages.info(request, _("Number to call: %(phone)s") % {"phone": case.loan.borrower.phone})
+    return redirect("collection:case", case_id=case_id)
+
+
+@require_POST
+@role_required(COLLECTOR, ADMINISTRATOR)
+def log_contact(request, case_id: int):
+    case = _my_case(request, case_id)
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, form, case_id)
+    return _done(
+        request,
+        case_id,
+        lambda: services.contact_log(
+            case=case,
+            channel=form.cleaned_data["channel"],
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        ),
+        _("The contact is recorded."),
+    )
+
+
+@require_POST
+@role_required(COLLECTOR, ADMINISTRATOR)
+def record_promise(request, case_id: int):
+    case = _my_case(request, case_id)
+    form = PromiseForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, form, case_id)
+    return _done(
+        request,
+        case_id,
+        lambda: services.promise_record(
+            case=case,
+            amount_kop=form.amount_kop(),
+            promised_on=form.cleaned_data["promised_on"],
+            actor=request.user,
+        ),
+        _("The promise is recorded."),
+    )
+
+
+@require_POST
+@role_required(COLLECTOR, ADMINISTRATOR)
+def send_message(request, case_id: int):
+    case = _my_case(request, case_id)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, form, case_id)
+    return _done(
+        request,
+        case_id,
+        lambda: services.message_send(
+            case_or_borrower=case,
+            kind="collector",
+            body=form.cleaned_data["body"],
+            actor=request.user,
+        ),
+        _("The message is on its way."),
+    )
+
+
+@require_POST
+@role_required(COLLECTOR, ADMINISTRATOR)
+def offer_restructuring(request, case_id: int):
+    case = _my_case(request, case_id)
+    form = RestructuringForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, form, case_id)
+    return _done(
+        request,
+        case_id,
+        lambda: services.restructuring_offer(
+            case=case,
+            periods=form.cleaned_data["periods"],
+            period_days=form.cleaned_data["period_days"],
+            actor=request.user,
+        ),
+        _("The restructuring offer is sent."),
+    )
+
+
+@require_POST
+@role_required(COLLECTOR, ADMINISTRATOR)
+def hand_over(request, case_id: int):
+    case = _my_case(request, case_id)
+    return _done(
+        request,
+        case_id,
+        lambda: services.case_hand_over_to_legal(case=case, actor=request.user),
+        _("The case is with the legal team; the claim package is ready."),
+    )
 
 
 @require_GET

@@ -3,7 +3,14 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from loans.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, has_role, user_roles
+from loans.roles import (
+    ADMINISTRATOR,
+    COLLECTOR,
+    RISK_MANAGER,
+    UNDERWRITER,
+    has_role,
+    user_roles,
+)
 
 PAGES = (
     ("underwriting:queue", _("Review queue"), (UNDERWRITER, RISK_MANAGER, ADMINISTRATOR), None),
@@ -13,6 +20,7 @@ PAGES = (
         (UNDERWRITER, RISK_MANAGER, ADMINISTRATOR),
         "underwriting.view_team_metrics",
     ),
+    ("collection:cases", _("My cases"), (COLLECTOR, ADMINISTRATOR), None),
     ("dashboards", _("Dashboards"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("scoring:monitoring", _("Scoring monitoring"), (RISK_MANAGER, ADMINISTRATOR), None),
 )

@@ -1,0 +1,113 @@
+"""The collector's workbench pages, at a fixed moment: Tuesday 2026-12-08, 12:00 in Moscow."""
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from collection.models import ContactAttempt, RefusedContact
+from tests.collection.conftest import msk, staff
+from tests.underwriting.conftest import staff as underwriting_staff
+
+NOON = msk(2026, 12, 8, 12, 0)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_now(monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: NOON)
+
+
+def page(case, action=""):
+    return f"/collection/cases/{case.pk}/{action + '/' if action else ''}"
+
+
+def test_my_cases_lists_the_collectors_own_cases_with_masked_names(client, case, collector):
+    client.force_login(collector)
+    body = client.get("/collection/").content.decode()
+    assert f'data-case="{case.pk}"' in body
+    assert case.loan.borrower.full_name not in body
+
+
+def test_another_collectors_case_is_not_found(client, case, other_collector):
+    client.force_login(other_collector)
+    assert client.get(page(case)).status_code == 404
+    assert client.post(page(case, "contacts"), {"channel": "call"}).status_code == 404
+
+
+def test_an_underwriter_cannot_open_collection(client, case, db):
+    client.force_login(underwriting_staff("uw9", "underwriter"))
+    assert client.get("/collection/").status_code == 403
+
+
+def test_the_case_page_shows_the_debt_and_masks_the_debtor(client, case, collector):
+    client.force_login(collector)
+    body = client.get(page(case)).content.decode()
+    assert case.loan.borrower.phone not in body
+    assert 'data-channel="call"' in body and "12:00" in body
+
+
+def test_a_call_shows_the_number_once_and_puts_it_on_record(client, case, collector, caplog):
+    client.force_login(collector)
+    body = client.post(page(case, "call"), follow=True).content.decode()
+    assert case.loan.borrower.phone in body
+    (shown,) = [r for r in caplog.records if r.getMessage() == "personal data shown"]
+    assert shown.fields["borrower_id"] == case.loan.borrower_id
+
+
+def test_a_second_call_the_same_day_is_refused_with_the_reason(client, case, collector):
+    client.force_login(collector)
+    call = {"channel": "call", "outcome": "refused", "note": "will pay Friday"}
+    client.post(page(case, "contacts"), call)
+    body = client.post(page(case, "contacts"), call, follow=True).content.decode()
+    assert ContactAttempt.objects.filter(case=case).count() == 1
+    assert RefusedContact.objects.filter(case=case).count() == 1
+    assert "msg-error" in body and "Next allowed" in body
+
+
+def test_a_promise_in_the_past_is_refused(client, case, collector):
+    client.force_login(collector)
+    body = client.post(
+        page(case, "promises"), {"amount_rub": "100", "promised_on": "2026-12-01"}, follow=True
+    ).content.decode()
+    assert "msg-error" in body and not case.promises.exists()
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not installed at {CHROMIUM}")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_the_browser_a_logged_call_makes_the_next_call_refused(live_server, monkeypatch):
+    from collection import services
+    from tests.collection.conftest import DUE, overdue_loan
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    collector = staff("collector", "collector")
+    collector.set_password("correct-horse-battery")
+    collector.save()
+    case = services.case_open(loan=overdue_loan(), on=DUE + dt.timedelta(days=2))
+    artifacts = Path(__file__).resolve().parent.parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        tab = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1100})
+        tab.goto(f"{live_server.url}/collection/cases/{case.pk}/")
+        tab.fill("input[name=username]", "collector")
+        tab.fill("input[name=password]", "correct-horse-battery")
+        tab.click("button[type=submit]")
+        for _ in range(2):
+            tab.wait_for_selector("#contact-form")
+            tab.select_option("#contact-form select[name=channel]", "call")
+            tab.select_option("#contact-form select[name=outcome]", "refused")
+            tab.click("#contact-form button[type=submit]")
+        tab.wait_for_selector(".msg-error")
+        refusal = tab.inner_text(".msg-error")
+        tab.screenshot(path=str(artifacts / "collection-case.png"), full_page=True)
+        browser.close()
+    assert "Next allowed" in refusal
+    assert ContactAttempt.objects.filter(case=case).count() == 1
