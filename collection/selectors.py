@@ -3,16 +3,29 @@
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from collection.models import (
     OPEN_CASE,
+    Bucket,
     Channel,
     CollectionCase,
     ContactAttempt,
+    PromiseStatus,
     PromiseToPay,
     RefusedContact,
 )
@@ -141,3 +154,100 @@ def claim_package_csv(package: ClaimPackage) -> str:
     for payment in package.payments:
         writer.writerow(["payment_kop", payment.business_date.isoformat(), payment.amount_kop])
     return out.getvalue()
+
+
+# --- the team lead's page -------------------------------------------------------------------
+
+BUCKET_ORDER = [Bucket.B1_30, Bucket.B31_60, Bucket.B61_90, Bucket.B90_PLUS]
+
+
+def _bucket(days_past_due: int) -> str:
+    return BUCKET_ORDER[min(max(days_past_due - 1, 0) // 30, 3)]
+
+
+@dataclass(frozen=True)
+class TeamReport:
+    on: date
+    by_stage_bucket: list[tuple[str, str, int, int]]  # stage, bucket, cases, debt
+    recovery: list[tuple[str, int, int, float | None]]  # bucket, recovered, debt, rate
+    roll_rates: list[tuple[str, str, int, float | None]]  # month, bucket, cases, rolled share
+    promises_kept: int
+    promises_broken: int
+    contacts: int
+    recovered_kop: int
+
+    @property
+    def promise_kept_rate(self) -> float | None:
+        settled = self.promises_kept + self.promises_broken
+        return self.promises_kept / settled if settled else None
+
+    @property
+    def contacts_per_1000_rub(self) -> float | None:
+        return self.contacts / (self.recovered_kop / 100_000) if self.recovered_kop else None
+
+
+def team_report(*, on: date, months: int = 3) -> TeamReport:
+    since = (on.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    recovered = (
+        IncomingPayment.objects.filter(
+            loan=OuterRef("loan"), received_at__date__gte=OuterRef("opened_on")
+        )
+        .values("loan")
+        .annotate(total=Sum("amount_kop"))
+        .values("total")
+    )
+    cases = CollectionCase.objects.annotate(
+        recovered=Coalesce(Subquery(recovered), Value(0), output_field=BigIntegerField())
+    )
+    by_stage_bucket = [
+        (row["stage"], row["bucket"], row["cases"], row["debt"] or 0)
+        for row in CollectionCase.objects.filter(OPEN_CASE)
+        .values("stage", "bucket")
+        .annotate(cases=Count("id"), debt=Sum("debt_kop"))
+        .order_by("stage", "bucket")
+    ]
+    recovery = []
+    for row in cases.values("bucket").annotate(r=Sum("recovered"), d=Sum("debt_kop")).order_by():
+        got, owed = row["r"] or 0, row["d"] or 0
+        recovery.append((row["bucket"], got, owed, got / (got + owed) if got + owed else None))
+    recovery.sort(key=lambda row: BUCKET_ORDER.index(row[0]))
+    settled = dict(
+        PromiseToPay.objects.filter(resolved_on__gte=since)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    window = cases.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=since))
+    return TeamReport(
+        on=on,
+        by_stage_bucket=by_stage_bucket,
+        recovery=recovery,
+        roll_rates=_roll_rates(window.values_list("opened_on", "closed_on"), on=on, since=since),
+        promises_kept=settled.get(PromiseStatus.KEPT, 0),
+        promises_broken=settled.get(PromiseStatus.BROKEN, 0),
+        contacts=ContactAttempt.objects.filter(at__date__gte=since).count(),
+        recovered_kop=window.aggregate(total=Sum("recovered"))["total"] or 0,
+    )
+
+
+def _roll_rates(spans, *, on: date, since: date) -> list[tuple[str, str, int, float | None]]:
+    """Of the cases in a bucket at one month's end, the share still unpaid (so a bucket later)
+    at the next month's end. A case is `days past due` = days since it opened + 1."""
+    ends, day = [], since
+    while day <= on:
+        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        ends.append(min(following - timedelta(days=1), on))
+        day = following
+    spans = list(spans)
+    rows = []
+    for start, end in pairwise(ends):
+        counts: dict[str, list[int]] = {bucket: [0, 0] for bucket in BUCKET_ORDER[:3]}
+        for opened_on, closed_on in spans:
+            if opened_on > start or (closed_on is not None and closed_on <= start):
+                continue
+            bucket = _bucket((start - opened_on).days + 1)
+            if bucket in counts:
+                counts[bucket][0] += 1
+                counts[bucket][1] += closed_on is None or closed_on > end
+        for bucket, (total, rolled) in counts.items():
+            rows.append((end.strftime("%Y-%m"), bucket, total, rolled / total if total else None))
+    return rows

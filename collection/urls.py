@@ -6,6 +6,7 @@ app_name = "collection"
 
 urlpatterns = [
     path("", views.my_cases, name="cases"),
+    path("team/", views.team, name="team"),
     path("cases/<int:case_id>/", views.case_page, name="case"),
     path("cases/<int:case_id>/call/", views.call, name="call"),
     path("cases/<int:case_id>/contacts/", views.log_contact, name="log-contact"),

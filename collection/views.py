@@ -5,6 +5,7 @@ a refusal of the contact rules comes back as a message with its reason and the n
 import logging
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -47,6 +48,16 @@ def my_cases(request):
         cases = cases.order_by("-priority_kop", "next_action_on", "pk")
     rows = [(case, mask_name(case.loan.borrower.full_name)) for case in cases[:200]]
     return render(request, "collection/my_cases.html", {"rows": rows, "lead": lead})
+
+
+@require_GET
+@role_required(COLLECTOR, ADMINISTRATOR)
+def team(request):
+    """The team lead's page: the book by stage and bucket, recovery, roll rates, promises."""
+    if not services.is_team_lead(request.user):
+        raise PermissionDenied
+    report = selectors.team_report(on=current_business_date())
+    return render(request, "collection/team.html", {"report": report})
 
 
 @require_GET

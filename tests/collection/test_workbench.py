@@ -111,3 +111,33 @@ def test_in_the_browser_a_logged_call_makes_the_next_call_refused(live_server, m
         browser.close()
     assert "Next allowed" in refusal
     assert ContactAttempt.objects.filter(case=case).count() == 1
+
+
+def test_the_team_page_is_for_team_leads(client, case, collector, team_lead):
+    client.force_login(collector)
+    assert client.get("/collection/team/").status_code == 403
+    client.force_login(team_lead)
+    body = client.get("/collection/team/").content.decode()
+    assert 'id="by-stage"' in body and 'id="roll-rates"' in body
+
+
+def test_the_team_report_counts_recovery_and_promises(case):
+    from collection.selectors import team_report
+    from loans.business_date import current_business_date
+
+    report = team_report(on=current_business_date())
+    assert [row[:3] for row in report.by_stage_bucket] == [("soft", "1-30", 1)]
+    (bucket, recovered, owed, rate) = report.recovery[0]
+    assert bucket == "1-30" and recovered == 0 and owed == case.debt_kop and rate == 0
+    assert report.promise_kept_rate is None and report.contacts_per_1000_rub is None
+
+
+def test_roll_rates_count_cases_still_unpaid_a_month_later():
+    from collection.selectors import _roll_rates
+
+    spans = [
+        (dt.date(2026, 9, 20), None),  # 11 days at the end of September, still open
+        (dt.date(2026, 9, 25), dt.date(2026, 10, 10)),  # paid in October: did not roll
+    ]
+    rows = _roll_rates(spans, on=dt.date(2026, 10, 31), since=dt.date(2026, 9, 1))
+    assert ("2026-10", "1-30", 2, 0.5) in rows
