@@ -118,6 +118,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "План: от 1 до 24 платежей с интервалом от 7 до 31 дня.",
         "A plan has 1 to 24 installments every 7 to 31 days.",
     ),
+    "no_offer": (
+        "По этому займу нет предложения о реструктуризации.",
+        "No restructuring was offered on this loan.",
+    ),
     "restructuring_already_requested": (
         "Заявка на реструктуризацию этого займа уже рассматривается.",
         "A restructuring request for this loan is already open.",

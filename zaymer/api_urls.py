@@ -8,6 +8,7 @@ from clientapi import api as client_api
 from feedback.api import SurveyViewSet
 from zaymer.api import ApplicationViewSet
 from zaymer.offer_api import OfferViewSet
+from zaymer.restructuring_api import LoanViewSet
 
 router = SimpleRouter()
 router.register("auth", client_api.AuthViewSet, basename="auth")
@@ -15,7 +16,7 @@ router.register("consents", client_api.ConsentViewSet, basename="consent")
 router.register("products", client_api.ProductViewSet, basename="product")
 router.register("payout-methods", client_api.PayoutMethodViewSet, basename="payout-method")
 router.register("applications", ApplicationViewSet, basename="application")
-router.register("loans", client_api.LoanViewSet, basename="loan")
+router.register("loans", LoanViewSet, basename="loan")
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("offers", OfferViewSet, basename="offer")
 

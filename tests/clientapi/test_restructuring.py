@@ -105,3 +105,43 @@ def test_the_schema_describes_the_request(db, client):
     paths = client.get("/api/schema/?format=json").json()["paths"]
     operation = paths["/api/v1/loans/{id}/restructuring-request/"]["post"]
     assert {"201", "404", "409"} <= set(operation["responses"])
+
+
+def _accept(api, loan_id, key="accept-1"):
+    return api.post(
+        f"/api/v1/loans/{loan_id}/restructuring-accept/", format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+
+def test_the_borrower_accepts_the_restructuring_a_collector_offered(borrower_api):
+    from django.contrib.auth.models import Group, User
+
+    from collection import services as collection_services
+    from collection.models import CaseStage, CollectionCase
+
+    loan_id = live_loan(borrower_api)
+    open_day(OVERDUE_ON)
+    collector = User.objects.create_user("col-r", password="x" * 12)
+    collector.groups.add(Group.objects.get_or_create(name="collector")[0])
+    case = collection_services.case_open(loan=Loan.objects.get(pk=loan_id), on=OVERDUE_ON)
+    noon = dt.datetime(2026, 12, 8, 12, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    collection_services.restructuring_offer(
+        case=case, periods=4, period_days=14, actor=collector, at=noon
+    )
+
+    answer = _accept(borrower_api, loan_id)
+
+    assert answer.status_code == 200, answer.json()
+    loan = Loan.objects.get(pk=loan_id)
+    assert loan.restructured and loan.status == "serviced"
+    assert len(answer.json()["schedule"]) == 4
+    assert CollectionCase.objects.get(pk=case.pk).stage == CaseStage.CLOSED
+    assert _accept(borrower_api, loan_id).status_code == 200  # the same key: the first answer
+
+
+def test_accepting_without_an_offer_is_refused(borrower_api):
+    loan_id = live_loan(borrower_api)
+    open_day(OVERDUE_ON)
+    answer = _accept(borrower_api, loan_id)
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "no_offer"
+    assert not Loan.objects.get(pk=loan_id).restructured
