@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from collection.models import ContactAttempt, RefusedContact
 from tests.collection.conftest import msk, staff
+from tests.scoring.conftest import _isolated_scoring  # noqa: F401 - autouse: artifacts in tmp
 from tests.underwriting.conftest import staff as underwriting_staff
 
 NOON = msk(2026, 12, 8, 12, 0)
@@ -141,3 +142,21 @@ def test_roll_rates_count_cases_still_unpaid_a_month_later():
     ]
     rows = _roll_rates(spans, on=dt.date(2026, 10, 31), since=dt.date(2026, 9, 1))
     assert ("2026-10", "1-30", 2, 0.5) in rows
+
+
+def test_a_collection_champion_chooses_the_strategy_and_says_so(case):
+    from collection.prediction import choose_strategy, loan_facts
+    from loans.models import Loan
+    from scoring.models import ModelKind, ModelStatus
+    from tests.scoring.conftest import constant_model, register
+
+    register(
+        constant_model(0.9, numeric=("days_past_due",), categorical=()),
+        kind=ModelKind.COLLECTION,
+        status=ModelStatus.CHAMPION,
+    )
+    loan = loan_facts(Loan.objects.filter(pk=case.loan_id)).get()
+    choice = choose_strategy(loan)
+    assert choice.reason.startswith("collection v1:")
+    assert round(choice.recovery_probability, 6) == 0.1
+    assert choice.strategy == "negotiate"
