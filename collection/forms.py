@@ -32,6 +32,15 @@ class MessageForm(forms.Form):
     )
 
 
+class ReassignForm(forms.Form):
+    collector = forms.ModelChoiceField(label=_("Collector"), queryset=None)
+    reason = forms.CharField(label=_("Why"), max_length=200)
+
+    def __init__(self, *args, collectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collector"].queryset = collectors
+
+
 class RestructuringForm(forms.Form):
     periods = forms.IntegerField(label=_("Payments"), min_value=1, max_value=24, initial=6)
     period_days = forms.IntegerField(label=_("Every, days"), min_value=7, max_value=31, initial=14)

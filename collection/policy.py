@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from collection.models import (
     CalendarDay,
@@ -39,6 +40,13 @@ class Verdict:
 
 
 ALLOWED = Verdict(True, "", None, "allowed")
+
+
+PERIOD_NAMES = {
+    "day": gettext_lazy("day"),
+    "week": gettext_lazy("week"),
+    "month": gettext_lazy("month"),
+}
 
 
 def _periods(channel: str) -> list[tuple[str, tuple[str, ...], str]]:
@@ -239,7 +247,7 @@ def _first_problem(
             return (
                 f"{field}_limit",
                 _("The limit of %(limit)s per %(period)s is used up (%(used)s so far)")
-                % {"limit": limit, "period": _(period), "used": used},
+                % {"limit": limit, "period": PERIOD_NAMES[period], "used": used},
                 datetime.combine(after, time(0), tzinfo=zone),
             )
     return None
@@ -261,3 +269,32 @@ def _at(day: date, moment: time, zone) -> datetime:
 
 def _midnight(day: date, plus_days: int, zone) -> datetime:
     return datetime.combine(day + timedelta(days=plus_days), time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class Budget:
+    period: str
+    limit: int
+    used: int
+
+    @property
+    def left(self) -> int:
+        return max(self.limit - self.used, 0)
+
+
+def contact_budget(*, borrower: Borrower, channel: str, at: datetime) -> list[Budget]:
+    """What the channel's counter still allows today, this week and this month."""
+    zone = ZoneInfo(borrower.time_zone)
+    day = at.astimezone(zone).date()
+    rule = rule_on(day)
+    if rule is None:
+        return []
+    counted = _counted_days(borrower, channel, day, zone, rule)
+    return [
+        Budget(
+            period,
+            getattr(rule, field),
+            sum(1 for d in counted if period_start(day, period) <= d < period_end(day, period)),
+        )
+        for period, _counter, field in _periods(channel)
+    ]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("cases/<int:case_id>/messages/", views.send_message, name="message"),
     path("cases/<int:case_id>/restructuring/", views.offer_restructuring, name="restructuring"),
     path("cases/<int:case_id>/legal/", views.hand_over, name="legal"),
+    path("cases/<int:case_id>/reassign/", views.reassign, name="reassign"),
     path("cases/<int:case_id>/claim/", views.claim_package, name="claim-package"),
 ]

@@ -14,8 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collection import selectors, services
 from collection.errors import ContactRefused
-from collection.forms import ContactForm, MessageForm, PromiseForm, RestructuringForm
+from collection.forms import (
+    ContactForm,
+    MessageForm,
+    PromiseForm,
+    ReassignForm,
+    RestructuringForm,
+)
 from collection.models import CaseStage, Channel, CollectionCase
+from collection.policy import contact_budget
 from loans.business_date import current_business_date
 from loans.errors import DomainError
 from loans.masking import mask_name, mask_passport, mask_phone
@@ -76,9 +83,16 @@ def case_page(request, case_id: int):
         },
         "local_time": selectors.debtor_local_time(case=case, at=now),
         "allowances": [
-            (Channel(channel).label, channel, verdict)
+            (
+                Channel(channel).label,
+                channel,
+                verdict,
+                contact_budget(borrower=borrower, channel=channel, at=now),
+            )
             for channel, verdict in selectors.channel_allowances(case=case, at=now).items()
         ],
+        "lead": services.is_team_lead(request.user),
+        "reassign_form": ReassignForm(collectors=services.collectors()),
         "contacts": selectors.case_contacts(case=case)[:50],
         "refused": selectors.case_refused_contacts(case=case)[:20],
         "promises": selectors.case_promises(case=case)[:20],
@@ -212,6 +226,26 @@ def offer_restructuring(request, case_id: int):
             actor=request.user,
         ),
         _("The restructuring offer is sent."),
+    )
+
+
+@require_POST
+@role_required(COLLECTOR, ADMINISTRATOR)
+def reassign(request, case_id: int):
+    case = _my_case(request, case_id)
+    form = ReassignForm(request.POST, collectors=services.collectors())
+    if not form.is_valid():
+        return _invalid(request, form, case_id)
+    return _done(
+        request,
+        case_id,
+        lambda: services.case_reassign(
+            case=case,
+            collector=form.cleaned_data["collector"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        ),
+        _("The case has a new collector."),
     )
 
 

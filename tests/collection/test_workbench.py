@@ -65,7 +65,7 @@ def test_a_second_call_the_same_day_is_refused_with_the_reason(client, case, col
     body = client.post(page(case, "contacts"), call, follow=True).content.decode()
     assert ContactAttempt.objects.filter(case=case).count() == 1
     assert RefusedContact.objects.filter(case=case).count() == 1
-    assert "msg-error" in body and "Next allowed" in body
+    assert "msg-error" in body and "Следующая возможность: 09.12 08:00" in body
 
 
 def test_a_promise_in_the_past_is_refused(client, case, collector):
@@ -160,3 +160,26 @@ def test_a_collection_champion_chooses_the_strategy_and_says_so(case):
     assert choice.reason.startswith("collection v1:")
     assert round(choice.recovery_probability, 6) == 0.1
     assert choice.strategy == "negotiate"
+
+
+def test_the_case_page_shows_what_each_counter_has_left(client, case, collector):
+    from collection.services import contact_log
+
+    contact_log(case=case, channel="call", outcome="refused", actor=collector, at=NOON)
+    client.force_login(collector)
+    body = client.get(page(case)).content.decode()
+    assert "сегодня 0/1 · на неделе 1/2 · в месяце 7/8" in body
+
+
+def test_a_team_lead_reassigns_a_case_with_a_reason(client, case, team_lead, other_collector):
+    client.force_login(team_lead)
+    client.post(page(case, "reassign"), {"collector": other_collector.pk, "reason": "holiday"})
+    case.refresh_from_db()
+    assert case.collector == other_collector
+
+
+def test_a_collector_cannot_reassign(client, case, collector, other_collector):
+    client.force_login(collector)
+    client.post(page(case, "reassign"), {"collector": other_collector.pk, "reason": "mine"})
+    case.refresh_from_db()
+    assert case.collector == collector
