@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from collection import selectors as collection_selectors
+from feedback import selectors as feedback_selectors
 from loans.business_date import current_business_date
 from loans.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
 from scoring.outcomes import bad_definition, known_outcomes
@@ -72,6 +74,8 @@ FIGURES = {
     "vintages": (_("Vintages: share of loans 30+ days past due"), "bar", ["bad_percent"]),
     "funnel": (_("Approval funnel"), "bar", ["applications"]),
     "time_to_money": (_("Time from application to money"), "bar", ["median_min", "p90_min"]),
+    "recovery": (_("Collection: recovery by bucket"), "bar", ["rate_percent"]),
+    "nps": (_("NPS and CSAT by month"), "bar", ["nps", "csat"]),
 }
 PERIODS = (7, 30, 90, 365)
 
@@ -94,7 +98,34 @@ def business_tables(*, days: int) -> dict[str, portfolio.Table]:
         "vintages": portfolio.vintages(on=on),
         "funnel": portfolio.approval_funnel(since=since),
         "time_to_money": portfolio.time_to_money(since=since),
+        "recovery": collection_recovery(on=on),
+        "nps": satisfaction_by_month(since=since),
     }
+
+
+def collection_recovery(*, on) -> portfolio.Table:
+    report = collection_selectors.team_report(on=on)
+    return portfolio.Table(
+        "recovery",
+        ["bucket", "recovered_kop", "owed_kop", "rate_percent"],
+        [
+            [bucket, got, owed, round(100 * rate, 1) if rate is not None else None]
+            for bucket, got, owed, rate in report.recovery
+        ],
+    )
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def satisfaction_by_month(*, since) -> portfolio.Table:
+    rows = feedback_selectors.satisfaction_by(dimension="month", since=since)
+    return portfolio.Table(
+        "nps",
+        ["month", "answers", "nps", "csat"],
+        [[row.key, row.answers, _number(row.nps), _number(row.csat)] for row in rows],
+    )
 
 
 @require_GET

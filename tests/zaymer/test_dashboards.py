@@ -77,6 +77,8 @@ def test_the_dashboard_page_and_its_csv(client, book):
     client.force_login(user)
     page = client.get("/dashboards/")
     assert page.status_code == 200 and 'data-chart="bar"' in page.content.decode()
+    assert 'id="figure-recovery"' in page.content.decode()
+    assert 'id="figure-nps"' in page.content.decode()
     csv = client.get("/dashboards/portfolio.csv").content.decode().splitlines()
     assert csv[0] == "measure,loans,principal_kop,share_percent"
     assert csv[1] == "outstanding,4,4000000,100.0"
