@@ -60,7 +60,12 @@ def missing_consents(*, account: ClientAccount) -> list[str]:
 def offer_quote(*, loan: Loan) -> Quote:
     if loan.status != LoanStatus.APPROVED or loan.signed_at is not None:
         raise Http404
-    return loan_quote(product=loan.product, amount_kop=loan.principal_kop, term_days=loan.term_days)
+    return loan_quote(
+        product=loan.product,
+        amount_kop=loan.principal_kop,
+        term_days=loan.term_days,
+        daily_rate_ppm=loan.daily_rate_ppm,
+    )
 
 
 def offer_document(*, loan: Loan, quote: Quote) -> dict:

@@ -25,9 +25,14 @@ def fast_path_obstacles(*, offer: PersonalOffer, loan: Loan, self_ban: bool) -> 
     return obstacles
 
 
+def accepted_offer(*, loan: Loan) -> PersonalOffer | None:
+    """The personal offer this application was made on, if any."""
+    return PersonalOffer.objects.filter(loan=loan, status=OfferStatus.ACCEPTED).first()
+
+
 def fast_path_offer(*, loan: Loan, self_ban: bool) -> PersonalOffer | None:
     """The accepted offer behind this application when the fast path is open for it."""
-    offer = PersonalOffer.objects.filter(loan=loan, status=OfferStatus.ACCEPTED).first()
+    offer = accepted_offer(loan=loan)
     if offer is None or fast_path_obstacles(offer=offer, loan=loan, self_ban=self_ban):
         return None
     return offer

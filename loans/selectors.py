@@ -39,16 +39,27 @@ class Quote:
         return schedule_total_kop(self.items)
 
 
-def loan_quote(*, product: Product, amount_kop: int, term_days: int) -> Quote:
+def loan_quote(
+    *, product: Product, amount_kop: int, term_days: int, daily_rate_ppm: int | None = None
+) -> Quote:
     """The schedule and ПСК a contract signed today would have: the contract's own code."""
     loan_services._check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
     on = current_business_date()
     items = loan_services.build_schedule(
-        product=product, principal_kop=amount_kop, term_days=term_days, issue_date=on
+        product=product,
+        principal_kop=amount_kop,
+        term_days=term_days,
+        issue_date=on,
+        daily_rate_ppm=daily_rate_ppm,
     )
     psk = psk_for_schedule(issue_date=on, principal_kop=amount_kop, items=items)
     limits = limits_for_contract(signed_on=on, category=product.kind)
     loan_services.check_contract_caps(
-        limits=limits, product=product, principal_kop=amount_kop, items=items, psk=psk
+        limits=limits,
+        product=product,
+        principal_kop=amount_kop,
+        items=items,
+        psk=psk,
+        daily_rate_ppm=daily_rate_ppm,
     )
     return Quote(product, amount_kop, term_days, on, items, psk)

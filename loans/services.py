@@ -203,9 +203,11 @@ def loan_approve(
     actor: Actor = None,
     amount_kop: int | None = None,
     term_days: int | None = None,
+    daily_rate_ppm: int | None = None,
     reason: str = "",
 ) -> Loan:
-    """Approve with the requested terms, or lower ones (never more than was asked)."""
+    """Approve with the requested terms, or lower ones (never more than was asked); a personal
+    offer may also lower the daily rate, which the contract then takes."""
     loan = _lock(loan)
     amount = loan.requested_amount_kop if amount_kop is None else amount_kop
     term = loan.requested_term_days if term_days is None else term_days
@@ -215,9 +217,15 @@ def loan_approve(
             "The approved amount cannot exceed the amount asked", field="amount_kop"
         )
     _check_product_terms(product=loan.product, amount_kop=amount, term_days=term)
+    if daily_rate_ppm is not None and not 0 < daily_rate_ppm <= loan.product.daily_rate_ppm:
+        raise InvalidAmount(
+            "A personal rate must be positive and not above the product's",
+            field="daily_rate_ppm",
+        )
     _transition(loan, "approve", actor=actor, reason=reason)
     loan.principal_kop = amount
     loan.term_days = term
+    loan.daily_rate_ppm = daily_rate_ppm
     _save(loan, actor=actor)
     return loan
 
@@ -242,18 +250,25 @@ def loan_cancel(*, loan: Loan, reason: str, actor: Actor = None) -> Loan:
 
 
 def build_schedule(
-    *, product: Product, principal_kop: int, term_days: int, issue_date: date
+    *,
+    product: Product,
+    principal_kop: int,
+    term_days: int,
+    issue_date: date,
+    daily_rate_ppm: int | None = None,
 ) -> list[Installment]:
+    """The schedule at the product's rate, or at a lower rate agreed for this loan."""
+    rate = daily_rate_ppm or product.daily_rate_ppm
     if product.kind == ProductKind.PDL:
         return pdl_schedule(
             principal_kop=principal_kop,
-            daily_rate_ppm=product.daily_rate_ppm,
+            daily_rate_ppm=rate,
             term_days=term_days,
             issue_date=issue_date,
         )
     return annuity_schedule(
         principal_kop=principal_kop,
-        daily_rate_ppm=product.daily_rate_ppm,
+        daily_rate_ppm=rate,
         period_days=product.period_days,
         periods=term_days // product.period_days,
         issue_date=issue_date,
@@ -261,11 +276,18 @@ def build_schedule(
 
 
 def check_contract_caps(
-    *, limits: Limits, product: Product, principal_kop: int, items: list[Installment], psk
+    *,
+    limits: Limits,
+    product: Product,
+    principal_kop: int,
+    items: list[Installment],
+    psk,
+    daily_rate_ppm: int | None = None,
 ) -> None:
-    if product.daily_rate_ppm > limits.max_daily_rate_ppm:
+    rate = daily_rate_ppm or product.daily_rate_ppm
+    if rate > limits.max_daily_rate_ppm:
         raise CapExceeded(
-            f"Daily rate {product.daily_rate_ppm / 10_000:.4f} % is above the cap of "
+            f"Daily rate {rate / 10_000:.4f} % is above the cap of "
             f"{limits.max_daily_rate_ppm / 10_000:.4f} % (353-FZ)"
         )
     if psk.percent > limits.max_psk_percent:
@@ -354,17 +376,27 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
     on = current_business_date()
     product = loan.product
     limits = limits_for_contract(signed_on=on, category=product.kind)
+    rate = loan.daily_rate_ppm or product.daily_rate_ppm
     items = build_schedule(
-        product=product, principal_kop=loan.principal_kop, term_days=loan.term_days, issue_date=on
+        product=product,
+        principal_kop=loan.principal_kop,
+        term_days=loan.term_days,
+        issue_date=on,
+        daily_rate_ppm=rate,
     )
     psk = psk_for_schedule(issue_date=on, principal_kop=loan.principal_kop, items=items)
     check_contract_caps(
-        limits=limits, product=product, principal_kop=loan.principal_kop, items=items, psk=psk
+        limits=limits,
+        product=product,
+        principal_kop=loan.principal_kop,
+        items=items,
+        psk=psk,
+        daily_rate_ppm=rate,
     )
     _check_high_psk_rule(loan=loan, limits=limits, psk_percent=psk.percent, on=on)
     loan.signed_at = timezone.now()
     loan.signed_on = on
-    loan.daily_rate_ppm = product.daily_rate_ppm
+    loan.daily_rate_ppm = rate
     loan.period_days = product.period_days
     loan.penalty_mode = product.penalty_mode
     loan.penalty_rate_num, loan.penalty_rate_den = _penalty_rate(product, limits)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django_q.tasks import async_task
 
 from feedback import services as feedback_services
-from feedback.fast_path import fast_path_offer
+from feedback.fast_path import accepted_offer, fast_path_offer
 from feedback.models import PersonalOffer
 from loans import services as loan_services
 from loans.business_date import current_business_date
@@ -111,15 +111,21 @@ def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float, c
     )
     loan = loan_services.loan_score(loan=loan)
     reason = "; ".join(r["text"] for r in result.reasons) or result.decision
+    offer = accepted_offer(loan=loan)
     if result.decision == Decision.APPROVE:
         loan_services.loan_approve(
-            loan=loan, amount_kop=result.approved_amount_kop, reason=f"scoring: {reason}"
+            loan=loan,
+            amount_kop=result.approved_amount_kop,
+            daily_rate_ppm=offer.daily_rate_ppm if offer else None,
+            reason=f"scoring: {reason}",
         )
     elif result.decision == Decision.REFER and (
         offer := fast_path_offer(loan=loan, self_ban=bureau.self_ban)
     ):
         loan_services.loan_approve(
-            loan=loan, reason=f"personal offer #{offer.pk}: nothing changed for the worse"
+            loan=loan,
+            daily_rate_ppm=offer.daily_rate_ppm,
+            reason=f"personal offer #{offer.pk}: nothing changed for the worse",
         )
     elif result.decision == Decision.REFER:
         loan_services.loan_refer(loan=loan, reason=f"scoring: {reason}")

@@ -145,6 +145,20 @@ def test_an_accepted_offer_is_approved_on_the_fast_path(offered):
     assert Loan.objects.filter(borrower=loan.borrower).count() == 2
 
 
+def test_the_contract_signed_on_an_offer_takes_the_offers_reduced_rate(offered):
+    from loans import services as loan_services
+
+    answer = accept(offered, offered.offer.pk)
+    loan = Loan.objects.get(pk=answer.json()["id"])
+    assert loan.daily_rate_ppm == offered.offer.daily_rate_ppm == 7500
+    offer_page = offered.get(f"/api/v1/applications/{loan.pk}/").json()
+    signed = loan_services.loan_sign(loan=loan)
+    assert signed.daily_rate_ppm == 7500 < signed.product.daily_rate_ppm
+    interest = sum(item.interest_kop for item in signed.schedule_items.all())
+    assert interest == 1_000_000 * 7500 * 30 // 1_000_000  # 0.75 %/day for 30 days
+    assert offer_page["offer"]["total_kop"] == 1_000_000 + interest
+
+
 def test_a_new_overdue_since_the_offer_sends_it_to_a_person(offered):
     earlier = Loan.objects.get(borrower=borrower_of(offered), status=LoanStatus.CLOSED)
     log_overdue(earlier, since=ISSUE_DATE, days=3)  # logged after the offer was made

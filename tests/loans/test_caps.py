@@ -299,3 +299,15 @@ def test_a_market_average_published_after_signing_does_not_apply(business_date):
     )
 
     assert limits_for_contract(signed_on=business_date, category="pdl").max_psk_percent == 292
+
+
+def test_a_personal_rate_above_the_products_is_refused(business_date):
+    from loans.errors import InvalidAmount
+    from loans.models import LoanStatus
+    from tests.factories import applied_loan
+
+    loan = services.loan_score(loan=applied_loan())
+    with pytest.raises(InvalidAmount, match="personal rate"):
+        services.loan_approve(loan=loan, daily_rate_ppm=loan.product.daily_rate_ppm + 1)
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.SCORED and loan.daily_rate_ppm is None
