@@ -25,6 +25,7 @@ seed: migrate
 run: seed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py ensure_champion --report artifacts/application-report.json
 	DEBUG=$${DEBUG:-1} $(PY) manage.py open_review_tasks
+	DEBUG=$${DEBUG:-1} $(PY) manage.py nightly
 	DEBUG=$${DEBUG:-1} $(PY) manage.py setup_schedules
 	DEBUG=$${DEBUG:-1} $(PY) manage.py demo_accounts
 	@echo "Web: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"

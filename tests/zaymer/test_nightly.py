@@ -20,3 +20,10 @@ def test_the_nightly_task_closes_each_day_then_runs_collection_and_surveys(busin
     assert CollectionCase.objects.filter(loan=late).exists()
     assert Survey.objects.filter(loan=repaid).exists()
     assert dt.date.fromisoformat(closed[0]) == business_date
+
+
+def test_the_nightly_command_runs_the_same_task(business_date, capsys):
+    from django.core.management import call_command
+
+    call_command("nightly")
+    assert capsys.readouterr().out.startswith("closed: 2026-11-02")
