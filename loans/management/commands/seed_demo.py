@@ -31,8 +31,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--borrowers",
             type=int,
-            default=420,
-            help="synthetic borrowers (default 420: about 1,000 loans)",
+            default=700,
+            help=(
+                "synthetic borrowers (default 700: about 1,700 applications, enough history "
+                "for a stable scoring holdout)"
+            ),
         )
         parser.add_argument("--password", help="password for all four demo accounts")
         parser.add_argument(
