@@ -62,10 +62,7 @@ test: lint
 	CHROMIUM_PATH=$(CHROMIUM) DEBUG=1 $(PY) -m pytest -q -n 2 -rs
 
 bench: $(STAMP)
-	DEBUG=1 $(PY) bench/cob.py --loans $${LOANS:-100000}
-	DEBUG=1 $(PY) bench/scoring.py
-	DEBUG=1 $(PY) bench/review_queue.py
-	DEBUG=1 $(PY) bench/api.py
+	DEBUG=1 $(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -182,6 +182,7 @@ def start_server(*, port: int, workers: int, threads: int, log: Path) -> subproc
         "SECRET_KEY": secrets.token_urlsafe(40),
         "PAYMENT_WEBHOOK_SECRET": secrets.token_urlsafe(20),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback; production sits behind TLS
         "API_THROTTLES_OFF": "1",
         "OTP_ECHO_TO_CONSOLE": "0",
         "LOG_LEVEL": "WARNING",
