@@ -26,6 +26,7 @@ from collection.policy import contact_budget
 from loans.business_date import current_business_date
 from loans.errors import DomainError
 from loans.masking import mask_name, mask_passport, mask_phone
+from loans.pages import form_errors_as_messages, run_as_message
 from loans.roles import ADMINISTRATOR, COLLECTOR, role_required
 
 pii_log = logging.getLogger("zaymer.security")
@@ -105,29 +106,21 @@ def case_page(request, case_id: int):
     return render(request, "collection/case.html", context)
 
 
+def _refusal_text(refusal: DomainError) -> str:
+    when = getattr(refusal, "next_allowed_at", None)
+    if not isinstance(refusal, ContactRefused) or when is None:
+        return refusal.message
+    moment = timezone.localtime(when).strftime("%d.%m %H:%M")
+    return refusal.message + _(" Next allowed: %(when)s.") % {"when": moment}
+
+
 def _done(request, case_id: int, action, success: str):
-    try:
-        action()
-    except ContactRefused as refusal:
-        when = refusal.next_allowed_at
-        hint = (
-            _(" Next allowed: %(when)s.")
-            % {"when": timezone.localtime(when).strftime("%d.%m %H:%M")}
-            if when
-            else ""
-        )
-        messages.error(request, refusal.message + hint)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, success)
+    run_as_message(request, action, success=success, describe=_refusal_text)
     return redirect("collection:case", case_id=case_id)
 
 
 def _invalid(request, form, case_id: int):
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    form_errors_as_messages(request, form)
     return redirect("collection:case", case_id=case_id)
 
 

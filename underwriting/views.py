@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from loans.errors import DomainError
+from loans.pages import form_errors_as_messages, run_as_message
 from loans.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
 from underwriting import selectors, services
 from underwriting.filters import ReviewQueueFilter, sla_state
@@ -89,19 +90,12 @@ def task(request, task_id: int):
 
 
 def _act(request, task_id: int, action, success: str):
-    try:
-        action()
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, success)
+    run_as_message(request, action, success=success)
     return redirect("underwriting:task", task_id=task_id)
 
 
 def _form_errors(request, form, task_id: int):
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    form_errors_as_messages(request, form)
     return redirect("underwriting:task", task_id=task_id)
 
 

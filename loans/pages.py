@@ -1,0 +1,30 @@
+"""What the staff pages share: a refused action or a bad form becomes messages on the page."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+
+from loans.errors import DomainError
+
+
+def form_errors_as_messages(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def run_as_message(
+    request,
+    action: Callable[[], object],
+    *,
+    success: str,
+    describe: Callable[[DomainError], str] = lambda refusal: refusal.message,
+) -> bool:
+    """Run a service call; its refusal is an error message (nothing changed), else `success`."""
+    try:
+        action()
+    except DomainError as refusal:
+        messages.error(request, describe(refusal))
+        return False
+    messages.success(request, success)
+    return True
