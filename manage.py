@@ -5,6 +5,10 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zaymer.settings")
+    if "DEBUG" not in os.environ and "SECRET_KEY" not in os.environ:
+        # A checkout with no configuration at all is a developer's (production sets SECRET_KEY;
+        # `make serve` and the WSGI entry point still refuse to start without one).
+        os.environ["DEBUG"] = "1"
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -43,6 +43,25 @@ def test_production_refuses_a_short_or_default_secret():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+def test_manage_py_in_a_bare_checkout_runs_as_development():
+    result = manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_wsgi_entry_point_refuses_to_start_without_a_secret():
+    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import zaymer.wsgi"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
 def test_health_answers_ok_when_database_and_broker_answer(client, db):
     response = client.get("/health/")
     assert response.status_code == 200
