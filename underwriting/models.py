@@ -84,6 +84,11 @@ class ReviewTask(models.Model):
     reasons = models.JSONField(default=list, blank=True, help_text="[{code, text}]")
     bureau = models.JSONField(default=dict, blank=True, help_text="The bureau summary")
     card_token = models.CharField(max_length=128, blank=True)
+    existing_payments_kop = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The borrower's other monthly payments as the robot counted them for ПДН",
+    )
 
     document_requested = models.CharField(max_length=200, blank=True)
     document_requested_at = models.DateTimeField(null=True, blank=True)

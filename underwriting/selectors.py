@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from loans import selectors as loan_selectors
 from loans.business_date import current_business_date
 from loans.errors import DomainError
-from loans.models import Borrower, Loan, LoanStatus, TransitionLog
+from loans.models import Borrower, Loan, TransitionLog
 from loans.pdn import (
     average_monthly_payment_kop,
     debt_load_percent,
@@ -21,8 +21,6 @@ from loans.pdn import (
 )
 from underwriting.identity import IdentityCheck, identity_checks
 from underwriting.models import QUEUED, DeclineReason, ReviewTask, TaskStatus, Verdict
-
-LIVE = (LoanStatus.DISBURSED, LoanStatus.SERVICED, LoanStatus.OVERDUE)
 
 
 def queue_tasks() -> QuerySet[ReviewTask]:
@@ -58,8 +56,9 @@ class Offer:
     problem: str = ""
 
 
-def offer_preview(*, loan: Loan, on: date) -> Offer:
-    """The contract the application would become if approved as asked, with ПСК and ПДН."""
+def offer_preview(*, loan: Loan, on: date, existing_payments_kop: int | None) -> Offer:
+    """The contract the application would become if approved as asked, with ПСК, and ПДН over
+    the borrower's other monthly payments as the robot counted them (unknown: no ПДН)."""
     offer = Offer(amount_kop=loan.requested_amount_kop, term_days=loan.requested_term_days)
     try:
         quote = loan_selectors.loan_quote(
@@ -80,8 +79,10 @@ def offer_preview(*, loan: Loan, on: date) -> Offer:
         loan_principal_kop=offer.amount_kop,
         on_date=on,
     )
-    payments = [average_monthly_payment_kop(items=quote.items, issue_date=quote.issue_date)]
-    payments += [_live_monthly_kop(other) for other in _live_loans(borrower, exclude=loan)]
+    if existing_payments_kop is None:
+        return offer
+    new = average_monthly_payment_kop(items=quote.items, issue_date=quote.issue_date)
+    payments = [existing_payments_kop, new]
     try:
         offer.pdn_percent = debt_load_percent(
             monthly_payments_kop=payments, monthly_income_kop=offer.income_kop
@@ -90,19 +91,6 @@ def offer_preview(*, loan: Loan, on: date) -> Offer:
     except DomainError as refusal:
         offer.problem = refusal.message
     return offer
-
-
-def _live_loans(borrower: Borrower, *, exclude: Loan) -> list[Loan]:
-    return list(Loan.objects.filter(borrower=borrower, status__in=LIVE).exclude(pk=exclude.pk))
-
-
-def _live_monthly_kop(loan: Loan) -> int:
-    """What a live loan still asks per month: its outstanding debt over its remaining term."""
-    owed = loan.principal_out_kop + loan.interest_out_kop + loan.penalty_out_kop + loan.fees_out_kop
-    if loan.maturity_date is None:
-        return owed
-    days_left = (loan.maturity_date - current_business_date()).days
-    return owed if days_left <= 30 else owed * 30 // days_left
 
 
 @dataclass(frozen=True)
@@ -205,7 +193,7 @@ def dossier(*, task: ReviewTask) -> Dossier:
         task=task,
         loan=loan,
         borrower=borrower,
-        offer=offer_preview(loan=loan, on=on),
+        offer=offer_preview(loan=loan, on=on, existing_payments_kop=task.existing_payments_kop),
         history=borrower_history(loan=loan),
         checks=identity_checks(borrower=borrower, card_token=task.card_token, on=on),
         changes=change_history(task=task),

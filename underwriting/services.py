@@ -53,6 +53,7 @@ def review_open(
     bureau: dict | None = None,
     model_label: str = "",
     card_token: str = "",
+    existing_payments_kop: int | None = None,
 ) -> ReviewTask:
     """The task for a referred application; opening it again returns the same task."""
     if segment not in Segment.values:
@@ -76,6 +77,7 @@ def review_open(
             "bureau": bureau or {},
             "model_label": model_label,
             "card_token": card_token,
+            "existing_payments_kop": existing_payments_kop,
         },
     )
     return task

@@ -152,7 +152,15 @@ def _open_review(*, loan: Loan, result: ScoreResult, bureau, card_token: str) ->
         },
         model_label=str(result.model_version) if result.model_version_id else result.method,
         card_token=card_token,
+        existing_payments_kop=_existing_payments_kop(result),
     )
+
+
+def _existing_payments_kop(result: ScoreResult | None) -> int | None:
+    """The borrower's other monthly payments the decision counted for ПДН (bureau included)."""
+    if result is None:
+        return None
+    return result.snapshot.get("facts", {}).get("pdn", {}).get("existing_payments_kop")
 
 
 def open_missing_reviews() -> int:
@@ -174,6 +182,7 @@ def open_missing_reviews() -> int:
             if result
             else [{"code": "REFERRED", "text": last_refer.reason if last_refer else ""}],
             model_label=str(result.model_version) if result and result.model_version_id else "",
+            existing_payments_kop=_existing_payments_kop(result),
         )
         opened += 1
     return opened

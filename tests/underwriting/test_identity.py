@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -99,6 +100,18 @@ def test_a_passport_once_held_by_another_borrower_is_flagged(make_task):
         checks = {c.name: c for c in dossier(task=task).checks}
     assert checks["Same passport under another borrower"].state == WARN
     assert checks["Same phone under another borrower"].state == OK
+
+
+def test_the_offer_preview_counts_the_robots_other_payments_in_the_debt_load(make_task):
+    from underwriting.selectors import offer_preview
+
+    loan = make_task(amount_kop=1_000_000, term_days=30).loan
+    alone = offer_preview(loan=loan, on=ON, existing_payments_kop=0)
+    with_debts = offer_preview(loan=loan, on=ON, existing_payments_kop=2_000_000)
+    unknown = offer_preview(loan=loan, on=ON, existing_payments_kop=None)
+    # 10 000 ₽ + 2 400 ₽ interest against an income of 80 000 ₽; then 20 000 ₽ more a month.
+    assert (alone.pdn_percent, with_debts.pdn_percent) == (Decimal("15.50"), Decimal("40.50"))
+    assert unknown.pdn_percent is None and unknown.psk_percent == alone.psk_percent
 
 
 def test_the_numbering_plan_loads_from_the_regulator_csv(db, tmp_path):

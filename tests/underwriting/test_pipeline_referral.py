@@ -1,4 +1,5 @@
 from loans.models import LoanStatus
+from scoring.models import ScoreResult
 from tests.factories import BorrowerFactory, PdlProductFactory
 from tests.scoring.conftest import clean_bureau
 from underwriting.models import ReviewTask, TaskStatus
@@ -20,6 +21,8 @@ def test_a_referred_application_gets_a_review_task_with_the_robots_view(business
     assert task.card_token == "tok_visa_1"
     assert [reason["code"] for reason in task.reasons] == ["FB_NEW"]
     assert "bki_open_loans" in task.bureau
+    result = ScoreResult.objects.get(loan=loan)
+    assert task.existing_payments_kop == result.snapshot["facts"]["pdn"]["existing_payments_kop"]
 
 
 def test_scoring_twice_opens_one_task(business_date):
