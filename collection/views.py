@@ -257,8 +257,8 @@ def hand_over(request, case_id: int):
 @require_GET
 @role_required(COLLECTOR, ADMINISTRATOR)
 def claim_package(request, case_id: int):
-    case = get_object_or_404(CollectionCase, pk=case_id, stage=CaseStage.LEGAL)
-    if not services.is_team_lead(request.user) and case.collector_id != request.user.pk:
+    case = _my_case(request, case_id)
+    if case.stage != CaseStage.LEGAL:
         raise Http404
     package = selectors.claim_package(case=case, on=current_business_date())
     if request.GET.get("format") == "csv":

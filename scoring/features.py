@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from loans.models import Borrower, Loan, LoanStatus, Product, ScheduleItem, TransitionLog
+from loans.models.borrowers import age_years
 from loans.pdn import average_monthly_payment_kop, debt_load_percent, income_for_pdn_kop
 from loans.schedules import Installment
 from loans.services import build_schedule
@@ -96,11 +97,6 @@ def application_features(borrower: Borrower, app: Application, as_of: date) -> d
         "weekday": local.weekday(),
         "channel": app.channel,
     }
-
-
-def age_years(birth_date: date, on: date) -> int:
-    years = on.year - birth_date.year
-    return years - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
 def profile_features(borrower: Borrower, app: Application, as_of: date) -> dict:

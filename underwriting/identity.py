@@ -6,6 +6,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from loans.models import Borrower, PayoutOrder
+from loans.models.borrowers import age_years
 from underwriting.models import NumberingRange, ReviewTask
 
 OK, WARN, UNKNOWN = "ok", "warn", "unknown"
@@ -98,7 +99,7 @@ def passport_age_check(*, series: str, birth_date: date, on: date) -> IdentityCh
             _("The series is of %(year)s, when the borrower was about %(age)s: too young")
             % {"year": year, "age": age_then},
         )
-    age_now = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    age_now = age_years(birth_date, on)
     for replace_at in reversed(PASSPORT_AGES[1:]):
         # 90 days are allowed to replace it; a blank printed years before that age is old.
         if age_now >= replace_at and age_then < replace_at - SERIES_YEAR_SLACK:

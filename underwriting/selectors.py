@@ -13,6 +13,7 @@ from loans import selectors as loan_selectors
 from loans.business_date import current_business_date
 from loans.errors import DomainError
 from loans.models import Borrower, Loan, TransitionLog
+from loans.models.borrowers import age_years
 from loans.pdn import (
     average_monthly_payment_kop,
     debt_load_percent,
@@ -197,14 +198,10 @@ def dossier(*, task: ReviewTask) -> Dossier:
         history=borrower_history(loan=loan),
         checks=identity_checks(borrower=borrower, card_token=task.card_token, on=on),
         changes=change_history(task=task),
-        age=_age(borrower.birth_date, on),
+        age=age_years(borrower.birth_date, on),
         bureau=bureau_rows(task),
         decline_reasons=[str(DeclineReason(code).label) for code in task.decline_reasons],
     )
-
-
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 # --- metrics for the team lead -------------------------------------------------------------
@@ -276,12 +273,12 @@ def _segment_times(segment: str, rows: list[tuple[float, bool]]) -> SegmentTimes
         segment=segment,
         decisions=len(rows),
         median_minutes=statistics.median(minutes),
-        p90_minutes=_percentile(minutes, 0.9),
+        p90_minutes=percentile(minutes, 0.9),
         breach_share=sum(1 for _value, met in rows if not met) / len(rows),
     )
 
 
-def _percentile(sorted_values: list[float], share: float) -> float:
+def percentile(sorted_values: list[float], share: float) -> float:
     """Nearest-rank percentile: the smallest value with at least `share` of values at or below."""
     rank = max(1, -(-len(sorted_values) * share // 1))
     return sorted_values[int(rank) - 1]

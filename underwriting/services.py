@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from loans import services as loan_services
 from loans.messaging import message_enqueue
 from loans.models import Loan, LoanStatus
+from loans.money import format_rub
 from loans.roles import RISK_MANAGER, has_role
 from underwriting.errors import ReviewConflict, ReviewRefused
 from underwriting.models import (
@@ -291,15 +292,15 @@ def review_approve(
     if amount > task.robot_limit_kop and not has_role(actor, RISK_MANAGER):
         raise ReviewRefused(
             _(
-                "%(amount)s ₽ is above the robot's limit of %(limit)s ₽; "
+                "%(amount)s is above the robot's limit of %(limit)s; "
                 "only a risk manager may approve more."
             )
-            % {"amount": _rub(amount), "limit": _rub(task.robot_limit_kop)},
+            % {"amount": format_rub(amount), "limit": format_rub(task.robot_limit_kop)},
             field="amount",
         )
     if term > loan.requested_term_days:
         raise ReviewRefused(_("The term cannot be longer than the borrower asked."), field="term")
-    reason = f"underwriter: approved {_rub(amount)} RUB for {term} days"
+    reason = f"underwriter: approved {format_rub(amount)} for {term} days"
     loan_services.loan_approve(
         loan=loan, actor=actor, amount_kop=amount, term_days=term, reason=reason
     )
@@ -385,7 +386,3 @@ def review_document_received(*, task_id: int, actor) -> ReviewTask:
     task._change_reason = "document received"
     task.save()
     return task
-
-
-def _rub(kop: int) -> str:
-    return f"{kop // 100:,}".replace(",", " ") + (f",{kop % 100:02d}" if kop % 100 else "")

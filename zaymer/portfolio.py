@@ -20,6 +20,7 @@ from django.db.models.functions import TruncMonth
 
 from loans.models import Loan, LoanStatus, PayoutOrder, TransitionLog
 from loans.models.payments import PayoutStatus
+from underwriting.selectors import percentile
 
 S = LoanStatus
 LIVE = (S.SERVICED, S.OVERDUE)
@@ -174,7 +175,7 @@ def time_to_money(*, since: date) -> Table:
                 segment,
                 len(values),
                 round(statistics.median(values), 1) if values else None,
-                round(values[max(0, -(-len(values) * 9 // 10) - 1)], 1) if values else None,
+                round(percentile(values, 0.9), 1) if values else None,
             ]
         )
     return Table("time_to_money", ["segment", "loans", "median_min", "p90_min"], rows)

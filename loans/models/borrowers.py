@@ -17,6 +17,12 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"Unknown IANA time zone: {value}")
 
 
+def age_years(birth_date, on) -> int:
+    """Full years of age on a date."""
+    years = on.year - birth_date.year
+    return years - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
 class Region(models.Model):
     """A subject of the Russian Federation with what the rules need to know about it."""
 

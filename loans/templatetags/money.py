@@ -1,6 +1,8 @@
-"""Money in templates: kopecks shown as roubles, grouped, with the sign and the currency."""
+"""Money in templates: kopecks shown as roubles by `loans.money.format_rub`, kept on one line."""
 
 from django import template
+
+from loans.money import format_rub
 
 register = template.Library()
 
@@ -9,8 +11,4 @@ register = template.Library()
 def rub(kop) -> str:
     if kop is None or kop == "":
         return "—"
-    kop = int(kop)
-    sign = "−" if kop < 0 else ""
-    whole, cents = divmod(abs(kop), 100)
-    grouped = f"{whole:,}".replace(",", "\u00a0")
-    return f"{sign}{grouped},{cents:02d}\u00a0₽"
+    return format_rub(int(kop)).replace(" ₽", "\u00a0₽")
