@@ -142,6 +142,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Запрос с этим Idempotency-Key ещё выполняется.",
         "A request with this Idempotency-Key is still in progress.",
     ),
+    "survey_already_answered": (
+        "На этот опрос уже есть ответ.",
+        "This survey has already been answered.",
+    ),
+    "invalid_nps": ("Оценка NPS — от 0 до 10.", "NPS is 0 to 10."),
+    "invalid_csat": ("Оценка CSAT — от 1 до 5.", "CSAT is 1 to 5."),
+    "invalid_stage": (
+        "Этап: заявка, выплата, обслуживание или взыскание.",
+        "The stage is application, payout, servicing or collection.",
+    ),
+    "offer_not_available": (
+        "Предложение больше не действует.",
+        "The offer is no longer available.",
+    ),
+    "domain_error": ("Действие невозможно.", "The request cannot be done."),
+    "conflict": (
+        "Такой запрос уже есть и ещё не завершён.",
+        "A request like this one is already open.",
+    ),
+    "duplicate_phone": (
+        "Этот номер телефона уже зарегистрирован.",
+        "This phone number is already registered.",
+    ),
+    "outdated_document": (
+        "Документ обновился: ознакомьтесь с текущей редакцией.",
+        "The document has changed; read its current version.",
+    ),
+    "income_unknown": (
+        "Укажите ежемесячный доход.",
+        "State your monthly income.",
+    ),
+    "invalid_payout_method": (
+        "Способ выплаты не найден.",
+        "The payout method was not found.",
+    ),
+    "invalid_method": ("Неизвестный способ выплаты.", "Unknown payout method."),
+    "payout_scheduled": (
+        "Выплата уже запланирована и придёт в срок, установленный законом.",
+        "The payout is scheduled and will go out when the law allows.",
+    ),
+    "no_regulation_limits": (
+        "Выдача временно невозможна, попробуйте позже.",
+        "Loans cannot be issued right now; try again later.",
+    ),
     "bad_signature": ("Неверная подпись.", "Bad signature."),
     "unknown_payment": ("Платёж не найден.", "Unknown payment."),
     "unknown_payout": ("Выплата не найдена.", "Unknown payout."),

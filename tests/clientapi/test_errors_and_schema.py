@@ -35,3 +35,28 @@ def test_schema_and_docs_are_served_from_local_assets(db, client):
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower() and "//unpkg" not in docs
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+BORROWER_FACING_MODULES = ("loans.errors", "loans.regulation", "feedback.errors")
+
+
+def test_every_borrower_facing_refusal_has_wording_in_both_languages():
+    import feedback.errors  # noqa: F401
+    import loans.regulation  # noqa: F401
+    from clientapi.errors import MESSAGES
+    from loans.errors import DomainError
+
+    codes = {DomainError.code} | {
+        error.code
+        for error in _subclasses(DomainError)
+        if error.__module__ in BORROWER_FACING_MODULES
+    }
+    missing = sorted(code for code in codes if code not in MESSAGES)
+    assert missing == []
+    assert all(ru and en and ru != en for ru, en in (MESSAGES[code] for code in codes))

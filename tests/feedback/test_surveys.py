@@ -162,3 +162,13 @@ def test_staff_close_a_follow_up(business_date, django_user_model):
     assert task.status == FollowUpStatus.DONE
     assert task.assignee == staff and task.done_at is not None
     assert task.note == "Перезвонили"
+
+
+def test_a_second_answer_is_refused_in_the_borrowers_language(borrower_api):
+    survey = _survey_for(borrower_api)
+    borrower_api.post(f"/api/v1/surveys/{survey.pk}/answer/", ANSWER, format="json")
+    url = f"/api/v1/surveys/{survey.pk}/answer/"
+    russian = borrower_api.post(url, ANSWER, format="json")
+    english = borrower_api.post(url, ANSWER, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert russian.json()["error"]["message"] == "На этот опрос уже есть ответ."
+    assert english.json()["error"]["message"] == "This survey has already been answered."
