@@ -91,11 +91,12 @@ def _days(request) -> int:
 def business_tables(*, days: int) -> dict[str, portfolio.Table]:
     on = current_business_date()
     since = on - timedelta(days=days)
+    bad_dpd, horizon = bad_definition()
     return {
         "issued": portfolio.issued_by_day(since=since, until=on),
         "portfolio": portfolio.portfolio_at_risk(),
         "balances": portfolio.outstanding_balances(),
-        "vintages": portfolio.vintages(on=on),
+        "vintages": portfolio.vintages(on=on, bad_dpd=bad_dpd, horizon_days=horizon),
         "funnel": portfolio.approval_funnel(since=since),
         "time_to_money": portfolio.time_to_money(since=since),
         "recovery": collection_recovery(on=on),

@@ -14,12 +14,14 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Subquery,
     Sum,
 )
 from django.db.models.functions import TruncMonth
 
-from loans.models import Loan, LoanStatus, PayoutOrder, TransitionLog
+from loans.models import Loan, LoanStatus, PayoutOrder, ScheduleItem, TransitionLog
 from loans.models.payments import PayoutStatus
+from scoring.outcomes import EPISODE_ENDS
 from underwriting.selectors import percentile
 
 S = LoanStatus
@@ -79,32 +81,51 @@ def outstanding_balances() -> Table:
     )
 
 
-def _went_bad(*, bad_dpd: int, by: date) -> Exists:
-    """The loan had an overdue episode, begun by `by`, that no cure or repayment ended within
-    `bad_dpd` days."""
+def _went_bad(*, bad_dpd: int, horizon_days: int, by: date) -> Exists:
+    """Scoring's training target in SQL (scoring.outcomes): an overdue episode that reached
+    `bad_dpd` days past due by `by` and no later than `horizon_days` after the due date of
+    the original schedule, with no cure or repayment before it got there."""
     ends = TransitionLog.objects.filter(
         loan_id=OuterRef("loan_id"),
-        transition__in=("cure", "repay_in_full"),
+        transition__in=EPISODE_ENDS,
         business_date__gte=OuterRef("business_date"),
         business_date__lt=ExpressionWrapper(
             OuterRef("business_date") + timedelta(days=bad_dpd), output_field=DateField()
         ),
     )
+    # Past due 1 day on the day the episode starts, so `bad_dpd` falls `bad_dpd - 1` later.
+    latest_start = ExpressionWrapper(
+        OuterRef("original_due") + timedelta(days=horizon_days - bad_dpd + 1),
+        output_field=DateField(),
+    )
     return Exists(
         TransitionLog.objects.filter(
-            loan_id=OuterRef("pk"), transition="miss_due_date", business_date__lte=by
-        ).filter(~Exists(ends))
+            loan_id=OuterRef("pk"),
+            transition="miss_due_date",
+            business_date__lte=by,
+        )
+        .filter(business_date__lte=latest_start)
+        .filter(~Exists(ends))
     )
 
 
-def vintages(*, on: date, bad_dpd: int = 30) -> Table:
-    """By month of issue: loans issued, how many went 30+ days past due, and the share. The
-    share of a recent month grows as its loans mature; read it against their age."""
+def vintages(*, on: date, bad_dpd: int, horizon_days: int) -> Table:
+    """By month of issue: loans issued, how many went bad as scoring's target defines it, and
+    the share. The share of a recent month grows as its loans mature; read it against their
+    age."""
+    original_due = (
+        ScheduleItem.objects.filter(loan_id=OuterRef("pk"), version=1)
+        .order_by("-due_date")
+        .values("due_date")[:1]
+    )
     rows = (
         Loan.objects.filter(issue_date__isnull=False)
+        .annotate(original_due=Subquery(original_due))
         .annotate(
             month=TruncMonth("issue_date"),
-            went_bad=_went_bad(bad_dpd=bad_dpd, by=on - timedelta(days=bad_dpd)),
+            went_bad=_went_bad(
+                bad_dpd=bad_dpd, horizon_days=horizon_days, by=on - timedelta(days=bad_dpd)
+            ),
         )
         .values("month")
         .annotate(

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group, User
 
-from loans.models import Loan, TransitionLog
+from loans.models import Loan, ScheduleItem, TransitionLog
+from scoring.outcomes import known_outcomes
 from tests.factories import BorrowerFactory, applied_loan
 from tests.loans.helpers import issued
 from zaymer import portfolio
@@ -56,7 +57,7 @@ def test_the_funnel_counts_each_step_and_the_robots_share(business_date):
     assert table["decided by the robot, %"] == 100.0
 
 
-def test_a_vintage_counts_loans_whose_first_episode_reached_30_days(business_date):
+def test_a_vintage_counts_loans_whose_episode_reached_30_days(business_date):
     bad, cured = issued(on=DAY), issued(on=DAY)
     for loan in (bad, cured):
         TransitionLog.objects.create(
@@ -67,7 +68,7 @@ def test_a_vintage_counts_loans_whose_first_episode_reached_30_days(business_dat
         loan=cured, transition="cure", source="overdue", target="serviced",
         actor_label="system", business_date=DAY + dt.timedelta(days=40),
     )  # fmt: skip
-    table = portfolio.vintages(on=DAY + dt.timedelta(days=100))
+    table = portfolio.vintages(on=DAY + dt.timedelta(days=100), bad_dpd=30, horizon_days=90)
     assert table.rows == [[dt.date(2026, 11, 1), 2, 1, 50.0]]
 
 
@@ -96,3 +97,36 @@ def test_new_borrowers_time_to_money_is_measured(business_date):
     issued(on=DAY, borrower=BorrowerFactory())
     rows = {row[0]: row for row in portfolio.time_to_money(since=DAY - dt.timedelta(days=1)).rows}
     assert rows["new"][1] == 1 and rows["repeat"][1] == 0
+
+
+def _episode(loan: Loan, *, start: dt.date, end: dt.date | None = None) -> None:
+    TransitionLog.objects.create(
+        loan=loan, transition="miss_due_date", source="serviced", target="overdue",
+        actor_label="system", business_date=start,
+    )  # fmt: skip
+    if end is not None:
+        TransitionLog.objects.create(
+            loan=loan, transition="cure", source="overdue", target="serviced",
+            actor_label="system", business_date=end,
+        )  # fmt: skip
+
+
+def test_the_vintage_bad_is_scorings_training_target(business_date):
+    """Episodes around the 90-day horizon and the 30-day mark: the dashboard's SQL and the
+    training target's Python count the same loans bad."""
+    loans = [issued(on=DAY) for _ in range(6)]
+    due = ScheduleItem.objects.filter(loan=loans[0], version=1).latest("due_date").due_date
+    last_start = due + dt.timedelta(days=90 - 30 + 1)
+    _episode(loans[0], start=due + dt.timedelta(days=1))  # bad
+    _episode(loans[1], start=last_start)  # reaches 30 on the horizon's last day: bad
+    _episode(loans[2], start=last_start + dt.timedelta(days=1))  # too late: not bad
+    _episode(loans[3], start=due, end=due + dt.timedelta(days=29))  # cured at 29: not bad
+    _episode(loans[4], start=due, end=due + dt.timedelta(days=30))  # cured at 30: bad
+    on = due + dt.timedelta(days=200)
+    Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(status="closed")
+
+    trained = {o.loan_id for o in known_outcomes(on=on, bad_dpd=30, horizon_days=90) if o.bad}
+    table = portfolio.vintages(on=on, bad_dpd=30, horizon_days=90)
+
+    assert trained == {loans[0].pk, loans[1].pk, loans[4].pk}
+    assert table.rows == [[dt.date(2026, 11, 1), 6, len(trained), 50.0]]
