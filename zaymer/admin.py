@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from zaymer.models import SecurityPolicy, TotpDevice
+from zaymer.models import DashboardSnapshot, SecurityPolicy, TotpDevice
 
 
 @admin.register(SecurityPolicy)
@@ -24,4 +24,20 @@ class TotpDeviceAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DashboardSnapshot)
+class DashboardSnapshotAdmin(admin.ModelAdmin):
+    """Read-only: the nightly run and the dashboard's rebuild button write these."""
+
+    list_display = ("business_date", "days", "built_at", "build_ms")
+    list_filter = ("days",)
+    fields = ("business_date", "days", "built_at", "build_ms")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,14 +1,17 @@
 """Dashboards that read across apps (DESIGN.md: the top floor owns them)."""
 
 import csv
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from collection import selectors as collection_selectors
 from feedback import selectors as feedback_selectors
@@ -18,6 +21,8 @@ from scoring.outcomes import bad_definition, known_outcomes
 from underwriting.models import ReviewTask, Verdict
 from underwriting.selectors import team_metrics
 from zaymer import portfolio
+from zaymer.models import DashboardSnapshot
+from zaymer.portfolio import Table
 
 
 @dataclass(frozen=True)
@@ -82,31 +87,80 @@ PERIODS = (7, 30, 90, 365)
 
 def _days(request) -> int:
     try:
-        days = int(request.GET.get("days", 30))
+        days = int(request.POST.get("days") or request.GET.get("days", 30))
     except ValueError:
         return 30
     return days if days in PERIODS else 30
 
 
-def business_tables(*, days: int) -> dict[str, portfolio.Table]:
-    on = current_business_date()
-    since = on - timedelta(days=days)
+def business_tables(*, on: date, periods: tuple[int, ...]) -> dict[int, dict[str, Table]]:
+    """Every figure for each period; the figures that do not depend on the period are
+    aggregated once."""
     bad_dpd, horizon = bad_definition()
-    return {
-        "issued": portfolio.issued_by_day(since=since, until=on),
+    shared = {
         "portfolio": portfolio.portfolio_at_risk(),
         "balances": portfolio.outstanding_balances(),
         "vintages": portfolio.vintages(on=on, bad_dpd=bad_dpd, horizon_days=horizon),
-        "funnel": portfolio.approval_funnel(since=since),
-        "time_to_money": portfolio.time_to_money(since=since),
         "recovery": collection_recovery(on=on),
-        "nps": satisfaction_by_month(since=since),
+    }
+    by_period = {}
+    for days in periods:
+        since = on - timedelta(days=days)
+        tables = {
+            **shared,
+            "issued": portfolio.issued_by_day(since=since, until=on),
+            "funnel": portfolio.approval_funnel(since=since),
+            "time_to_money": portfolio.time_to_money(since=since),
+            "nps": satisfaction_by_month(since=since),
+        }
+        by_period[days] = {name: tables[name] for name in FIGURES}
+    return by_period
+
+
+def snapshots_build(*, periods: tuple[int, ...] = PERIODS) -> list[DashboardSnapshot]:
+    """Aggregate the book for today's business date and keep the tables, one row per period
+    (replacing what was built earlier the same day)."""
+    on = current_business_date()
+    started = time.perf_counter()
+    built = business_tables(on=on, periods=periods)
+    elapsed = round((time.perf_counter() - started) * 1000)
+    return [
+        DashboardSnapshot.objects.update_or_create(
+            business_date=on,
+            days=days,
+            defaults={
+                "built_at": timezone.now(),
+                "build_ms": elapsed,
+                "tables": {
+                    name: {"columns": table.columns, "rows": table.rows}
+                    for name, table in tables.items()
+                },
+            },
+        )[0]
+        for days, tables in built.items()
+    ]
+
+
+def business_snapshot(*, days: int) -> DashboardSnapshot:
+    """Today's tables for the period, built now if the nightly run has not built them."""
+    found = DashboardSnapshot.objects.filter(
+        business_date=current_business_date(), days=days
+    ).first()
+    if found is not None:
+        return found
+    (snapshot,) = snapshots_build(periods=(days,))
+    return DashboardSnapshot.objects.get(pk=snapshot.pk)  # the tables as stored (JSON)
+
+
+def snapshot_tables(snapshot: DashboardSnapshot) -> dict[str, Table]:
+    return {
+        name: Table(name, data["columns"], data["rows"]) for name, data in snapshot.tables.items()
     }
 
 
-def collection_recovery(*, on) -> portfolio.Table:
+def collection_recovery(*, on) -> Table:
     report = collection_selectors.team_report(on=on)
-    return portfolio.Table(
+    return Table(
         "recovery",
         ["bucket", "recovered_kop", "owed_kop", "rate_percent"],
         [
@@ -120,9 +174,9 @@ def _number(value):
     return None if value is None else float(value)
 
 
-def satisfaction_by_month(*, since) -> portfolio.Table:
+def satisfaction_by_month(*, since) -> Table:
     rows = feedback_selectors.satisfaction_by(dimension="month", since=since)
-    return portfolio.Table(
+    return Table(
         "nps",
         ["month", "answers", "nps", "csat"],
         [[row.key, row.answers, _number(row.nps), _number(row.csat)] for row in rows],
@@ -133,7 +187,8 @@ def satisfaction_by_month(*, since) -> portfolio.Table:
 @role_required(RISK_MANAGER, ADMINISTRATOR)
 def business(request):
     days = _days(request)
-    tables = business_tables(days=days)
+    snapshot = business_snapshot(days=days)
+    tables = snapshot_tables(snapshot)
     figures = [
         {
             "name": name,
@@ -146,9 +201,17 @@ def business(request):
         }
         for name, (heading, chart, drawn) in FIGURES.items()
     ]
-    return render(
-        request, "dashboards/business.html", {"figures": figures, "days": days, "periods": PERIODS}
-    )
+    context = {"figures": figures, "days": days, "periods": PERIODS, "snapshot": snapshot}
+    return render(request, "dashboards/business.html", context)
+
+
+@require_POST
+@role_required(RISK_MANAGER, ADMINISTRATOR)
+def business_rebuild(request):
+    """Aggregate the book again now (payments during the day move the live figures)."""
+    days = _days(request)
+    snapshots_build(periods=(days,))
+    return redirect(f"{reverse('dashboards')}?days={days}")
 
 
 @require_GET
@@ -156,7 +219,7 @@ def business(request):
 def business_csv(request, name: str):
     if name not in FIGURES:
         raise Http404
-    table = business_tables(days=_days(request))[name]
+    table = snapshot_tables(business_snapshot(days=_days(request)))[name]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)

@@ -1,6 +1,7 @@
-"""What the top floor keeps of its own: staff security."""
+"""What the top floor keeps of its own: staff security and the dashboards' daily tables."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -33,3 +34,25 @@ class TotpDevice(models.Model):
 
     def __str__(self) -> str:
         return f"Authenticator of {self.user}"
+
+
+class DashboardSnapshot(models.Model):
+    """The business dashboard's tables for one business date and period.
+
+    Built once a day by the nightly run after close of business (or by the first visit, or on
+    a risk manager's request), so the page reads one row instead of aggregating the whole
+    book on every visit."""
+
+    business_date = models.DateField()
+    days = models.PositiveSmallIntegerField()
+    built_at = models.DateTimeField()
+    build_ms = models.PositiveIntegerField()
+    tables = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business_date", "days"], name="dashboard_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Dashboards {self.business_date}, {self.days} days"

@@ -4,8 +4,10 @@ loan of the window)."""
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DateField,
@@ -14,6 +16,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
 )
@@ -81,10 +84,11 @@ def outstanding_balances() -> Table:
     )
 
 
-def _went_bad(*, bad_dpd: int, horizon_days: int, by: date) -> Exists:
-    """Scoring's training target in SQL (scoring.outcomes): an overdue episode that reached
+def _bad_episode_loans(*, bad_dpd: int, horizon_days: int, by: date) -> QuerySet:
+    """Scoring's training target in SQL (scoring.outcomes): the overdue episodes that reached
     `bad_dpd` days past due by `by` and no later than `horizon_days` after the due date of
-    the original schedule, with no cure or repayment before it got there."""
+    the loan's original schedule, with no cure or repayment before they got there. Read from
+    the missed-due-date rows (a minority of the book), not loan by loan."""
     ends = TransitionLog.objects.filter(
         loan_id=OuterRef("loan_id"),
         transition__in=EPISODE_ENDS,
@@ -93,83 +97,87 @@ def _went_bad(*, bad_dpd: int, horizon_days: int, by: date) -> Exists:
             OuterRef("business_date") + timedelta(days=bad_dpd), output_field=DateField()
         ),
     )
+    original_due = (
+        ScheduleItem.objects.filter(loan_id=OuterRef("loan_id"), version=1)
+        .order_by("-due_date")
+        .values("due_date")[:1]
+    )
     # Past due 1 day on the day the episode starts, so `bad_dpd` falls `bad_dpd - 1` later.
     latest_start = ExpressionWrapper(
-        OuterRef("original_due") + timedelta(days=horizon_days - bad_dpd + 1),
-        output_field=DateField(),
+        F("original_due") + timedelta(days=horizon_days - bad_dpd + 1), output_field=DateField()
     )
-    return Exists(
-        TransitionLog.objects.filter(
-            loan_id=OuterRef("pk"),
-            transition="miss_due_date",
-            business_date__lte=by,
-        )
+    return (
+        TransitionLog.objects.filter(transition="miss_due_date", business_date__lte=by)
+        .exclude(loan__status=S.WRITTEN_OFF)
+        .annotate(original_due=Subquery(original_due))
         .filter(business_date__lte=latest_start)
         .filter(~Exists(ends))
     )
 
 
 def vintages(*, on: date, bad_dpd: int, horizon_days: int) -> Table:
-    """By month of issue: loans issued, how many went bad as scoring's target defines it, and
-    the share. The share of a recent month grows as its loans mature; read it against their
-    age."""
-    original_due = (
-        ScheduleItem.objects.filter(loan_id=OuterRef("pk"), version=1)
-        .order_by("-due_date")
-        .values("due_date")[:1]
-    )
-    rows = (
+    """By month of issue: loans issued, how many went bad as scoring's target defines it
+    (written off counts as bad), and the share. The share of a recent month grows as its loans
+    mature; read it against their age."""
+    issued = (
         Loan.objects.filter(issue_date__isnull=False)
-        .annotate(original_due=Subquery(original_due))
-        .annotate(
-            month=TruncMonth("issue_date"),
-            went_bad=_went_bad(
-                bad_dpd=bad_dpd, horizon_days=horizon_days, by=on - timedelta(days=bad_dpd)
-            ),
-        )
+        .annotate(month=TruncMonth("issue_date"))
         .values("month")
-        .annotate(
-            loans=Count("id"),
-            bad=Count("id", filter=Q(status=S.WRITTEN_OFF) | Q(went_bad=True)),
-        )
+        .annotate(loans=Count("id"), written_off=Count("id", filter=Q(status=S.WRITTEN_OFF)))
         .order_by("month")
     )
-    return Table(
-        "vintages",
-        ["month", "loans", "bad", "bad_percent"],
-        [
-            [row["month"], row["loans"], row["bad"], round(100 * row["bad"] / row["loans"], 2)]
-            for row in rows
-        ],
+    went_bad = dict(
+        _bad_episode_loans(
+            bad_dpd=bad_dpd, horizon_days=horizon_days, by=on - timedelta(days=bad_dpd)
+        )
+        .annotate(month=TruncMonth("loan__issue_date"))
+        .values("month")
+        .annotate(loans=Count("loan_id", distinct=True))
+        .values_list("month", "loans")
     )
+    rows = []
+    for row in issued:
+        bad = row["written_off"] + went_bad.get(row["month"], 0)
+        rows.append([row["month"], row["loans"], bad, round(100 * bad / row["loans"], 2)])
+    return Table("vintages", ["month", "loans", "bad", "bad_percent"], rows)
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight of a business date in the project's time zone, for range filters an index
+    can serve (`applied_at__date` cannot)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _did(*transitions: str, robot: bool = False) -> Exists:
+    steps = TransitionLog.objects.filter(loan_id=OuterRef("pk"), transition__in=transitions)
+    return Exists(steps.filter(actor__isnull=True) if robot else steps)
 
 
 def approval_funnel(*, since: date) -> Table:
     """Applications since a date through each step, with the robot's share of decisions."""
-    applied = Loan.objects.filter(applied_at__date__gte=since)
-    steps = dict(
-        TransitionLog.objects.filter(loan__in=applied)
-        .values_list("transition")
-        .annotate(n=Count("loan_id", distinct=True))
-    )
-    auto = TransitionLog.objects.filter(
-        loan__in=applied, transition__in=("approve", "decline"), actor__isnull=True
-    ).aggregate(n=Count("loan_id", distinct=True))["n"]
-    counts = applied.aggregate(
+    counts = Loan.objects.filter(applied_at__gte=_start_of(since)).aggregate(
         total=Count("id"),
+        scored=Count("id", filter=_did("score")),
+        referred=Count("id", filter=_did("refer")),
+        approved=Count("id", filter=_did("approve")),
+        declined=Count("id", filter=_did("decline")),
+        by_robot=Count("id", filter=_did("approve", "decline", robot=True)),
         signed=Count("id", filter=Q(signed_at__isnull=False)),
         paid=Count("id", filter=Q(issue_date__isnull=False)),
     )
-    decided = steps.get("approve", 0) + steps.get("decline", 0)
+    decided = counts["approved"] + counts["declined"]
     rows = [
         ["applied", counts["total"]],
-        ["scored", steps.get("score", 0)],
-        ["referred", steps.get("refer", 0)],
-        ["approved", steps.get("approve", 0)],
-        ["declined", steps.get("decline", 0)],
+        ["scored", counts["scored"]],
+        ["referred", counts["referred"]],
+        ["approved", counts["approved"]],
+        ["declined", counts["declined"]],
         ["signed", counts["signed"]],
         ["paid out", counts["paid"]],
-        ["decided by the robot, %", round(100 * auto / decided, 1) if decided else 0.0],
+        [
+            "decided by the robot, %",
+            round(100 * counts["by_robot"] / decided, 1) if decided else 0.0,
+        ],
     ]
     return Table("funnel", ["step", "applications"], rows)
 
@@ -181,7 +189,9 @@ def time_to_money(*, since: date) -> Table:
         borrower_id=OuterRef("loan__borrower_id"), pk__lt=OuterRef("loan_id"), status=S.CLOSED
     )
     paid = (
-        PayoutOrder.objects.filter(status=PayoutStatus.SUCCEEDED, loan__applied_at__date__gte=since)
+        PayoutOrder.objects.filter(
+            status=PayoutStatus.SUCCEEDED, loan__applied_at__gte=_start_of(since)
+        )
         .annotate(repeat=Exists(earlier_closed), applied=F("loan__applied_at"))
         .values_list("repeat", "applied", "updated_at")
     )

@@ -1,5 +1,5 @@
 """Tasks that cross apps: close-of-business of the loan core, then collection and the day's
-surveys and repeat offers, per day."""
+surveys and repeat offers, per day; then the dashboards' tables for the new business date."""
 
 from datetime import timedelta
 
@@ -13,6 +13,7 @@ def run_cob() -> str:
     from collection.tasks import schedule_reminder_sending
     from feedback.tasks import run_daily
     from loans.cob import close_next_day
+    from zaymer.dashboards import snapshots_build
 
     until = timezone.localdate() - timedelta(days=1)
     closed = []
@@ -22,4 +23,6 @@ def run_cob() -> str:
         run_daily(on=run.business_date)
     run_pending_days()
     schedule_reminder_sending()
+    if closed:
+        snapshots_build()
     return ", ".join(closed) or "nothing to close"

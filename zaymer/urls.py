@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("underwriting/metrics/", dashboards.underwriting_metrics, name="underwriting-metrics"),
     path("dashboards/", dashboards.business, name="dashboards"),
+    path("dashboards/rebuild/", dashboards.business_rebuild, name="dashboards-rebuild"),
     path("dashboards/<slug:name>.csv", dashboards.business_csv, name="dashboards-csv"),
     path("underwriting/", include("underwriting.urls")),
     path("collection/", include("collection.urls")),

@@ -106,7 +106,12 @@ class Loan(ConcurrentTransitionMixin, models.Model):
                 condition=models.Q(requested_amount_kop__gt=0), name="loan_requested_positive"
             ),
         ]
-        indexes = [models.Index(fields=["status", "next_due_date"], name="loan_status_due")]
+        indexes = [
+            models.Index(fields=["status", "next_due_date"], name="loan_status_due"),
+            # The dashboards' windows: applications and issues since a date.
+            models.Index(fields=["applied_at"], name="loan_applied_at"),
+            models.Index(fields=["issue_date"], name="loan_issue_date"),
+        ]
 
     def __str__(self) -> str:
         return f"Loan #{self.pk}"
@@ -201,7 +206,11 @@ class TransitionLog(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["loan", "at"], name="transition_loan_at")]
+        indexes = [
+            models.Index(fields=["loan", "at"], name="transition_loan_at"),
+            # The vintages read the missed due dates of the whole book.
+            models.Index(fields=["transition", "business_date"], name="transition_name_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.loan_id}: {self.source} → {self.target}"

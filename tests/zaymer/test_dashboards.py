@@ -1,6 +1,7 @@
 """The business dashboard's figures against a hand-built portfolio."""
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -8,8 +9,11 @@ from django.contrib.auth.models import Group, User
 from loans.models import Loan, ScheduleItem, TransitionLog
 from scoring.outcomes import known_outcomes
 from tests.factories import BorrowerFactory, applied_loan
-from tests.loans.helpers import issued
+from tests.loans.helpers import issued, open_day
 from zaymer import portfolio
+from zaymer.dashboards import PERIODS, snapshot_tables
+from zaymer.models import DashboardSnapshot
+from zaymer.tasks import run_cob
 
 DAY = dt.date(2026, 11, 2)
 
@@ -84,6 +88,56 @@ def test_the_dashboard_page_and_its_csv(client, book):
     assert csv[0] == "measure,loans,principal_kop,share_percent"
     assert csv[1] == "outstanding,4,4000000,100.0"
     assert client.get("/dashboards/nothing.csv").status_code == 404
+
+
+def _risk_manager(client) -> None:
+    user = User.objects.create_user("risk-y", password="x" * 12)
+    user.groups.add(Group.objects.get(name="risk_manager"))
+    client.force_login(user)
+
+
+def test_a_second_visit_reads_the_days_snapshot_without_aggregating(
+    client, book, django_assert_num_queries
+):
+    _risk_manager(client)
+    client.get("/dashboards/?days=30")
+    with django_assert_num_queries(10):  # session, user, roles, date, snapshot, menu
+        page = client.get("/dashboards/?days=30")
+    assert page.status_code == 200 and 'id="snapshot-note"' in page.content.decode()
+    assert DashboardSnapshot.objects.filter(days=30).count() == 1
+
+
+def test_the_figures_stay_as_built_until_a_rebuild(client, book):
+    _risk_manager(client)
+    client.get("/dashboards/?days=30")
+    issued(on=DAY)
+    csv = client.get("/dashboards/portfolio.csv?days=30").content.decode().splitlines()
+    assert csv[1] == "outstanding,4,4000000,100.0"
+    rebuilt = client.post("/dashboards/rebuild/", {"days": 30})
+    assert rebuilt.status_code == 302 and rebuilt["Location"] == "/dashboards/?days=30"
+    csv = client.get("/dashboards/portfolio.csv?days=30").content.decode().splitlines()
+    assert csv[1] == "outstanding,5,5000000,100.0"
+    assert DashboardSnapshot.objects.filter(days=30).count() == 1
+
+
+def test_a_rebuild_is_a_post_for_risk_managers_only(client, db):
+    _risk_manager(client)
+    assert client.get("/dashboards/rebuild/").status_code == 405
+    user = User.objects.create_user("uw-y", password="x" * 12)
+    user.groups.add(Group.objects.get(name="underwriter"))
+    client.force_login(user)
+    assert client.post("/dashboards/rebuild/", {"days": 30}).status_code == 403
+    assert not DashboardSnapshot.objects.exists()
+
+
+def test_the_nightly_run_builds_every_period_for_the_new_business_date(book):
+    open_day(DAY + dt.timedelta(days=1))
+    with mock.patch("zaymer.tasks.timezone.localdate", return_value=DAY + dt.timedelta(days=2)):
+        run_cob()
+    snapshots = DashboardSnapshot.objects.filter(business_date=DAY + dt.timedelta(days=2))
+    assert sorted(snapshots.values_list("days", flat=True)) == list(PERIODS)
+    tables = snapshot_tables(snapshots.get(days=7))
+    assert tables["portfolio"].rows[0][:3] == ["outstanding", 4, 4_000_000]
 
 
 def test_the_dashboards_are_closed_to_underwriters(client, db):
