@@ -8,6 +8,7 @@ wording for their code, or the core's text when the catalogue has none.
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils import translation
 from rest_framework import exceptions, status
@@ -39,6 +40,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "body_too_large": ("Слишком большой запрос.", "The request body is too large."),
     "throttled": ("Слишком много запросов, попробуйте позже.", "Too many requests, retry later."),
     "internal_error": ("Внутренняя ошибка, мы уже разбираемся.", "Internal error."),
+    "service_unavailable": (
+        "Сервис временно недоступен, повторите попытку позже.",
+        "Service temporarily unavailable, retry later.",
+    ),
     "invalid_code": ("Неверный или просроченный код.", "The code is wrong or expired."),
     "code_attempts_exhausted": (
         "Попытки ввода кода исчерпаны, запросите новый.",
@@ -189,6 +194,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_signature": ("Неверная подпись.", "Bad signature."),
     "unknown_payment": ("Платёж не найден.", "Unknown payment."),
     "unknown_payout": ("Выплата не найдена.", "Unknown payout."),
+    "credit_limit_exceeded": (
+        "Сумма больше доступного лимита карты.",
+        "The amount is above the card's available limit.",
+    ),
+    "credit_line_frozen": (
+        "Карта заморожена: новые операции недоступны.",
+        "The card is frozen: no new operations.",
+    ),
+    "credit_line_closed": ("Карта закрыта.", "The card is closed."),
+    "credit_line_overdue": (
+        "Минимальный платёж просрочен: внесите его, чтобы пользоваться картой.",
+        "A minimum payment is overdue: pay it to use the card again.",
+    ),
+    "credit_line_exists": (
+        "Кредитная карта у вас уже есть.",
+        "You already have a credit card.",
+    ),
 }
 
 
@@ -261,10 +283,30 @@ def exception_handler(exc, context):
             headers=headers,
         )
     view = context.get("view")
+    if isinstance(exc, OperationalError | InterfaceError):
+        return database_unavailable(type(view).__name__ if view else "API", exc)
     log.exception("unhandled error in %s", type(view).__name__ if view else "API")
     return Response(
         error_body("internal_error", message("internal_error")),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+# Seconds a client is asked to wait after a 503.
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(where: str, exc: Exception) -> Response:
+    """The database is down or the connection broke: 503, retry later.
+
+    Only the error classes are logged: a driver's message can quote the statement's values.
+    """
+    cause = exc.__cause__ or exc
+    log.warning("database unavailable in %s: %s", where, type(cause).__name__)
+    return Response(
+        error_body("service_unavailable", message("service_unavailable")),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 

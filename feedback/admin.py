@@ -84,6 +84,8 @@ class LoyaltyTierAdmin(SimpleHistoryAdmin):
         "offer_amount_limit_kop",
         "offer_rate_discount_ppm",
         "offer_valid_days",
+        "credit_line_limit_kop",
+        "credit_line_daily_rate_ppm",
     )
     list_filter = ("is_active",)
     list_select_related = ("offer_product",)
@@ -109,6 +111,7 @@ class LoyaltySnapshotAdmin(ReadOnlyAdmin):
 class PersonalOfferAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = (
         "__str__",
+        "kind",
         "tier",
         "product",
         "amount_limit_kop",
@@ -116,8 +119,9 @@ class PersonalOfferAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
         "valid_until",
         "status",
         "loan",
+        "credit_line",
     )
-    list_filter = ("status", "tier", "product")
-    list_select_related = ("borrower", "tier", "product", "loan")
+    list_filter = ("status", "kind", "tier", "product")
+    list_select_related = ("borrower", "tier", "product", "loan", "credit_line")
     search_fields = ("borrower__id", "reason")
     date_hierarchy = "created_at"

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from loans.models import Borrower, Loan, Product
+from loans.models import Borrower, CreditLine, Loan, Product
 
 NPS_MAX = 10
 CSAT_MIN, CSAT_MAX = 1, 5
@@ -136,6 +136,14 @@ class LoyaltyTier(models.Model):
         default=0, help_text="Taken off the product's daily rate, millionths (1000 = 0.1 %/day)"
     )
     offer_valid_days = models.PositiveSmallIntegerField(default=30)
+    credit_line_limit_kop = models.BigIntegerField(
+        null=True, blank=True, help_text="Empty: no virtual card offer for this tier"
+    )
+    credit_line_daily_rate_ppm = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The card's daily rate, millionths; never above the cap on the day offered",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -151,6 +159,13 @@ class LoyaltyTier(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(offer_valid_days__gt=0), name="tier_offer_valid_days"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    credit_line_limit_kop__isnull=True, credit_line_daily_rate_ppm__isnull=True
+                )
+                | models.Q(credit_line_limit_kop__gt=0, credit_line_daily_rate_ppm__gt=0),
+                name="tier_credit_line_terms",
             ),
         ]
 
@@ -183,9 +198,25 @@ class OfferStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class OfferKind(models.TextChoices):
+    LOAN = "loan", _("Loan")
+    CREDIT_LINE = "credit_line", _("Virtual card with a credit limit")
+
+
 class PersonalOffer(models.Model):
+    """A loan offer (a product, an amount limit, a rate) or a card offer (a credit limit and a
+    rate); a borrower has at most one active offer of each kind."""
+
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="offers")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=OfferKind.choices, default=OfferKind.LOAN)
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Loan offers only",
+    )
     tier = models.ForeignKey(LoyaltyTier, on_delete=models.PROTECT, related_name="offers")
     amount_limit_kop = models.BigIntegerField()
     daily_rate_ppm = models.PositiveIntegerField(
@@ -206,6 +237,14 @@ class PersonalOffer(models.Model):
         related_name="personal_offer",
         help_text="The application the accepted offer became",
     )
+    credit_line = models.OneToOneField(
+        CreditLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="personal_offer",
+        help_text="The card the accepted card offer opened",
+    )
     accepted_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
@@ -213,16 +252,23 @@ class PersonalOffer(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["borrower"],
+                fields=["borrower", "kind"],
                 condition=models.Q(status="active"),
-                name="offer_one_active_per_borrower",
+                name="offer_one_active_per_borrower_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="loan", product__isnull=False)
+                | models.Q(kind="credit_line", product__isnull=True),
+                name="offer_product_for_loans_only",
             ),
             models.CheckConstraint(
                 condition=models.Q(amount_limit_kop__gt=0, daily_rate_ppm__gt=0),
                 name="offer_terms_positive",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="accepted") | models.Q(loan__isnull=False),
+                condition=~models.Q(status="accepted")
+                | models.Q(kind="loan", loan__isnull=False)
+                | models.Q(kind="credit_line", credit_line__isnull=False),
                 name="offer_accepted_has_loan",
             ),
         ]

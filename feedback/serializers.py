@@ -24,14 +24,20 @@ class SurveyAnswerSerializer(serializers.Serializer):
 
 
 class PersonalOfferSerializer(serializers.ModelSerializer):
-    product = serializers.CharField(source="product.code")
-    product_daily_rate_ppm = serializers.IntegerField(source="product.daily_rate_ppm")
+    """`kind` loan: apply on it (accept); `kind` credit_line: a virtual card with the limit
+    `amount_limit_kop`, opened by the credit-line action (no product then)."""
+
+    product = serializers.CharField(source="product.code", allow_null=True)
+    product_daily_rate_ppm = serializers.IntegerField(
+        source="product.daily_rate_ppm", allow_null=True
+    )
     currency = CurrencyField()
 
     class Meta:
         model = PersonalOffer
         fields = [
             "id",
+            "kind",
             "product",
             "amount_limit_kop",
             "currency",

@@ -17,6 +17,8 @@ from feedback.models import (
     FollowUpStatus,
     FollowUpTask,
     LoyaltySnapshot,
+    LoyaltyTier,
+    OfferKind,
     OfferStatus,
     PersonalOffer,
     Repayment,
@@ -24,9 +26,10 @@ from feedback.models import (
     Survey,
 )
 from loans.business_date import current_business_date
+from loans.credit_lines import PSK_CATEGORY, credit_line_open
 from loans.errors import DomainError, InvalidAmount
 from loans.messaging import message_enqueue
-from loans.models import Borrower, Loan, LoanStatus
+from loans.models import Borrower, CreditLineStatus, Loan, LoanStatus
 from loans.regulation import limits_for_contract
 
 SURVEY_INVITE_KIND = "survey_invite"
@@ -167,9 +170,12 @@ def offers_generate(*, borrower: Borrower, on: date | None = None) -> PersonalOf
     )
     snapshot = loyalty_refresh(borrower=borrower, on=on)
     tier = snapshot.tier
-    if tier is None or tier.offer_amount_limit_kop is None or borrower.self_ban_active:
+    if tier is None or borrower.self_ban_active:
         return None
     if borrower.loans.filter(status__in=OPEN_LOAN_STATUSES).exists():
+        return None
+    _offer_credit_line(borrower=borrower, tier=tier, snapshot=snapshot, on=on)
+    if tier.offer_amount_limit_kop is None:
         return None
     product = tier.offer_product
     if product is None:
@@ -189,10 +195,35 @@ def offers_generate(*, borrower: Borrower, on: date | None = None) -> PersonalOf
         amount_limit_kop=amount,
         daily_rate_ppm=rate,
         valid_until=on + timedelta(days=tier.offer_valid_days),
-        reason=(
-            f"{tier.name}: {snapshot.loans_repaid} repaid, {snapshot.on_time_percent} % on time, "
-            f"worst {snapshot.max_days_past_due} days past due"
-        ),
+        reason=_reason(tier, snapshot),
+        created_on=on,
+    )
+
+
+def _reason(tier: LoyaltyTier, snapshot: LoyaltySnapshot) -> str:
+    return (
+        f"{tier.name}: {snapshot.loans_repaid} repaid, {snapshot.on_time_percent} % on time, "
+        f"worst {snapshot.max_days_past_due} days past due"
+    )
+
+
+def _offer_credit_line(
+    *, borrower: Borrower, tier: LoyaltyTier, snapshot: LoyaltySnapshot, on: date
+) -> PersonalOffer | None:
+    """The virtual card for a tier that gives one, unless the borrower already has a card."""
+    if tier.credit_line_limit_kop is None or tier.credit_line_daily_rate_ppm is None:
+        return None
+    if borrower.credit_lines.exclude(status=CreditLineStatus.CLOSED).exists():
+        return None
+    cap = limits_for_contract(signed_on=on, category=PSK_CATEGORY).max_daily_rate_ppm
+    return PersonalOffer.objects.create(
+        borrower=borrower,
+        kind=OfferKind.CREDIT_LINE,
+        tier=tier,
+        amount_limit_kop=tier.credit_line_limit_kop,
+        daily_rate_ppm=min(tier.credit_line_daily_rate_ppm, cap),
+        valid_until=on + timedelta(days=tier.offer_valid_days),
+        reason=_reason(tier, snapshot),
         created_on=on,
     )
 
@@ -229,6 +260,8 @@ def offer_accept(*, offer: PersonalOffer, loan: Loan) -> PersonalOffer:
     offer = PersonalOffer.objects.select_for_update().get(pk=offer.pk)
     if offer.status != OfferStatus.ACTIVE or offer.valid_until < current_business_date():
         raise OfferNotAvailable("The offer is no longer available")
+    if offer.kind != OfferKind.LOAN:
+        raise OfferNotAvailable("This offer opens a virtual card, not a loan")
     if loan.borrower_id != offer.borrower_id or loan.product_id != offer.product_id:
         raise OfferNotAvailable("The application does not match the offer")
     if loan.requested_amount_kop > offer.amount_limit_kop:
@@ -239,4 +272,30 @@ def offer_accept(*, offer: PersonalOffer, loan: Loan) -> PersonalOffer:
     offer.loan = loan
     offer.accepted_at = timezone.now()
     offer.save(update_fields=["status", "loan", "accepted_at"])
+    return offer
+
+
+@transaction.atomic
+def offer_accept_credit_line(
+    *, offer: PersonalOffer, borrower: Borrower, actor: AbstractBaseUser | None = None
+) -> PersonalOffer:
+    """Open the virtual card a card offer gives: refused unless the offer is a card offer,
+    active, still valid today and the borrower's own. The caps of the day still apply."""
+    offer = PersonalOffer.objects.select_for_update().get(pk=offer.pk)
+    if offer.kind != OfferKind.CREDIT_LINE:
+        raise OfferNotAvailable("This offer is for a loan, not a virtual card")
+    if offer.status != OfferStatus.ACTIVE or offer.valid_until < current_business_date():
+        raise OfferNotAvailable("The offer is no longer available")
+    if offer.borrower_id != borrower.pk:
+        raise OfferNotAvailable("The offer is for another borrower")
+    line = credit_line_open(
+        borrower=borrower,
+        limit_kop=offer.amount_limit_kop,
+        daily_rate_ppm=offer.daily_rate_ppm,
+        actor=actor,
+    )
+    offer.status = OfferStatus.ACCEPTED
+    offer.credit_line = line
+    offer.accepted_at = timezone.now()
+    offer.save(update_fields=["status", "credit_line", "accepted_at"])
     return offer

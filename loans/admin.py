@@ -6,6 +6,7 @@ written only by the services and close-of-business, and ledger rows are read-onl
 shown in roubles.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from django.utils.html import format_html
 from django_fsm import ConcurrentTransition
 from simple_history.admin import SimpleHistoryAdmin
 
-from loans import services
+from loans import credit_lines, services
 from loans.errors import DomainError
 from loans.masking import (
     mask_birth_date,
@@ -30,6 +31,11 @@ from loans.models import (
     BorrowerMessage,
     BusinessDate,
     CobRun,
+    CreditLine,
+    CreditLineDraw,
+    CreditLineLimitChange,
+    CreditLineRepayment,
+    CreditLineStatement,
     IncomingPayment,
     JournalEntry,
     JournalLine,
@@ -827,3 +833,241 @@ class CobRunAdmin(ReadOnlyAdmin):
             f"{name}: {step.get('rows', 0)} rows / {step.get('seconds', 0)} s"
             for name, step in (obj.steps or {}).items()
         )
+
+
+# --- the virtual card (credit lines) ---------------------------------------------------------
+
+
+class CreditLineDrawInline(ReadOnlyInline):
+    model = CreditLineDraw
+    fields = ("business_date", "kind", "amount", "merchant", "principal_left", "charges")
+    readonly_fields = fields
+    show_change_link = False
+
+    amount = _money_display("amount_kop", "amount")
+    principal_left = _money_display("principal_out_kop", "principal outstanding")
+
+    @admin.display(description="charges / cap")
+    def charges(self, obj):
+        return f"{rub(obj.charges_kop)} / {rub(obj.charges_cap_kop)}"
+
+
+class CreditLineRepaymentInline(ReadOnlyInline):
+    model = CreditLineRepayment
+    fields = ("business_date", "provider", "event_id", "amount", "interest", "principal")
+    readonly_fields = fields
+    show_change_link = False
+
+    amount = _money_display("amount_kop", "amount")
+    interest = _money_display("interest_kop", "to interest")
+    principal = _money_display("principal_kop", "to principal")
+
+
+class CreditLineStatementInline(ReadOnlyInline):
+    model = CreditLineStatement
+    fields = (
+        "period_start",
+        "period_end",
+        "closing",
+        "minimum",
+        "due_date",
+        "paid",
+        "status",
+    )
+    readonly_fields = fields
+    show_change_link = False
+
+    closing = _money_display("closing_balance_kop", "closing balance")
+    minimum = _money_display("minimum_payment_kop", "minimum payment")
+    paid = _money_display("paid_kop", "paid since")
+
+
+class CreditLineLimitChangeInline(ReadOnlyInline):
+    model = CreditLineLimitChange
+    fields = ("business_date", "old_limit", "new_limit", "reason", "actor_label")
+    readonly_fields = fields
+    show_change_link = False
+
+    old_limit = _money_display("old_limit_kop", "old limit")
+    new_limit = _money_display("new_limit_kop", "new limit")
+
+
+@admin.register(CreditLine)
+class CreditLineAdmin(admin.ModelAdmin):
+    """Credit lines change only through `loans.credit_lines`: freezing, unfreezing and closing
+    are actions; a limit change is added on the limit changes page (it calls the service)."""
+
+    list_display = (
+        "id",
+        "borrower_link",
+        "status",
+        "limit",
+        "principal_out",
+        "interest_out",
+        "overdue",
+        "daily_rate",
+        "opened_on",
+    )
+    list_filter = ("status", "freeze_reason")
+    list_select_related = ("borrower",)
+    search_fields = ("id__exact", "borrower__full_name", "=borrower__phone")
+    inlines = (
+        CreditLineDrawInline,
+        CreditLineRepaymentInline,
+        CreditLineStatementInline,
+        CreditLineLimitChangeInline,
+    )
+    actions = ("action_freeze", "action_unfreeze", "action_close")
+    fields = (
+        "borrower_link",
+        "status",
+        "freeze_reason",
+        "limit",
+        "daily_rate",
+        "psk_percent",
+        "psk_money",
+        "charges_cap_percent",
+        "principal_out",
+        "interest_out",
+        "charges_total",
+        "overdue",
+        "opened_on",
+        "closed_on",
+        "statement_day",
+        "payment_due_days",
+        "min_payment_principal_ppm",
+        "min_payment_floor",
+        "accrued_through",
+        "period_from",
+        "regulation",
+        "ledger_link",
+    )
+    readonly_fields = fields
+
+    limit = _money_display("limit_kop", "limit")
+    principal_out = _money_display("principal_out_kop", "principal outstanding")
+    interest_out = _money_display("interest_out_kop", "interest outstanding")
+    charges_total = _money_display("charges_total_kop", "all charges so far")
+    overdue = _money_display("overdue_kop", "minimum payments overdue")
+    psk_money = _money_display("psk_kop", "ПСК, roubles")
+    min_payment_floor = _money_display("min_payment_floor_kop", "minimum payment at least")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_manage_permission(self, request):
+        return request.user.has_perm("loans.change_creditline")
+
+    @admin.display(description="borrower", ordering="borrower")
+    def borrower_link(self, obj):
+        return admin_link(obj.borrower)
+
+    @admin.display(description="daily rate")
+    def daily_rate(self, obj):
+        return percent_per_day(obj.daily_rate_ppm)
+
+    @admin.display(description="ledger")
+    def ledger_link(self, obj):
+        url = reverse("admin:loans_journalline_changelist") + f"?credit_line__id__exact={obj.pk}"
+        return format_html('<a href="{}">journal lines of this credit line</a>', url)
+
+    def _each(self, request, queryset, verb: str, call) -> None:
+        done = 0
+        for line in queryset.order_by("pk"):
+            try:
+                call(line)
+            except (DomainError, MoneyError) as exc:
+                message = getattr(exc, "message", None) or str(exc)
+                self.message_user(request, f"{line}: cannot {verb}: {message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb}: {done} credit line(s) done", messages.SUCCESS)
+
+    @admin.action(description="Freeze (no new draws)", permissions=["manage"])
+    def action_freeze(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "freeze",
+            lambda line: credit_lines.credit_line_freeze(credit_line=line, actor=request.user),
+        )
+
+    @admin.action(description="Unfreeze", permissions=["manage"])
+    def action_unfreeze(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "unfreeze",
+            lambda line: credit_lines.credit_line_unfreeze(credit_line=line, actor=request.user),
+        )
+
+    @admin.action(description="Close (nothing owed)", permissions=["manage"])
+    def action_close(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "close",
+            lambda line: credit_lines.credit_line_close(credit_line=line, actor=request.user),
+        )
+
+
+class CreditLineLimitChangeForm(forms.ModelForm):
+    """The form asks; `credit_line_change_limit` decides (its refusal is the form's error)."""
+
+    class Meta:
+        model = CreditLineLimitChange
+        fields = ("credit_line", "new_limit_kop", "reason")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.change = credit_lines.credit_line_change_limit(
+                credit_line=data["credit_line"],
+                new_limit_kop=data["new_limit_kop"],
+                reason=data["reason"],
+                actor=self.actor,
+            )
+        except (DomainError, MoneyError) as exc:
+            raise forms.ValidationError(getattr(exc, "message", None) or str(exc)) from exc
+        return data
+
+
+@admin.register(CreditLineLimitChange)
+class CreditLineLimitChangeAdmin(admin.ModelAdmin):
+    """The history of limits; adding a row changes the limit through the service."""
+
+    form = CreditLineLimitChangeForm
+    list_display = ("credit_line", "old_limit", "new_limit", "reason", "actor_label", "at")
+    list_select_related = ("credit_line",)
+    readonly_fields = ("old_limit_kop", "actor_label", "business_date")
+
+    old_limit = _money_display("old_limit_kop", "old limit")
+    new_limit = _money_display("new_limit_kop", "new limit")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("loans.change_creditline")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The service wrote the row in the form's clean(); show that one.
+        obj.pk = form.change.pk
+        obj.old_limit_kop = form.change.old_limit_kop

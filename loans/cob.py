@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from loans.business_date import current_business_date
+from loans.credit_line_cob import step_credit_lines
 from loans.models import BusinessDate, CobRun
 from loans.models.products import PenaltyMode
 
@@ -286,6 +287,7 @@ STEPS: list[tuple[str, Callable]] = [
     ("accrue", step_accrue),
     ("mark_overdue", step_mark_overdue),
     ("days_past_due", step_days_past_due),
+    ("credit_lines", step_credit_lines),
 ]
 
 

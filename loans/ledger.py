@@ -20,6 +20,7 @@ class Line:
     account: Account
     amount_kop: int
     loan_id: int | None = None
+    credit_line_id: int | None = None
 
 
 def post_entry(
@@ -29,6 +30,7 @@ def post_entry(
     business_date: date,
     lines: Iterable[Line],
     loan: Loan | None = None,
+    credit_line_id: int | None = None,
     memo: str = "",
 ) -> JournalEntry:
     """Write one balanced entry. Zero lines are dropped; an empty or unbalanced entry is refused."""
@@ -39,11 +41,20 @@ def post_entry(
     if total != 0:
         raise UnbalancedEntry(f"Entry {key} does not balance: lines sum to {total}")
     entry = JournalEntry.objects.create(
-        key=key, kind=kind, loan=loan, business_date=business_date, memo=memo
+        key=key,
+        kind=kind,
+        loan=loan,
+        credit_line_id=credit_line_id,
+        business_date=business_date,
+        memo=memo,
     )
     JournalLine.objects.bulk_create(
         JournalLine(
-            entry=entry, loan_id=line.loan_id, account=line.account, amount_kop=line.amount_kop
+            entry=entry,
+            loan_id=line.loan_id,
+            credit_line_id=line.credit_line_id,
+            account=line.account,
+            amount_kop=line.amount_kop,
         )
         for line in kept
     )
@@ -128,6 +139,49 @@ def loans_out_of_balance(limit: int = 100) -> list[int]:
            OR l.fees_out_kop <> COALESCE(s.f, 0)
            OR l.overpayment_kop <> -COALESCE(s.o, 0)
         ORDER BY l.id LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class CreditLineLedgerBalances:
+    principal_kop: int = 0
+    interest_kop: int = 0
+
+
+def credit_line_ledger_balances(*, credit_line_id: int) -> CreditLineLedgerBalances:
+    sums = dict(
+        JournalLine.objects.filter(credit_line_id=credit_line_id)
+        .values("account")
+        .annotate(total=Sum("amount_kop"))
+        .values_list("account", "total")
+    )
+    return CreditLineLedgerBalances(
+        principal_kop=sums.get(Account.CARD_PRINCIPAL, 0),
+        interest_kop=sums.get(Account.CARD_INTEREST, 0),
+    )
+
+
+def credit_lines_out_of_balance(limit: int = 100) -> list[int]:
+    """Credit lines whose cached balances differ from their ledger accounts, or whose draws'
+    outstanding principal does not add up to the line's (set-based)."""
+    sql = """
+        SELECT c.id FROM loans_creditline c LEFT JOIN (
+            SELECT credit_line_id,
+              SUM(CASE WHEN account = 'card_principal' THEN amount_kop ELSE 0 END) AS p,
+              SUM(CASE WHEN account = 'card_interest' THEN amount_kop ELSE 0 END) AS i
+            FROM loans_journalline WHERE credit_line_id IS NOT NULL GROUP BY credit_line_id
+        ) s ON s.credit_line_id = c.id LEFT JOIN (
+            SELECT credit_line_id, SUM(principal_out_kop) AS p, SUM(charges_kop) AS ch
+            FROM loans_creditlinedraw GROUP BY credit_line_id
+        ) d ON d.credit_line_id = c.id
+        WHERE c.principal_out_kop <> COALESCE(s.p, 0)
+           OR c.interest_out_kop <> COALESCE(s.i, 0)
+           OR c.principal_out_kop <> COALESCE(d.p, 0)
+           OR c.charges_total_kop <> COALESCE(d.ch, 0)
+        ORDER BY c.id LIMIT %s
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [limit])

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from clientapi import api as client_api
+from clientapi.credit_line_api import CreditLineViewSet
 from feedback.api import SurveyViewSet
 from zaymer.api import ApplicationViewSet
 from zaymer.offer_api import OfferViewSet
@@ -19,6 +20,7 @@ router.register("applications", ApplicationViewSet, basename="application")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("offers", OfferViewSet, basename="offer")
+router.register("credit-lines", CreditLineViewSet, basename="credit-line")
 
 v1 = [
     path("me/", client_api.ProfileView.as_view(), name="profile"),

@@ -181,6 +181,10 @@ SPECTACULAR_SETTINGS = {
         "ConsentKindEnum": "clientapi.models.ConsentKind",
         "ProductKindEnum": "loans.models.ProductKind",
         "LoanStatusEnum": "loans.models.LoanStatus",
+        "CreditLineStatusEnum": "loans.models.CreditLineStatus",
+        "StatementStatusEnum": "loans.models.StatementStatus",
+        "DrawKindEnum": "loans.models.DrawKind",
+        "OfferKindEnum": "feedback.models.OfferKind",
     },
 }
 

@@ -1,5 +1,16 @@
 from loans.models.borrowers import Borrower, Region
 from loans.models.calendar import BusinessDate, CobRun
+from loans.models.credit_line import (
+    CreditLine,
+    CreditLineDraw,
+    CreditLineLimitChange,
+    CreditLineRepayment,
+    CreditLineStatement,
+    CreditLineStatus,
+    DrawKind,
+    FreezeReason,
+    StatementStatus,
+)
 from loans.models.ledger import Account, JournalEntry, JournalLine
 from loans.models.loan import Loan, LoanStatus, ScheduleItem, TransitionLog
 from loans.models.messages import BorrowerMessage, MessageStatus
@@ -14,6 +25,14 @@ __all__ = [
     "BorrowerMessage",
     "BusinessDate",
     "CobRun",
+    "CreditLine",
+    "CreditLineDraw",
+    "CreditLineLimitChange",
+    "CreditLineRepayment",
+    "CreditLineStatement",
+    "CreditLineStatus",
+    "DrawKind",
+    "FreezeReason",
     "IncomingPayment",
     "JournalEntry",
     "JournalLine",
@@ -32,5 +51,6 @@ __all__ = [
     "RestructuringRequest",
     "RestructuringStatus",
     "ScheduleItem",
+    "StatementStatus",
     "TransitionLog",
 ]

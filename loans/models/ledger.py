@@ -20,6 +20,9 @@ class Account(models.TextChoices):
     PENALTY_INCOME = "penalty_income", "Penalty income"
     FEE_INCOME = "fee_income", "Fee income"
     WRITE_OFF_EXPENSE = "write_off_expense", "Write-off expense"
+    CARD_PRINCIPAL = "card_principal", "Credit line principal receivable"
+    CARD_INTEREST = "card_interest", "Credit line interest receivable"
+    CARD_SETTLEMENT = "card_settlement", "Card purchases to settle with the card scheme"
 
 
 LOAN_ACCOUNTS = frozenset(
@@ -31,6 +34,8 @@ LOAN_ACCOUNTS = frozenset(
         Account.BORROWER_OVERPAYMENT,
     }
 )
+# Per-credit-line accounts: their lines carry the credit line.
+CREDIT_LINE_ACCOUNTS = frozenset({Account.CARD_PRINCIPAL, Account.CARD_INTEREST})
 
 
 class JournalEntry(models.Model):
@@ -38,6 +43,13 @@ class JournalEntry(models.Model):
     kind = models.CharField(max_length=32)
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entries"
+    )
+    credit_line = models.ForeignKey(
+        "loans.CreditLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journal_entries",
     )
     business_date = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -56,11 +68,21 @@ class JournalLine(models.Model):
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_lines"
     )
+    credit_line = models.ForeignKey(
+        "loans.CreditLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journal_lines",
+    )
     account = models.CharField(max_length=24, choices=Account.choices)
     amount_kop = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["loan", "account"], name="line_loan_account")]
+        indexes = [
+            models.Index(fields=["loan", "account"], name="line_loan_account"),
+            models.Index(fields=["credit_line", "account"], name="line_credit_account"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount_kop}"

@@ -1,18 +1,22 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from loans.ledger import loans_out_of_balance, unbalanced_entries
-from loans.models import JournalEntry, Loan
+from loans.ledger import credit_lines_out_of_balance, loans_out_of_balance, unbalanced_entries
+from loans.models import CreditLine, JournalEntry, Loan
 
 
 class Command(BaseCommand):
-    help = "Prove the book: every entry balances and every loan's cached balances equal its ledger."
+    help = (
+        "Prove the book: every entry balances and every loan's and credit line's cached "
+        "balances equal its ledger."
+    )
 
     def handle(self, *args, **options):
         bad_entries = [
             f"{key} (loan {loan_id})" if loan_id else key for key, loan_id in unbalanced_entries()
         ]
         bad_loans = loans_out_of_balance()
-        if bad_entries or bad_loans:
+        bad_lines = credit_lines_out_of_balance()
+        if bad_entries or bad_loans or bad_lines:
             lines = []
             if bad_entries:
                 lines.append("unbalanced entries: " + ", ".join(bad_entries))
@@ -20,8 +24,16 @@ class Command(BaseCommand):
                 lines.append(
                     "loans whose balances differ from the ledger: " + ", ".join(map(str, bad_loans))
                 )
+            if bad_lines:
+                lines.append(
+                    "credit lines whose balances differ from the ledger: "
+                    + ", ".join(map(str, bad_lines))
+                )
             raise CommandError("; ".join(lines))
+        card_lines = CreditLine.objects.count()
         self.stdout.write(
             f"ledger ok: {JournalEntry.objects.count()} entries balance, "
-            f"{Loan.objects.count()} loans match their accounts"
+            f"{Loan.objects.count()} loans"
+            + (f" and {card_lines} credit lines" if card_lines else "")
+            + " match their accounts"
         )

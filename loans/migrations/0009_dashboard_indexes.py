@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loans', '0007_history_identity_indexes'),
+        ('loans', '0008_credit_line'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

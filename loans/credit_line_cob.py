@@ -1,0 +1,250 @@
+"""Close-of-business for credit lines: set-based SQL over every live line for one date.
+
+For a date D, in order:
+1. accrue the day's interest on every draw made before D, rounded down and within the draw's
+   own cap on charges, and post one balanced entry per line (`card-accrual:<line>:<D>`);
+   lines already accrued through D (a repayment accrued today) are skipped, so each
+   (line, date) is accrued once;
+2. statements whose payment due date is D or earlier and whose minimum is not paid are
+   missed: the shortfall becomes the line's arrears (a statement's minimum already holds
+   the arrears carried into it) and the line is frozen;
+3. lines whose statement day is D's day of the month get their statement for the period
+   ending D, its figures read from the ledger.
+
+The same rules for one line are in `loans.credit_lines` (tests hold the two to the same
+answers). The step runs inside the COB transaction of `loans.cob`.
+"""
+
+from datetime import date, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from loans.models.credit_line import StatementStatus
+
+LIVE = "('open', 'frozen')"
+
+
+def _d() -> str:
+    return "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+
+
+def _least(a: str, b: str) -> str:
+    return f"(CASE WHEN ({a}) < ({b}) THEN ({a}) ELSE ({b}) END)"
+
+
+def _greatest(a: str, b: str) -> str:
+    return f"(CASE WHEN ({a}) > ({b}) THEN ({a}) ELSE ({b}) END)"
+
+
+def _plus_days(day: str, days: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({day} + {days})"
+    return f"date({day}, '+' || {days} || ' days')"
+
+
+def _run(cursor, sql: str, params: list | None = None) -> int:
+    cursor.execute(sql, params or [])
+    return max(cursor.rowcount, 0)
+
+
+def accrue(cursor, on: date) -> int:
+    d = _d()
+    _run(cursor, "DROP TABLE IF EXISTS card_accrual_draw")
+    _run(cursor, "DROP TABLE IF EXISTS card_accrual")
+    _run(
+        cursor,
+        "CREATE TEMP TABLE card_accrual_draw"
+        " (draw_id BIGINT PRIMARY KEY, line_id BIGINT NOT NULL, interest BIGINT NOT NULL)",
+    )
+    _run(
+        cursor,
+        "CREATE TEMP TABLE card_accrual (line_id BIGINT PRIMARY KEY, interest BIGINT NOT NULL)",
+    )
+    raw = "((d.principal_out_kop * c.daily_rate_ppm) / 1000000)"
+    _run(
+        cursor,
+        f"""
+        INSERT INTO card_accrual_draw (draw_id, line_id, interest)
+        SELECT d.id, c.id, {_least(raw, "d.charges_cap_kop - d.charges_kop")}
+        FROM loans_creditlinedraw d JOIN loans_creditline c ON c.id = d.credit_line_id
+        WHERE c.status IN {LIVE} AND c.accrued_through < {d}
+          AND d.principal_out_kop > 0 AND d.business_date < {d}
+          AND d.charges_kop < d.charges_cap_kop
+        """,
+        [on, on],
+    )
+    lines = _run(
+        cursor,
+        f"""
+        INSERT INTO card_accrual (line_id, interest)
+        SELECT c.id, COALESCE((SELECT SUM(a.interest) FROM card_accrual_draw a
+                               WHERE a.line_id = c.id), 0)
+        FROM loans_creditline c
+        WHERE c.status IN {LIVE} AND c.accrued_through < {d}
+        """,
+        [on],
+    )
+    _run(
+        cursor,
+        """
+        UPDATE loans_creditlinedraw SET charges_kop = charges_kop + a.interest
+        FROM card_accrual_draw a WHERE a.draw_id = loans_creditlinedraw.id AND a.interest > 0
+        """,
+    )
+    _run(
+        cursor,
+        f"""
+        INSERT INTO loans_journalentry
+            (key, kind, loan_id, credit_line_id, business_date, created_at, memo)
+        SELECT 'card-accrual:' || CAST(line_id AS VARCHAR(20)) || ':' || %s,
+               'card_accrual', NULL, line_id, {d}, %s, ''
+        FROM card_accrual WHERE interest > 0
+        """,
+        [on.isoformat(), on, timezone.now()],
+    )
+    _run(
+        cursor,
+        """
+        INSERT INTO loans_journalline (entry_id, loan_id, credit_line_id, account, amount_kop)
+        SELECT e.id, NULL, CASE WHEN k.n = 1 THEN a.line_id END,
+            CASE WHEN k.n = 1 THEN 'card_interest' ELSE 'interest_income' END,
+            CASE WHEN k.n = 1 THEN a.interest ELSE -a.interest END
+        FROM card_accrual a
+        JOIN loans_journalentry e
+          ON e.key = 'card-accrual:' || CAST(a.line_id AS VARCHAR(20)) || ':' || %s
+        CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2) k
+        WHERE a.interest > 0
+        """,
+        [on.isoformat()],
+    )
+    _run(
+        cursor,
+        f"""
+        UPDATE loans_creditline SET
+            interest_out_kop = interest_out_kop + a.interest,
+            charges_total_kop = charges_total_kop + a.interest,
+            accrued_through = {d},
+            version = version + 1
+        FROM card_accrual a WHERE a.line_id = loans_creditline.id
+        """,
+        [on],
+    )
+    _run(cursor, "DROP TABLE card_accrual_draw")
+    _run(cursor, "DROP TABLE card_accrual")
+    return lines
+
+
+def mark_missed(cursor, on: date) -> int:
+    d = _d()
+    due = f"s.status = '{StatementStatus.DUE}' AND s.due_date <= {d}"
+    short = "s.paid_kop < s.minimum_payment_kop"
+    _run(
+        cursor,
+        f"""
+        UPDATE loans_creditline SET
+            overdue_kop = (
+                SELECT SUM(s.minimum_payment_kop - s.paid_kop) FROM loans_creditlinestatement s
+                WHERE s.credit_line_id = loans_creditline.id AND {due} AND {short}),
+            freeze_reason = CASE WHEN status = 'open' THEN 'missed_payment'
+                ELSE freeze_reason END,
+            status = CASE WHEN status = 'open' THEN 'frozen' ELSE status END,
+            version = version + 1
+        WHERE id IN (SELECT s.credit_line_id FROM loans_creditlinestatement s
+                     WHERE {due} AND {short})
+        """,
+        [on, on],
+    )
+    return _run(
+        cursor,
+        f"""
+        UPDATE loans_creditlinestatement SET status = CASE
+            WHEN paid_kop < minimum_payment_kop THEN '{StatementStatus.MISSED}'
+            ELSE '{StatementStatus.PAID}' END
+        WHERE status = '{StatementStatus.DUE}' AND due_date <= {d}
+        """,
+        [on],
+    )
+
+
+def issue_statements(cursor, on: date) -> int:
+    """The statement of every line whose statement day is today, its period sums read from
+    the ledger; opening = closing − draws − interest + payments, so the four always agree.
+
+    Minimum payment: all unpaid interest plus `min_payment_principal_ppm` of the principal
+    (rounded down), at least `min_payment_floor_kop` or the whole debt when smaller. With
+    arrears from a missed statement the interest part is the arrears plus the period's
+    interest instead (the arrears already hold the interest they were made of).
+    """
+    d = _d()
+    _run(cursor, "DROP TABLE IF EXISTS card_statement")
+    _run(
+        cursor,
+        "CREATE TEMP TABLE card_statement (line_id BIGINT PRIMARY KEY, period_start DATE,"
+        " draws BIGINT NOT NULL, interest BIGINT NOT NULL, payments BIGINT NOT NULL)",
+    )
+    issued = _run(
+        cursor,
+        f"""
+        INSERT INTO card_statement (line_id, period_start, draws, interest, payments)
+        SELECT c.id, c.period_from,
+            COALESCE(SUM(CASE WHEN e.kind = 'card_draw' THEN l.amount_kop END), 0),
+            COALESCE(SUM(CASE WHEN e.kind = 'card_accrual' THEN l.amount_kop END), 0),
+            COALESCE(SUM(CASE WHEN e.kind = 'card_repayment' THEN -l.amount_kop END), 0)
+        FROM loans_creditline c
+        LEFT JOIN loans_journalentry e ON e.credit_line_id = c.id
+            AND e.business_date >= c.period_from AND e.business_date <= {d}
+        LEFT JOIN loans_journalline l ON l.entry_id = e.id AND l.credit_line_id = c.id
+        WHERE c.status IN {LIVE} AND c.statement_day = %s AND c.period_from < {d}
+        GROUP BY c.id, c.period_from
+        """,
+        [on, on.day, on],
+    )
+    if not issued:
+        _run(cursor, "DROP TABLE card_statement")
+        return 0
+    closing = "(c.principal_out_kop + c.interest_out_kop)"
+    interest_part = (
+        f"(CASE WHEN c.overdue_kop > 0 THEN {_least('c.overdue_kop + t.interest', closing)}"
+        " ELSE c.interest_out_kop END)"
+    )
+    principal_part = "((c.principal_out_kop * c.min_payment_principal_ppm) / 1000000)"
+    minimum = _least(
+        _greatest(
+            f"{interest_part} + {principal_part}", _least("c.min_payment_floor_kop", closing)
+        ),
+        closing,
+    )
+    _run(
+        cursor,
+        f"""
+        INSERT INTO loans_creditlinestatement (credit_line_id, period_start, period_end,
+            opening_balance_kop, draws_kop, interest_kop, payments_kop, closing_balance_kop,
+            closing_principal_kop, closing_interest_kop, minimum_payment_kop, due_date,
+            paid_kop, status, created_at)
+        SELECT c.id, t.period_start, {d},
+            {closing} - t.draws - t.interest + t.payments, t.draws, t.interest, t.payments,
+            {closing}, c.principal_out_kop, c.interest_out_kop, {minimum},
+            {_plus_days(d, "c.payment_due_days")}, 0,
+            CASE WHEN {minimum} > 0 THEN '{StatementStatus.DUE}'
+                 ELSE '{StatementStatus.PAID}' END, %s
+        FROM card_statement t JOIN loans_creditline c ON c.id = t.line_id
+        """,
+        [on, on, timezone.now()],
+    )
+    _run(
+        cursor,
+        f"UPDATE loans_creditline SET period_from = {d}, version = version + 1"
+        " WHERE id IN (SELECT line_id FROM card_statement)",
+        [on + timedelta(days=1)],
+    )
+    _run(cursor, "DROP TABLE card_statement")
+    return issued
+
+
+def step_credit_lines(cursor, on: date) -> int:
+    """The credit-line part of COB for one date; returns the lines accrued."""
+    accrued = accrue(cursor, on)
+    mark_missed(cursor, on)
+    issue_statements(cursor, on)
+    return accrued

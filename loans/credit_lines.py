@@ -1,0 +1,503 @@
+"""Every write to a credit line (the virtual card): one typed, keyword-only function per action.
+
+The cap on all charges for a revolving line
+-------------------------------------------
+353-FZ caps the charges at a multiple of the principal *provided*. On a revolving line the
+principal provided is not one number: every draw is a new tranche of credit. The cap is held
+per draw: each draw records its own cap (`charges_cap_percent` of its amount, rounded down)
+and the charges it has carried, and interest on a draw stops once it has carried its cap.
+This is the strictest of the readings: no tranche ever carries more than the multiple of
+itself, whichever way the law is read (a cap against the sum of draws, or against the highest
+balance, would let an early, quickly repaid draw lend its unused room to a later one).
+Interest is therefore computed per draw on its outstanding principal and rounded down there,
+so a day's interest on the line is the sum of the draws' and never above the rate applied to
+the drawn balance. The multiple is the one in force on the day the line was opened.
+
+Repayment order
+---------------
+REGULATION.md (353-FZ art. 5 part 20): overdue interest, overdue principal, penalty, current
+interest, current principal, fees. The line charges no penalty and no fees, and the overdue
+part of a debt is interest first (a minimum payment is all interest plus a share of principal),
+so the order comes down to: all interest, then principal. Principal repays the oldest draws
+first (they are the ones closest to, or past, their cap).
+"""
+
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+
+from loans.business_date import current_business_date
+from loans.errors import (
+    CapExceeded,
+    CreditLimitExceeded,
+    CreditLineClosed,
+    CreditLineExists,
+    CreditLineFrozen,
+    CreditLineOverdue,
+    DomainError,
+    InvalidAmount,
+    LimitExceeded,
+    TransitionNotAllowed,
+)
+from loans.ledger import Line, post_entry
+from loans.models import (
+    Account,
+    Borrower,
+    CreditLine,
+    CreditLineDraw,
+    CreditLineLimitChange,
+    CreditLineRepayment,
+    CreditLineStatement,
+    CreditLineStatus,
+    DrawKind,
+    FreezeReason,
+    StatementStatus,
+)
+from loans.models.credit_line import MAX_STATEMENT_DAY
+from loans.money import MoneyError, charge_kop, daily_interest_kop, require_positive_kop
+from loans.psk import Psk, full_cost_of_credit
+from loans.regulation import Limits, limits_for_contract
+
+Actor = AbstractBaseUser | None
+# The ПСК of a line is that of a representative draw: the whole limit drawn on the day the
+# line opens and repaid with its interest at the end of one statement cycle.
+PSK_CYCLE_DAYS = 30
+# The market-average ПСК category the card is compared with (MarketAveragePsk.category).
+PSK_CATEGORY = "credit_line"
+S = CreditLineStatus
+
+
+def _positive_kop(amount_kop: int, *, what: str = "amount") -> int:
+    try:
+        return require_positive_kop(amount_kop, what=what)
+    except MoneyError as exc:
+        raise InvalidAmount(str(exc), field="amount_kop") from exc
+
+
+def _lock(credit_line: CreditLine) -> CreditLine:
+    return CreditLine.objects.select_for_update().get(pk=credit_line.pk)
+
+
+def _save(line: CreditLine) -> None:
+    line.version += 1
+    line.save()
+
+
+def draw_charges_cap_kop(*, amount_kop: int, charges_cap_percent: int) -> int:
+    """The most a draw may ever carry in charges: the multiple of it, rounded down."""
+    return charge_kop(amount_kop * charges_cap_percent, 100)
+
+
+def _cap_percent(limits: Limits) -> int:
+    percent = limits.charges_cap_multiplier * 100
+    if percent != percent.to_integral_value():
+        raise DomainError("The cap on charges must be a whole per cent of principal")
+    return int(percent)
+
+
+# --- the contract --------------------------------------------------------------------------
+
+
+def credit_line_psk(
+    *, limit_kop: int, daily_rate_ppm: int, charges_cap_percent: int, on: date
+) -> Psk:
+    """ПСК (loans.psk) of the representative draw: the full limit over one statement cycle."""
+    interest = min(
+        PSK_CYCLE_DAYS * daily_interest_kop(limit_kop, daily_rate_ppm),
+        draw_charges_cap_kop(amount_kop=limit_kop, charges_cap_percent=charges_cap_percent),
+    )
+    return full_cost_of_credit(
+        issue_date=on,
+        principal_kop=limit_kop,
+        payments=[(on + timedelta(days=PSK_CYCLE_DAYS), limit_kop + interest)],
+    )
+
+
+def _check_terms(*, limits: Limits, limit_kop: int, daily_rate_ppm: int, on: date) -> Psk:
+    if daily_rate_ppm > limits.max_daily_rate_ppm:
+        raise CapExceeded(
+            f"Daily rate {daily_rate_ppm / 10_000:.4f} % is above the cap of "
+            f"{limits.max_daily_rate_ppm / 10_000:.4f} % (353-FZ)"
+        )
+    psk = credit_line_psk(
+        limit_kop=limit_kop,
+        daily_rate_ppm=daily_rate_ppm,
+        charges_cap_percent=_cap_percent(limits),
+        on=on,
+    )
+    if psk.percent > limits.max_psk_percent:
+        raise CapExceeded(
+            f"ПСК {psk.percent} % is above the cap of {limits.max_psk_percent} % (353-FZ art. 6)"
+        )
+    return psk
+
+
+@transaction.atomic
+def credit_line_open(
+    *,
+    borrower: Borrower,
+    limit_kop: int,
+    daily_rate_ppm: int,
+    statement_day: int | None = None,
+    actor: Actor = None,
+) -> CreditLine:
+    """Sign the card contract: the limits in force today are frozen on it, ПСК checked."""
+    _positive_kop(limit_kop, what="limit")
+    if isinstance(daily_rate_ppm, bool) or not isinstance(daily_rate_ppm, int):
+        raise InvalidAmount("The daily rate must be a whole number of millionths")
+    if daily_rate_ppm <= 0:
+        raise InvalidAmount("The daily rate must be positive", field="daily_rate_ppm")
+    borrower = Borrower.objects.select_for_update().get(pk=borrower.pk)
+    if borrower.self_ban_active:
+        raise LimitExceeded("The borrower has an active self-ban on loans", code="self_ban")
+    if CreditLine.objects.filter(borrower=borrower).exclude(status=S.CLOSED).exists():
+        raise CreditLineExists("The borrower already has a credit line")
+    on = current_business_date()
+    day = statement_day if statement_day is not None else min(on.day, MAX_STATEMENT_DAY)
+    if not 1 <= day <= MAX_STATEMENT_DAY:
+        raise DomainError(
+            f"The statement day is 1 to {MAX_STATEMENT_DAY}",
+            code="invalid_statement_day",
+            field="statement_day",
+        )
+    limits = limits_for_contract(signed_on=on, category=PSK_CATEGORY)
+    psk = _check_terms(limits=limits, limit_kop=limit_kop, daily_rate_ppm=daily_rate_ppm, on=on)
+    return CreditLine.objects.create(
+        borrower=borrower,
+        limit_kop=limit_kop,
+        daily_rate_ppm=daily_rate_ppm,
+        opened_on=on,
+        statement_day=day,
+        charges_cap_percent=_cap_percent(limits),
+        psk_percent=psk.percent,
+        psk_kop=psk.amount_kop,
+        regulation=limits.row,
+        limits_snapshot=limits.snapshot(),
+        accrued_through=on,
+        period_from=on,
+    )
+
+
+@transaction.atomic
+def credit_line_change_limit(
+    *, credit_line: CreditLine, new_limit_kop: int, reason: str, actor: Actor = None
+) -> CreditLineLimitChange:
+    """Raise or lower the limit. A limit below the drawn balance is allowed: it only stops new
+    draws until repayments bring the balance under it. A raise is held to the ПСК cap of the
+    limits the contract was signed under."""
+    _positive_kop(new_limit_kop, what="limit")
+    if not reason.strip():
+        raise DomainError("Say why the limit changes", code="reason_required", field="reason")
+    line = _lock(credit_line)
+    if line.status == S.CLOSED:
+        raise CreditLineClosed("The credit line is closed")
+    on = current_business_date()
+    if new_limit_kop > line.limit_kop:
+        limits = limits_for_contract(signed_on=line.opened_on, category=PSK_CATEGORY)
+        psk = _check_terms(
+            limits=limits, limit_kop=new_limit_kop, daily_rate_ppm=line.daily_rate_ppm, on=on
+        )
+        line.psk_percent, line.psk_kop = psk.percent, psk.amount_kop
+    change = CreditLineLimitChange.objects.create(
+        credit_line=line,
+        old_limit_kop=line.limit_kop,
+        new_limit_kop=new_limit_kop,
+        reason=reason.strip()[:200],
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        business_date=on,
+    )
+    line.limit_kop = new_limit_kop
+    _save(line)
+    return change
+
+
+@transaction.atomic
+def credit_line_freeze(*, credit_line: CreditLine, actor: Actor = None) -> CreditLine:
+    """Staff stop new draws; interest and repayments go on."""
+    line = _lock(credit_line)
+    if line.status != S.OPEN:
+        raise TransitionNotAllowed(f"Only an open line can be frozen (it is {line.status})")
+    line.status, line.freeze_reason = S.FROZEN, FreezeReason.STAFF
+    _save(line)
+    return line
+
+
+@transaction.atomic
+def credit_line_unfreeze(*, credit_line: CreditLine, actor: Actor = None) -> CreditLine:
+    """Lift a freeze; refused while a minimum payment is past due."""
+    line = _lock(credit_line)
+    if line.status != S.FROZEN:
+        raise TransitionNotAllowed(f"Only a frozen line can be unfrozen (it is {line.status})")
+    if line.overdue_kop > 0:
+        raise CreditLineOverdue("A minimum payment is past due")
+    line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
+    _save(line)
+    return line
+
+
+@transaction.atomic
+def credit_line_close(*, credit_line: CreditLine, actor: Actor = None) -> CreditLine:
+    """Close a line that owes nothing (today's interest included)."""
+    line = _lock(credit_line)
+    if line.status == S.CLOSED:
+        return line
+    on = current_business_date()
+    accrue_through(credit_line=line, on=on)
+    if line.debt_kop:
+        raise TransitionNotAllowed(f"The line still owes {line.debt_kop} kop")
+    line.status, line.freeze_reason, line.closed_on = S.CLOSED, FreezeReason.NONE, on
+    _save(line)
+    return line
+
+
+# --- draws ---------------------------------------------------------------------------------
+
+
+def _check_drawable(line: CreditLine, amount_kop: int) -> None:
+    if line.status == S.CLOSED:
+        raise CreditLineClosed("The credit line is closed")
+    if line.overdue_kop > 0:
+        raise CreditLineOverdue(
+            f"A minimum payment of {line.overdue_kop} kop is past due; pay it to draw again"
+        )
+    if line.status == S.FROZEN:
+        raise CreditLineFrozen("The credit line is frozen: no new draws")
+    if amount_kop > line.available_kop:
+        raise CreditLimitExceeded(
+            f"The draw of {amount_kop} kop is above the {line.available_kop} kop available",
+            field="amount_kop",
+        )
+
+
+@transaction.atomic
+def credit_line_draw(
+    *,
+    credit_line: CreditLine,
+    kind: str,
+    amount_kop: int,
+    idempotency_key: str,
+    merchant: str = "",
+    description: str = "",
+    payout_reference: str = "",
+) -> CreditLineDraw:
+    """Use the limit: a card purchase (to settle with the card scheme) or a transfer to the
+    borrower's own account. The same key twice returns the first draw; refused above the
+    available limit, or while the line is frozen, closed or in arrears: nothing changes."""
+    _positive_kop(amount_kop)
+    if not idempotency_key or len(idempotency_key) > 120:
+        raise DomainError("A draw needs an idempotency key of 1–120 characters")
+    if kind == DrawKind.PURCHASE:
+        if not merchant.strip():
+            raise DomainError("A purchase names its merchant", code="invalid", field="merchant")
+        counter_account = Account.CARD_SETTLEMENT
+    elif kind == DrawKind.TRANSFER:
+        if not payout_reference.strip():
+            raise DomainError(
+                "A transfer names the account it goes to", code="invalid", field="payout_reference"
+            )
+        counter_account = Account.CASH
+    else:
+        raise DomainError(f"Unknown draw kind '{kind}'", code="invalid", field="kind")
+    line = _lock(credit_line)
+    existing = CreditLineDraw.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if (existing.credit_line_id, existing.kind, existing.amount_kop) != (
+            line.pk,
+            kind,
+            amount_kop,
+        ):
+            raise DomainError(
+                "This idempotency key was used for another draw", code="event_conflict"
+            )
+        return existing
+    _check_drawable(line, amount_kop)
+    on = current_business_date()
+    entry = post_entry(
+        key=f"card-draw:{line.pk}:{line.version}",
+        kind="card_draw",
+        business_date=on,
+        credit_line_id=line.pk,
+        lines=[
+            Line(Account.CARD_PRINCIPAL, amount_kop, credit_line_id=line.pk),
+            Line(counter_account, -amount_kop),
+        ],
+    )
+    draw = CreditLineDraw.objects.create(
+        credit_line=line,
+        kind=kind,
+        amount_kop=amount_kop,
+        merchant=merchant.strip()[:120],
+        description=description.strip()[:200],
+        payout_reference=payout_reference.strip()[:64],
+        business_date=on,
+        idempotency_key=idempotency_key,
+        entry=entry,
+        principal_out_kop=amount_kop,
+        charges_cap_kop=draw_charges_cap_kop(
+            amount_kop=amount_kop, charges_cap_percent=line.charges_cap_percent
+        ),
+    )
+    line.principal_out_kop += amount_kop
+    _save(line)
+    return draw
+
+
+# --- interest ------------------------------------------------------------------------------
+
+
+def day_interest(*, line: CreditLine, draws: list[CreditLineDraw], day: date) -> dict[int, int]:
+    """One day's interest per draw (draw id → kopecks), as the COB SQL computes it: a draw
+    accrues from the day after it was made, rounded down, never beyond its own cap."""
+    interest = {}
+    for draw in draws:
+        if draw.business_date >= day or draw.principal_out_kop <= 0:
+            continue
+        raw = daily_interest_kop(draw.principal_out_kop, line.daily_rate_ppm)
+        amount = min(raw, draw.charges_cap_kop - draw.charges_kop)
+        if amount > 0:
+            interest[draw.pk] = amount
+    return interest
+
+
+def accrue_through(*, credit_line: CreditLine, on: date) -> None:
+    """Accrue the days (accrued_through, on] for one locked line, as COB would."""
+    line = credit_line
+    if line.status == S.CLOSED:
+        return
+    day = line.accrued_through + timedelta(days=1)
+    if day > on:
+        return
+    draws = list(
+        CreditLineDraw.objects.select_for_update()
+        .filter(credit_line=line, principal_out_kop__gt=0)
+        .order_by("pk")
+    )
+    changed = set()
+    while day <= on:
+        interest = day_interest(line=line, draws=draws, day=day)
+        total = sum(interest.values())
+        if total:
+            post_entry(
+                key=f"card-accrual:{line.pk}:{day.isoformat()}",
+                kind="card_accrual",
+                business_date=day,
+                credit_line_id=line.pk,
+                lines=[
+                    Line(Account.CARD_INTEREST, total, credit_line_id=line.pk),
+                    Line(Account.INTEREST_INCOME, -total),
+                ],
+            )
+            for draw in draws:
+                if draw.pk in interest:
+                    draw.charges_kop += interest[draw.pk]
+                    changed.add(draw.pk)
+            line.interest_out_kop += total
+            line.charges_total_kop += total
+        line.accrued_through = day
+        day += timedelta(days=1)
+    CreditLineDraw.objects.bulk_update(
+        [draw for draw in draws if draw.pk in changed], ["charges_kop"]
+    )
+
+
+def credit_line_repayment_quote_kop(*, credit_line: CreditLine, on: date | None = None) -> int:
+    """What repays the line in full today, today's interest included (nothing is written)."""
+    on = on or current_business_date()
+    line = credit_line
+    draws = list(line.draws.filter(principal_out_kop__gt=0).order_by("pk"))
+    interest = line.interest_out_kop
+    day = line.accrued_through + timedelta(days=1)
+    while day <= on:
+        today = day_interest(line=line, draws=draws, day=day)
+        for draw in draws:
+            draw.charges_kop += today.get(draw.pk, 0)
+        interest += sum(today.values())
+        day += timedelta(days=1)
+    return line.principal_out_kop + interest
+
+
+# --- repayment -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def credit_line_repay(
+    *, credit_line: CreditLine, amount_kop: int, provider: str, event_id: str, actor: Actor = None
+) -> CreditLineRepayment:
+    """Apply a repayment: today's interest accrues first, then interest is paid before
+    principal (oldest draw first). The same provider event twice changes nothing; more than
+    the debt is refused. Paying the arrears lifts a freeze made for a missed payment."""
+    _positive_kop(amount_kop)
+    line = _lock(credit_line)
+    existing = CreditLineRepayment.objects.filter(provider=provider, event_id=event_id).first()
+    if existing is not None:
+        if existing.credit_line_id != line.pk or existing.amount_kop != amount_kop:
+            raise DomainError(
+                "This provider event was already recorded with another line or amount",
+                code="event_conflict",
+            )
+        return existing
+    if line.status == S.CLOSED:
+        raise CreditLineClosed("The credit line is closed")
+    on = current_business_date()
+    accrue_through(credit_line=line, on=on)
+    if amount_kop > line.debt_kop:
+        raise InvalidAmount(
+            f"The full repayment today is {line.debt_kop} kop",
+            code="amount_above_debt",
+            field="amount_kop",
+        )
+    interest = min(amount_kop, line.interest_out_kop)
+    principal = amount_kop - interest
+    entry = post_entry(
+        key=f"card-payment:{provider}:{event_id}"[:120],
+        kind="card_repayment",
+        business_date=on,
+        credit_line_id=line.pk,
+        lines=[
+            Line(Account.CASH, amount_kop),
+            Line(Account.CARD_INTEREST, -interest, credit_line_id=line.pk),
+            Line(Account.CARD_PRINCIPAL, -principal, credit_line_id=line.pk),
+        ],
+    )
+    left = principal
+    if left:
+        draws = CreditLineDraw.objects.select_for_update().filter(
+            credit_line=line, principal_out_kop__gt=0
+        )
+        for draw in draws.order_by("business_date", "pk"):
+            take = min(left, draw.principal_out_kop)
+            draw.principal_out_kop -= take
+            draw.save(update_fields=["principal_out_kop"])
+            left -= take
+            if not left:
+                break
+    payment = CreditLineRepayment.objects.create(
+        credit_line=line,
+        provider=provider,
+        event_id=event_id,
+        amount_kop=amount_kop,
+        interest_kop=interest,
+        principal_kop=principal,
+        business_date=on,
+        entry=entry,
+    )
+    line.interest_out_kop -= interest
+    line.principal_out_kop -= principal
+    line.overdue_kop = max(0, line.overdue_kop - amount_kop)
+    CreditLineStatement.objects.filter(credit_line=line, status=StatementStatus.DUE).update(
+        paid_kop=F("paid_kop") + amount_kop
+    )
+    CreditLineStatement.objects.filter(
+        credit_line=line, status=StatementStatus.DUE, paid_kop__gte=F("minimum_payment_kop")
+    ).update(status=StatementStatus.PAID)
+    if (
+        line.status == S.FROZEN
+        and line.freeze_reason == FreezeReason.MISSED_PAYMENT
+        and line.overdue_kop == 0
+    ):
+        line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
+    _save(line)
+    return payment
