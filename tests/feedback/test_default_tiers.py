@@ -42,3 +42,20 @@ def test_a_fresh_database_has_three_tiers_each_asking_and_giving_more(db):
 def test_a_history_lands_in_the_default_tier_it_meets(db, history, tier):
     found = tier_for(history=history)
     assert (found.code if found else None) == tier
+
+
+def test_only_the_default_gold_tier_offers_the_card_and_its_terms_pass_the_caps(
+    business_date,
+):
+    from loans import credit_lines
+    from tests.factories import BorrowerFactory
+
+    with_card = LoyaltyTier.objects.filter(credit_line_limit_kop__isnull=False)
+    assert list(with_card.values_list("code", flat=True)) == ["gold"]
+    gold = with_card.get()
+    line = credit_lines.credit_line_open(
+        borrower=BorrowerFactory(),
+        limit_kop=gold.credit_line_limit_kop,
+        daily_rate_ppm=gold.credit_line_daily_rate_ppm,
+    )
+    assert line.limit_kop == 3_000_000 and line.psk_percent <= 292
