@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from loans import services, tasks
+from loans import credit_lines, services, tasks
 from loans.business_date import set_business_date
 from loans.cob import run_cob_until
 from loans.errors import DomainError
@@ -44,6 +44,8 @@ from loans.gateway import SandboxGateway
 from loans.models import (
     Borrower,
     CobRun,
+    CreditLine,
+    DrawKind,
     Loan,
     LoanStatus,
     PayoutMethod,
@@ -356,6 +358,8 @@ class Report:
     restructurings: int = 0
     write_offs: int = 0
     refunds: int = 0
+    cards: int = 0
+    card_draws: int = 0
     refused: Counter = field(default_factory=Counter)
     statuses: dict = field(default_factory=dict)
     start: date | None = None
@@ -374,6 +378,9 @@ class PortfolioSimulator:
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+        # The cards draw from their own stream, so that the loans are the same with or without.
+        self.card_rng = random.Random(seed + 1)  # noqa: S311 - as above
+        self.cards: dict[int, int] = {}  # borrower → credit line
         self.n = borrowers
         self.today = today
         self.start = today - timedelta(days=days)
@@ -1040,7 +1047,54 @@ class PortfolioSimulator:
             outcome = "good"
         if loan.overpayment_kop and self.rng.random() < 0.7:
             self.push_day(self.day + timedelta(self.rng.randint(1, 5)), self.ev_refund, loan.pk)
+        if p.good_loans >= 3 and loan.borrower_id not in self.cards:
+            self._maybe_open_card(loan.borrower_id)
         self._finish(p, outcome)
+
+    # --- the virtual card: some loyal borrowers take one and use it -------------------------
+
+    def _maybe_open_card(self, borrower_id: int) -> None:
+        rng = self.card_rng
+        if rng.random() > 0.35:
+            return
+        line = credit_lines.credit_line_open(
+            borrower=Borrower.objects.get(pk=borrower_id),
+            limit_kop=rng.choice((15_000, 20_000, 30_000)) * 100,
+            daily_rate_ppm=5_000,
+        )
+        self.cards[borrower_id] = line.pk
+        self.report.cards += 1
+        self.push_day(self.day + timedelta(days=rng.randint(0, 3)), self.ev_card_use, line.pk)
+
+    def ev_card_use(self, line_id: int) -> None:
+        """A purchase or a transfer now and then, and a payment when the debt grows."""
+        rng = self.card_rng
+        line = CreditLine.objects.get(pk=line_id)
+        try:
+            if line.debt_kop and (line.overdue_kop or rng.random() < 0.45):
+                share = 1.0 if rng.random() < 0.4 else rng.uniform(0.2, 0.6)
+                wanted = max(line.overdue_kop, _round_down(line.debt_kop * share, 100), 100)
+                credit_lines.credit_line_repay(
+                    credit_line=line,
+                    amount_kop=min(wanted, line.debt_kop),
+                    provider="demo",
+                    event_id=f"card-{next(self.event_ids)}",
+                )
+            elif line.available_kop >= 50_000:
+                purchase = rng.random() < 0.7
+                rub = _round_down(rng.uniform(500, min(8_000, line.available_kop / 100)), 1)
+                credit_lines.credit_line_draw(
+                    credit_line=line,
+                    kind=DrawKind.PURCHASE if purchase else DrawKind.TRANSFER,
+                    amount_kop=rub * 100,
+                    idempotency_key=f"demo-draw-{line.pk}-{next(self.event_ids)}",
+                    merchant=rng.choice(("Пятёрочка", "Ozon", "Аптека", "РЖД")) if purchase else "",
+                    payout_reference="" if purchase else "own account",
+                )
+                self.report.card_draws += 1
+        except DomainError as exc:
+            self.report.refused[exc.code] += 1
+        self.push_day(self.day + timedelta(days=rng.randint(2, 12)), self.ev_card_use, line_id)
 
     def _finish(self, p: Persona, outcome: str) -> None:
         """The borrower's request or loan is over: will they come back, and when?"""

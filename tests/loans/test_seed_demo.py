@@ -89,7 +89,7 @@ def check_every_state(output):
     assert not statuses & {"applied", "scored", "disbursed"}
     assert current_business_date() == timezone.localdate()
     assert Loan.objects.count() >= 30
-    assert "Loans per status" in output
+    assert "Loans per status" in output and "virtual cards" in output
     for status in REQUIRED:
         assert f"{status} " in output
 

@@ -116,7 +116,7 @@ class Command(BaseCommand):
             f"  payouts failed {report.failed_payouts}, timed out then settled "
             f"{report.pending_payouts}; prolongations {report.prolongations}, restructurings "
             f"{report.restructurings}, write-offs {report.write_offs}, overpayments refunded "
-            f"{report.refunds}"
+            f"{report.refunds}; virtual cards {report.cards} with {report.card_draws} draws"
         )
         self.stdout.write(f"Loans per status ({total}):")
         for status, count in report.statuses.items():
