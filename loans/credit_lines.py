@@ -41,6 +41,7 @@ from loans.errors import (
     LimitExceeded,
     TransitionNotAllowed,
 )
+from loans.high_psk import check_high_psk_rule
 from loans.ledger import Line, post_entry
 from loans.models import (
     Account,
@@ -164,6 +165,7 @@ def credit_line_open(
         )
     limits = limits_for_contract(signed_on=on, category=PSK_CATEGORY)
     psk = _check_terms(limits=limits, limit_kop=limit_kop, daily_rate_ppm=daily_rate_ppm, on=on)
+    check_high_psk_rule(borrower_id=borrower.pk, limits=limits, psk_percent=psk.percent, on=on)
     return CreditLine.objects.create(
         borrower=borrower,
         limit_kop=limit_kop,

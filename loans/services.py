@@ -23,6 +23,7 @@ from loans.errors import (
     LimitExceeded,
     TransitionNotAllowed,
 )
+from loans.high_psk import check_high_psk_rule
 from loans.ledger import Line, post_entry
 from loans.models import (
     Account,
@@ -303,38 +304,6 @@ def check_contract_caps(
         )
 
 
-def _check_high_psk_rule(*, loan: Loan, limits: Limits, psk_percent, on: date) -> None:
-    threshold = limits.high_psk_threshold_percent
-    if threshold is None or psk_percent <= threshold:
-        return
-    # One signing at a time per borrower, so two offers signed at once cannot both pass.
-    Borrower.objects.select_for_update().filter(pk=loan.borrower_id).first()
-    others = Loan.objects.filter(borrower=loan.borrower, psk_percent__gt=threshold).exclude(
-        pk=loan.pk
-    )
-    if limits.max_high_psk_loans is not None:
-        # A signed offer is a contract: it counts before the money goes out.
-        outstanding = others.filter(
-            Q(status__in=[S.DISBURSED, S.SERVICED, S.OVERDUE])
-            | Q(status=S.APPROVED, signed_at__isnull=False)
-        ).count()
-        if outstanding >= limits.max_high_psk_loans:
-            raise LimitExceeded(
-                f"The borrower already has {outstanding} outstanding loan(s) with ПСК above "
-                f"{threshold} %; at most {limits.max_high_psk_loans} allowed (545-FZ)",
-                code="high_psk_loan_limit",
-            )
-    if limits.cooling_off_days:
-        since = on - timedelta(days=limits.cooling_off_days)
-        if others.filter(status=S.CLOSED, closed_on__gt=since).exists():
-            raise LimitExceeded(
-                f"Cooling-off of {limits.cooling_off_days} days after repaying a loan "
-                f"with ПСК above "
-                f"{threshold} % (545-FZ)",
-                code="high_psk_cooling_off",
-            )
-
-
 def _penalty_rate(product: Product, limits: Limits) -> tuple[int, int]:
     if product.penalty_mode == PenaltyMode.DAILY_WITHOUT_INTEREST:
         return limits.penalty_without_interest_daily_ppm, PPM
@@ -393,7 +362,13 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
         psk=psk,
         daily_rate_ppm=rate,
     )
-    _check_high_psk_rule(loan=loan, limits=limits, psk_percent=psk.percent, on=on)
+    check_high_psk_rule(
+        borrower_id=loan.borrower_id,
+        limits=limits,
+        psk_percent=psk.percent,
+        on=on,
+        loan_id=loan.pk,
+    )
     loan.signed_at = timezone.now()
     loan.signed_on = on
     loan.daily_rate_ppm = rate

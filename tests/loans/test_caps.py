@@ -5,11 +5,18 @@ from decimal import Decimal
 
 import pytest
 
-from loans import services
+from loans import credit_lines, services
 from loans.business_date import set_business_date
 from loans.cob import run_cob_until
 from loans.errors import CapExceeded, LimitExceeded
-from loans.models import JournalEntry, Loan, LoanStatus, MarketAveragePsk, RegulationLimit
+from loans.models import (
+    CreditLine,
+    JournalEntry,
+    Loan,
+    LoanStatus,
+    MarketAveragePsk,
+    RegulationLimit,
+)
 from loans.regulation import NoLimitsForDate, limits_for_contract
 from tests.factories import (
     BorrowerFactory,
@@ -311,3 +318,42 @@ def test_a_personal_rate_above_the_products_is_refused(business_date):
         services.loan_approve(loan=loan, daily_rate_ppm=loan.product.daily_rate_ppm + 1)
     loan.refresh_from_db()
     assert loan.status == LoanStatus.SCORED and loan.daily_rate_ppm is None
+
+
+# --- 545-FZ: the virtual card counts as a contract ------------------------------------------
+
+
+def test_an_open_card_above_200_percent_counts_toward_the_545_fz_limit(business_date):
+    borrower = BorrowerFactory()
+    issued(borrower=borrower)
+    card = credit_lines.credit_line_open(
+        borrower=borrower, limit_kop=1_000_000, daily_rate_ppm=8_000
+    )
+    assert card.psk_percent > 200
+    third = approved_loan(borrower=borrower)
+
+    assert_refused_and_unchanged(
+        third, LimitExceeded, match=r"already has 2 outstanding loan\(s\) with ПСК above 200"
+    )
+
+
+def test_a_card_above_200_percent_is_refused_beside_two_such_loans(business_date):
+    borrower = BorrowerFactory()
+    issued(borrower=borrower)
+    issued(borrower=borrower)
+
+    with pytest.raises(LimitExceeded, match="545-FZ"):
+        credit_lines.credit_line_open(borrower=borrower, limit_kop=1_000_000, daily_rate_ppm=8_000)
+    assert not CreditLine.objects.exists()
+
+
+def test_a_card_under_200_percent_is_opened_beside_two_such_loans(business_date):
+    borrower = BorrowerFactory()
+    issued(borrower=borrower)
+    issued(borrower=borrower)
+
+    card = credit_lines.credit_line_open(
+        borrower=borrower, limit_kop=1_000_000, daily_rate_ppm=5_000
+    )
+
+    assert card.psk_percent < 200

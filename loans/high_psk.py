@@ -1,0 +1,65 @@
+"""545-FZ: how many contracts with a high ПСК a borrower may have outstanding, and the
+cooling-off after repaying one. A loan and the virtual card are both credit contracts: they
+count alike, whichever of them is being signed."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+
+from loans.errors import LimitExceeded
+from loans.models import Borrower, CreditLine, CreditLineStatus, Loan, LoanStatus
+from loans.regulation import Limits
+
+S = LoanStatus
+
+
+def check_high_psk_rule(
+    *,
+    borrower_id: int,
+    limits: Limits,
+    psk_percent: Decimal,
+    on: date,
+    loan_id: int | None = None,
+    credit_line_id: int | None = None,
+) -> None:
+    """Refuse a contract above the threshold when the borrower already has as many such
+    contracts outstanding as the law allows, or repaid one within the cooling-off."""
+    threshold = limits.high_psk_threshold_percent
+    if threshold is None or psk_percent <= threshold:
+        return
+    # One signing at a time per borrower, so two contracts signed at once cannot both pass.
+    Borrower.objects.select_for_update().filter(pk=borrower_id).first()
+    loans = Loan.objects.filter(borrower_id=borrower_id, psk_percent__gt=threshold).exclude(
+        pk=loan_id
+    )
+    lines = CreditLine.objects.filter(borrower_id=borrower_id, psk_percent__gt=threshold).exclude(
+        pk=credit_line_id
+    )
+    if limits.max_high_psk_loans is not None:
+        # A signed offer is a contract: it counts before the money goes out. A card counts
+        # while its contract is in force, drawn or not.
+        outstanding = (
+            loans.filter(
+                Q(status__in=[S.DISBURSED, S.SERVICED, S.OVERDUE])
+                | Q(status=S.APPROVED, signed_at__isnull=False)
+            ).count()
+            + lines.exclude(status=CreditLineStatus.CLOSED).count()
+        )
+        if outstanding >= limits.max_high_psk_loans:
+            raise LimitExceeded(
+                f"The borrower already has {outstanding} outstanding loan(s) with ПСК above "
+                f"{threshold} %; at most {limits.max_high_psk_loans} allowed (545-FZ)",
+                code="high_psk_loan_limit",
+            )
+    if limits.cooling_off_days:
+        since = on - timedelta(days=limits.cooling_off_days)
+        if (
+            loans.filter(status=S.CLOSED, closed_on__gt=since).exists()
+            or lines.filter(status=CreditLineStatus.CLOSED, closed_on__gt=since).exists()
+        ):
+            raise LimitExceeded(
+                f"Cooling-off of {limits.cooling_off_days} days after repaying a loan "
+                f"with ПСК above {threshold} % (545-FZ)",
+                code="high_psk_cooling_off",
+            )
