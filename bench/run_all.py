@@ -24,12 +24,14 @@ SIZES = {
         "scoring.py": ["--decisions", "300"],
         "review_queue.py": ["--tasks", "100000", "--seconds", "10"],
         "api.py": ["--seconds", "60"],
+        "queue_throughput.py": ["--tasks", "2000"],
     },
     "quick": {
         "cob.py": ["--loans", "2000"],
         "scoring.py": ["--decisions", "30", "--train-rows", "400"],
         "review_queue.py": ["--tasks", "2000", "--seconds", "2"],
         "api.py": ["--borrowers", "40", "--seconds", "5", "--warmup", "2"],
+        "queue_throughput.py": ["--tasks", "100"],
     },
 }
 

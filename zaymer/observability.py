@@ -14,6 +14,7 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from django.db import DatabaseError
 from django.utils import timezone
 
 request_id: ContextVar[str] = ContextVar("request_id", default="")
@@ -55,7 +56,6 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = rid
-            user = getattr(request, "user", None)
             request_log.info(
                 "request",
                 extra={
@@ -64,13 +64,23 @@ class RequestLogMiddleware:
                         "path": request.path,
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                        "user_id": user.pk if user is not None and user.is_authenticated else None,
+                        "user_id": _user_id(request),
                     }
                 },
             )
             return response
         finally:
             request_id.reset(token)
+
+
+def _user_id(request) -> int | None:
+    """The signed-in user's id; None when there is none, or when the database holding the
+    session is unreachable (the request still gets its line)."""
+    user = getattr(request, "user", None)
+    try:
+        return user.pk if user is not None and user.is_authenticated else None
+    except DatabaseError:
+        return None
 
 
 def carry_request_id(sender, task, **kwargs) -> None:

@@ -127,8 +127,10 @@ Q_CLUSTER = {
     "name": "zaymer",
     "orm": "default",
     "workers": env.int("Q_WORKERS", default=2),
-    "timeout": 600,
-    "retry": 900,
+    # A task running longer is stopped; one taken but not acknowledged (its worker died or
+    # lost the database) is offered again after `retry` seconds, which must exceed `timeout`.
+    "timeout": env.int("Q_TIMEOUT", default=600),
+    "retry": env.int("Q_RETRY", default=900),
     "max_attempts": 3,
     "catch_up": False,
     "sync": env.bool("Q_SYNC", default=False),
@@ -288,6 +290,8 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "zaymer.security.AdminSecondFactorMiddleware",
 )
+# A view that loses the database answers 503 "temporarily unavailable", not a 500.
+MIDDLEWARE += ["zaymer.health.DatabaseUnavailableMiddleware"]
 
 # Staff sessions end after 30 minutes without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)

@@ -28,3 +28,6 @@ urlpatterns = [
     path("api/v1/staff/", include("underwriting.api_urls")),
     path("api/", include("zaymer.api_urls")),
 ]
+
+# A database outage met outside a view (the session, say) answers 503 like one met in a view.
+handler500 = "zaymer.health.server_error"
