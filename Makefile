@@ -37,6 +37,7 @@ run: seed
 # PAYMENT_WEBHOOK_SECRET, ALLOWED_HOSTS and usually DATABASE_URL (see the README).
 serve: $(STAMP)
 	@test -n "$$SECRET_KEY" || { echo "make serve needs SECRET_KEY (see README: Production mode)"; exit 2; }
+	DEBUG=0 $(PY) manage.py check_services
 	DEBUG=0 $(PY) manage.py migrate --noinput
 	DEBUG=0 $(PY) manage.py collectstatic --noinput -v 0
 	DEBUG=0 $(PY) manage.py setup_schedules

@@ -11,7 +11,18 @@ def main() -> None:
         os.environ["DEBUG"] = "1"
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from zaymer.startup import EXIT_MISCONFIGURED, SERVICE_COMMANDS, check_services, explain
+
+    try:
+        if sys.argv[1:2] and sys.argv[1] in SERVICE_COMMANDS:
+            check_services()
+        execute_from_command_line(sys.argv)
+    except Exception as exc:
+        reason = explain(exc)
+        if reason is None:
+            raise
+        sys.stderr.write(f"zaymer: {reason}\n")
+        sys.exit(EXIT_MISCONFIGURED)
 
 
 if __name__ == "__main__":

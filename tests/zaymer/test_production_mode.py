@@ -2,6 +2,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import subprocess
 import sys
 
@@ -60,6 +61,64 @@ def test_the_wsgi_entry_point_refuses_to_start_without_a_secret():
         check=False,
     )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+# --- a wrong setting or an unreachable service: one line, exit 2 ---------------------------
+
+
+def _refused(result: subprocess.CompletedProcess, setting: str) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip()
+    assert line.startswith(f"zaymer: {setting}") and "\n" not in line, line
+    return line
+
+
+def test_a_database_url_of_no_supported_kind_is_named():
+    _refused(manage("migrate", DEBUG="1", DATABASE_URL="mongodb://127.0.0.1/x"), "DATABASE_URL")
+
+
+def test_an_unreachable_database_is_named_without_its_password():
+    line = _refused(
+        manage("migrate", DEBUG="1", DATABASE_URL="postgres://zaymer:s3cret@127.0.0.1:1/zaymer"),
+        "DATABASE_URL",
+    )
+    assert "s3cret" not in line and "zaymer:***@127.0.0.1:1" in line
+
+
+def test_production_without_a_secret_key_names_it():
+    _refused(manage("check", DEBUG="0"), "SECRET_KEY")
+
+
+def test_an_unreachable_broker_is_named_before_the_cluster_starts():
+    _refused(manage("qcluster", DEBUG="1", Q_BROKER_URL="redis://127.0.0.1:1/0"), "Q_BROKER_URL")
+
+
+def test_check_services_says_what_it_reached(tmp_path):
+    result = manage(
+        "check_services", DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "database: sqlite" in result.stdout
+    assert "broker: the database (django-q2 ORM broker)" in result.stdout
+
+
+def _redis_answers() -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
+def test_a_reachable_redis_broker_is_accepted(tmp_path):
+    result = manage(
+        "check_services",
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        Q_BROKER_URL="redis://127.0.0.1:6379/15",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "broker: Redis at redis://127.0.0.1:6379/15" in result.stdout
 
 
 def test_health_answers_ok_when_database_and_broker_answer(client, db):
