@@ -25,6 +25,7 @@ SIZES = {
         "review_queue.py": ["--tasks", "100000", "--seconds", "10"],
         "api.py": ["--seconds", "60"],
         "queue_throughput.py": ["--tasks", "2000"],
+        "dashboards.py": ["--loans", "1000000"],
     },
     "quick": {
         "cob.py": ["--loans", "2000"],
@@ -32,6 +33,7 @@ SIZES = {
         "review_queue.py": ["--tasks", "2000", "--seconds", "2"],
         "api.py": ["--borrowers", "40", "--seconds", "5", "--warmup", "2"],
         "queue_throughput.py": ["--tasks", "100"],
+        "dashboards.py": ["--loans", "5000"],
     },
 }
 
