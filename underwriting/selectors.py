@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from loans import selectors as loan_selectors
 from loans.business_date import current_business_date
 from loans.errors import DomainError
-from loans.models import Borrower, Loan, TransitionLog
+from loans.models import Borrower, CreditLine, Loan, TransitionLog
 from loans.models.borrowers import age_years
 from loans.pdn import (
     average_monthly_payment_kop,
@@ -179,6 +179,7 @@ class Dossier:
     borrower: Borrower
     offer: Offer
     history: list[PastLoan]
+    cards: list[CreditLine]
     checks: list[IdentityCheck]
     changes: list[Change]
     age: int
@@ -196,6 +197,7 @@ def dossier(*, task: ReviewTask) -> Dossier:
         borrower=borrower,
         offer=offer_preview(loan=loan, on=on, existing_payments_kop=task.existing_payments_kop),
         history=borrower_history(loan=loan),
+        cards=list(CreditLine.objects.filter(borrower=borrower).order_by("-opened_on", "-pk")),
         checks=identity_checks(borrower=borrower, card_token=task.card_token, on=on),
         changes=change_history(task=task),
         age=age_years(borrower.birth_date, on),

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from loans import credit_lines
 from loans.models import Loan, LoanStatus
 from underwriting import services
 from underwriting.models import ReviewTask, TaskStatus
@@ -127,6 +128,21 @@ def test_the_dossier_shows_offer_robot_and_checks(client, make_task, underwriter
     assert "Много запросов в БКИ за 30 дней" in page
     assert "292" in page  # ПСК of 0.8 %/day over 30 days
     assert 'id="approve-form"' in page
+
+
+def test_the_dossier_shows_the_borrowers_virtual_card(client, make_task, underwriter):
+    task = make_task()
+    assert 'id="cards"' not in _dossier(client, task, underwriter)
+    credit_lines.credit_line_open(
+        borrower=task.loan.borrower, limit_kop=3_000_000, daily_rate_ppm=5_000
+    )
+    page = _dossier(client, task, underwriter)
+    assert 'id="cards"' in page and "30\u00a0000,00\u00a0₽" in page
+
+
+def _dossier(client, task, underwriter) -> str:
+    client.force_login(underwriter)
+    return client.get(task_url(task)).content.decode()
 
 
 def test_approve_with_a_lower_amount_through_the_page(client, make_task, underwriter):
