@@ -90,8 +90,14 @@ def test_production_without_a_secret_key_names_it():
     _refused(manage("check", DEBUG="0"), "SECRET_KEY")
 
 
-def test_an_unreachable_broker_is_named_before_the_cluster_starts():
-    _refused(manage("qcluster", DEBUG="1", Q_BROKER_URL="redis://127.0.0.1:1/0"), "Q_BROKER_URL")
+def test_an_unreachable_broker_is_named_before_the_cluster_starts(tmp_path):
+    result = manage(
+        "qcluster",
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        Q_BROKER_URL="redis://127.0.0.1:1/0",
+    )
+    _refused(result, "Q_BROKER_URL")
 
 
 def test_check_services_says_what_it_reached(tmp_path):
