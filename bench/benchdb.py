@@ -24,6 +24,8 @@ def prepare_database(url: str, *, name: str) -> BenchDb:
         import psycopg
 
         parts = urlsplit(url)
+        if parts.path.strip("/") == name:
+            raise SystemExit(f"The bench would drop the database the URL names ({name})")
         admin_url = urlunsplit(parts._replace(path="/postgres"))
         bench_url = urlunsplit(parts._replace(path=f"/{name}"))
 

@@ -35,7 +35,8 @@ class Loan(ConcurrentTransitionMixin, models.Model):
 
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="loans")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="loans")
-    status = FSMField(default=S.APPLIED, choices=S.choices, protected=True, db_index=True)
+    # Looked up through loan_status_due (status, next_due_date), which leads with it.
+    status = FSMField(default=S.APPLIED, choices=S.choices, protected=True)
     applied_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,7 +82,7 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     due_passed_kop = models.BigIntegerField(default=0, help_text="Scheduled amounts now due")
     interest_overdue_kop = models.BigIntegerField(default=0)
     principal_overdue_kop = models.BigIntegerField(default=0)
-    next_due_date = models.DateField(null=True, blank=True, db_index=True)
+    next_due_date = models.DateField(null=True, blank=True)  # in loan_status_due
     maturity_date = models.DateField(null=True, blank=True)
     overdue_since = models.DateField(null=True, blank=True)
     days_past_due = models.PositiveIntegerField(default=0)

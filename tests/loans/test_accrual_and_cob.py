@@ -2,11 +2,13 @@
 
 import copy
 import datetime as dt
+import re
 from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -267,6 +269,43 @@ def test_cob_leaves_loans_that_are_not_live_alone(business_date):
     run_cob_until(until=DUE + 5 * DAY)
 
     assert [loan_row(offer), loan_row(closed)] == before
+
+
+def _indexed_columns(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {
+        column
+        for c in constraints.values()
+        if c["index"] or c["unique"] or c["primary_key"]
+        for column in c["columns"]
+    }
+
+
+def test_the_daily_accrual_rewrites_no_indexed_column_of_the_loan(business_date):
+    """So that PostgreSQL updates each loan in place (HOT, with the table's fillfactor): the
+    night's one write per loan then adds nothing to any of the loans table's indexes."""
+    issued(on=business_date)
+    with CaptureQueriesContext(connection) as queries:
+        close_next_day(until=business_date)
+    accrual = [
+        " ".join(q["sql"].split())
+        for q in queries.captured_queries
+        if "interest_out_kop = interest_out_kop + a.interest" in q["sql"]
+        and q["sql"].lstrip().startswith("UPDATE loans_loan SET")
+    ]
+    assert len(accrual) == 1
+    set_clause = accrual[0].split(" FROM cob_accrual")[0]
+    assigned = set(re.findall(r"(?:\bSET|,)\s+(\w+)\s+=\s", set_clause))
+    assert {"interest_out_kop", "accrued_through", "days_past_due"} <= assigned
+    assert not assigned & _indexed_columns("loans_loan")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL storage parameter")
+def test_the_loans_table_keeps_room_on_each_page_for_the_nights_update(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'loans_loan'")
+        assert "fillfactor=50" in cursor.fetchone()[0]
 
 
 def test_cob_until_with_a_bad_date_exits_non_zero_with_a_clear_message(business_date, capsys):
