@@ -19,6 +19,7 @@ from loans.business_date import current_business_date
 from loans.credit_line_cob import step_credit_lines
 from loans.models import BusinessDate, CobRun
 from loans.models.products import PenaltyMode
+from loans.sql import date_param, days_between, least, run
 
 LIVE = "('serviced', 'overdue')"
 # Overdue loans past their last due date: their whole balance is overdue, so their split moves
@@ -31,25 +32,6 @@ def _charge(numerator: str, denominator: str) -> str:
     return f"(({numerator}) / ({denominator}))"
 
 
-def _least(a: str, b: str) -> str:
-    return f"(CASE WHEN ({a}) < ({b}) THEN ({a}) ELSE ({b}) END)"
-
-
-def _days_between(later: str, earlier: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"({later} - {earlier})"
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-
-def _date_param() -> str:
-    return "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
-
-
-def _run(cursor, sql: str, params: list | None = None) -> int:
-    cursor.execute(sql, params or [])
-    return max(cursor.rowcount, 0)
-
-
 def _tune_session(cursor) -> None:
     """PostgreSQL settings for the rest of the COB transaction (SET LOCAL: reset at its end).
 
@@ -60,9 +42,9 @@ def _tune_session(cursor) -> None:
     """
     if connection.vendor != "postgresql":
         return
-    _run(cursor, "SET LOCAL work_mem = '256MB'")
-    _run(cursor, "SET LOCAL jit = off")
-    _run(cursor, "SET LOCAL random_page_cost = 1.1")
+    run(cursor, "SET LOCAL work_mem = '256MB'")
+    run(cursor, "SET LOCAL jit = off")
+    run(cursor, "SET LOCAL random_page_cost = 1.1")
 
 
 def _entry_ids(cursor) -> str:
@@ -90,27 +72,27 @@ def _entry_ids(cursor) -> str:
 def step_accrue(cursor, on: date) -> int:
     interest_raw = _charge("principal_out_kop * daily_rate_ppm", "1000000")
     penalty_raw = _charge("principal_overdue_kop * penalty_rate_num", "penalty_rate_den")
-    d = _date_param()
+    d = date_param()
     pg = connection.vendor == "postgresql"
     _tune_session(cursor)
-    _run(cursor, "DROP TABLE IF EXISTS cob_accrual")
-    _run(
+    run(cursor, "DROP TABLE IF EXISTS cob_accrual")
+    run(
         cursor,
         "CREATE TEMP TABLE cob_accrual (loan_id BIGINT PRIMARY KEY,"
         " interest BIGINT NOT NULL, penalty BIGINT NOT NULL, entry_id BIGINT)",
     )
     # Each loan's entry id is drawn here, so entries and their lines are written straight
     # from this table: no second pass over today's entries to find them again.
-    touched = _run(
+    touched = run(
         cursor,
         f"""
         INSERT INTO cob_accrual (loan_id, interest, penalty, entry_id)
         SELECT loan_id, interest, penalty, {_entry_ids(cursor)}
         FROM (
-        SELECT id AS loan_id, interest, {_least("penalty", "room - interest")} AS penalty,
-            interest + {_least("penalty", "room - interest")} > 0 AS posted
+        SELECT id AS loan_id, interest, {least("penalty", "room - interest")} AS penalty,
+            interest + {least("penalty", "room - interest")} > 0 AS posted
         FROM (
-            SELECT id, room, penalty, {_least("interest", "room")} AS interest
+            SELECT id, room, penalty, {least("interest", "room")} AS interest
             FROM (
                 SELECT id,
                     charges_cap_kop - charges_total_kop AS room,
@@ -128,9 +110,9 @@ def step_accrue(cursor, on: date) -> int:
         [PenaltyMode.DAILY_WITHOUT_INTEREST.value, on],
     )
     if pg:
-        _run(cursor, "ANALYZE cob_accrual")
+        run(cursor, "ANALYZE cob_accrual")
     now = timezone.now()
-    _run(
+    run(
         cursor,
         f"""
         INSERT INTO loans_journalentry (id, key, kind, loan_id, business_date, created_at, memo)
@@ -140,7 +122,7 @@ def step_accrue(cursor, on: date) -> int:
         """,
         [on.isoformat(), on, now],
     )
-    _run(
+    run(
         cursor,
         """
         INSERT INTO loans_journalline (entry_id, loan_id, account, amount_kop)
@@ -162,7 +144,7 @@ def step_accrue(cursor, on: date) -> int:
     # table's fillfactor keeps on each page, every row is updated in place (HOT) and no index
     # of loans_loan gets an entry (a test holds it to that).
     interest, principal, _ = _overdue_sql(interest_out="(interest_out_kop + a.interest)")
-    _run(
+    run(
         cursor,
         f"""
         UPDATE loans_loan SET
@@ -180,7 +162,7 @@ def step_accrue(cursor, on: date) -> int:
         """,
         [on, on],
     )
-    _run(cursor, "DROP TABLE cob_accrual")
+    run(cursor, "DROP TABLE cob_accrual")
     return touched
 
 
@@ -196,12 +178,12 @@ def _overdue_sql(
     shortfall = (
         f"(CASE WHEN {due_passed} > paid_debt_kop THEN {due_passed} - paid_debt_kop ELSE 0 END)"
     )
-    interest_part = _least(interest_out, shortfall)
+    interest_part = least(interest_out, shortfall)
     final = f"({next_due} IS NULL AND {due_passed} > 0)"
     interest = f"(CASE WHEN {final} THEN {interest_out} ELSE {interest_part} END)"
     principal = (
         f"(CASE WHEN {final} THEN principal_out_kop"
-        f" ELSE {_least('principal_out_kop', f'{shortfall} - {interest_part}')} END)"
+        f" ELSE {least('principal_out_kop', f'{shortfall} - {interest_part}')} END)"
     )
     in_arrears = (
         f"({interest} + {principal} > 0 OR"
@@ -212,14 +194,14 @@ def _overdue_sql(
 
 def step_mark_overdue(cursor, on: date) -> int:
     _tune_session(cursor)
-    d = _date_param()
-    _run(cursor, "DROP TABLE IF EXISTS cob_due")
-    _run(
+    d = date_param()
+    run(cursor, "DROP TABLE IF EXISTS cob_due")
+    run(
         cursor,
         "CREATE TEMP TABLE cob_due"
         " (loan_id BIGINT PRIMARY KEY, due_sum BIGINT NOT NULL, next_due DATE)",
     )
-    _run(
+    run(
         cursor,
         f"""
         INSERT INTO cob_due (loan_id, due_sum, next_due)
@@ -235,7 +217,7 @@ def step_mark_overdue(cursor, on: date) -> int:
         [on, on, on],
     )
     if connection.vendor == "postgresql":
-        _run(cursor, "ANALYZE cob_due")
+        run(cursor, "ANALYZE cob_due")
     # The split is fixed when a due date passes (servicing.split_when_due); interest accrued
     # after it stays current until the next one. Past the last due date all of it is overdue.
     # A due loan is written once: its new due amounts, the split they give, and, when that
@@ -244,7 +226,7 @@ def step_mark_overdue(cursor, on: date) -> int:
         due_passed="(due_passed_kop + d.due_sum)", next_due="d.next_due"
     )
     newly = f"(status = 'serviced' AND {in_arrears})"
-    marked = _run(
+    marked = run(
         cursor,
         f"""
         INSERT INTO loans_transitionlog
@@ -255,7 +237,7 @@ def step_mark_overdue(cursor, on: date) -> int:
         """,
         [on, timezone.now()],
     )
-    _run(
+    run(
         cursor,
         f"""
         UPDATE loans_loan SET
@@ -271,26 +253,26 @@ def step_mark_overdue(cursor, on: date) -> int:
         [on],
     )
     interest, principal, _ = _overdue_sql()
-    _run(
+    run(
         cursor,
         f"UPDATE loans_loan SET interest_overdue_kop = {interest},"
         f" principal_overdue_kop = {principal} WHERE {PAST_LAST_DUE}"
         " AND id NOT IN (SELECT loan_id FROM cob_due)"
         f" AND (interest_overdue_kop <> {interest} OR principal_overdue_kop <> {principal})",
     )
-    _run(cursor, "DROP TABLE cob_due")
+    run(cursor, "DROP TABLE cob_due")
     return marked
 
 
 def _days_past_due(d: str) -> str:
-    return f"{_days_between(d, 'overdue_since')} + 1"
+    return f"{days_between(d, 'overdue_since')} + 1"
 
 
 def step_days_past_due(cursor, on: date) -> int:
     """Days past due of every overdue loan; the rows accrual and marking already set are
     skipped (each loan is written as few times a day as possible)."""
-    d = _date_param()
-    return _run(
+    d = date_param()
+    return run(
         cursor,
         f"UPDATE loans_loan SET days_past_due = {_days_past_due(d)}"
         " WHERE status = 'overdue' AND overdue_since IS NOT NULL"

@@ -17,56 +17,33 @@ answers). The step runs inside the COB transaction of `loans.cob`.
 
 from datetime import date, timedelta
 
-from django.db import connection
 from django.utils import timezone
 
 from loans.models.credit_line import StatementStatus
+from loans.sql import date_param, greatest, least, plus_days, run
 
 LIVE = "('open', 'frozen')"
 
 
-def _d() -> str:
-    return "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
-
-
-def _least(a: str, b: str) -> str:
-    return f"(CASE WHEN ({a}) < ({b}) THEN ({a}) ELSE ({b}) END)"
-
-
-def _greatest(a: str, b: str) -> str:
-    return f"(CASE WHEN ({a}) > ({b}) THEN ({a}) ELSE ({b}) END)"
-
-
-def _plus_days(day: str, days: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"({day} + {days})"
-    return f"date({day}, '+' || {days} || ' days')"
-
-
-def _run(cursor, sql: str, params: list | None = None) -> int:
-    cursor.execute(sql, params or [])
-    return max(cursor.rowcount, 0)
-
-
 def accrue(cursor, on: date) -> int:
-    d = _d()
-    _run(cursor, "DROP TABLE IF EXISTS card_accrual_draw")
-    _run(cursor, "DROP TABLE IF EXISTS card_accrual")
-    _run(
+    d = date_param()
+    run(cursor, "DROP TABLE IF EXISTS card_accrual_draw")
+    run(cursor, "DROP TABLE IF EXISTS card_accrual")
+    run(
         cursor,
         "CREATE TEMP TABLE card_accrual_draw"
         " (draw_id BIGINT PRIMARY KEY, line_id BIGINT NOT NULL, interest BIGINT NOT NULL)",
     )
-    _run(
+    run(
         cursor,
         "CREATE TEMP TABLE card_accrual (line_id BIGINT PRIMARY KEY, interest BIGINT NOT NULL)",
     )
     raw = "((d.principal_out_kop * c.daily_rate_ppm) / 1000000)"
-    _run(
+    run(
         cursor,
         f"""
         INSERT INTO card_accrual_draw (draw_id, line_id, interest)
-        SELECT d.id, c.id, {_least(raw, "d.charges_cap_kop - d.charges_kop")}
+        SELECT d.id, c.id, {least(raw, "d.charges_cap_kop - d.charges_kop")}
         FROM loans_creditlinedraw d JOIN loans_creditline c ON c.id = d.credit_line_id
         WHERE c.status IN {LIVE} AND c.accrued_through < {d}
           AND d.principal_out_kop > 0 AND d.business_date < {d}
@@ -74,7 +51,7 @@ def accrue(cursor, on: date) -> int:
         """,
         [on, on],
     )
-    lines = _run(
+    lines = run(
         cursor,
         f"""
         INSERT INTO card_accrual (line_id, interest)
@@ -85,14 +62,14 @@ def accrue(cursor, on: date) -> int:
         """,
         [on],
     )
-    _run(
+    run(
         cursor,
         """
         UPDATE loans_creditlinedraw SET charges_kop = charges_kop + a.interest
         FROM card_accrual_draw a WHERE a.draw_id = loans_creditlinedraw.id AND a.interest > 0
         """,
     )
-    _run(
+    run(
         cursor,
         f"""
         INSERT INTO loans_journalentry
@@ -103,7 +80,7 @@ def accrue(cursor, on: date) -> int:
         """,
         [on.isoformat(), on, timezone.now()],
     )
-    _run(
+    run(
         cursor,
         """
         INSERT INTO loans_journalline (entry_id, loan_id, credit_line_id, account, amount_kop)
@@ -118,7 +95,7 @@ def accrue(cursor, on: date) -> int:
         """,
         [on.isoformat()],
     )
-    _run(
+    run(
         cursor,
         f"""
         UPDATE loans_creditline SET
@@ -130,16 +107,16 @@ def accrue(cursor, on: date) -> int:
         """,
         [on],
     )
-    _run(cursor, "DROP TABLE card_accrual_draw")
-    _run(cursor, "DROP TABLE card_accrual")
+    run(cursor, "DROP TABLE card_accrual_draw")
+    run(cursor, "DROP TABLE card_accrual")
     return lines
 
 
 def mark_missed(cursor, on: date) -> int:
-    d = _d()
+    d = date_param()
     due = f"s.status = '{StatementStatus.DUE}' AND s.due_date <= {d}"
     short = "s.paid_kop < s.minimum_payment_kop"
-    _run(
+    run(
         cursor,
         f"""
         UPDATE loans_creditline SET
@@ -155,7 +132,7 @@ def mark_missed(cursor, on: date) -> int:
         """,
         [on, on],
     )
-    return _run(
+    return run(
         cursor,
         f"""
         UPDATE loans_creditlinestatement SET status = CASE
@@ -176,14 +153,14 @@ def issue_statements(cursor, on: date) -> int:
     arrears from a missed statement the interest part is the arrears plus the period's
     interest instead (the arrears already hold the interest they were made of).
     """
-    d = _d()
-    _run(cursor, "DROP TABLE IF EXISTS card_statement")
-    _run(
+    d = date_param()
+    run(cursor, "DROP TABLE IF EXISTS card_statement")
+    run(
         cursor,
         "CREATE TEMP TABLE card_statement (line_id BIGINT PRIMARY KEY, period_start DATE,"
         " draws BIGINT NOT NULL, interest BIGINT NOT NULL, payments BIGINT NOT NULL)",
     )
-    issued = _run(
+    issued = run(
         cursor,
         f"""
         INSERT INTO card_statement (line_id, period_start, draws, interest, payments)
@@ -201,21 +178,19 @@ def issue_statements(cursor, on: date) -> int:
         [on, on.day, on],
     )
     if not issued:
-        _run(cursor, "DROP TABLE card_statement")
+        run(cursor, "DROP TABLE card_statement")
         return 0
     closing = "(c.principal_out_kop + c.interest_out_kop)"
     interest_part = (
-        f"(CASE WHEN c.overdue_kop > 0 THEN {_least('c.overdue_kop + t.interest', closing)}"
+        f"(CASE WHEN c.overdue_kop > 0 THEN {least('c.overdue_kop + t.interest', closing)}"
         " ELSE c.interest_out_kop END)"
     )
     principal_part = "((c.principal_out_kop * c.min_payment_principal_ppm) / 1000000)"
-    minimum = _least(
-        _greatest(
-            f"{interest_part} + {principal_part}", _least("c.min_payment_floor_kop", closing)
-        ),
+    minimum = least(
+        greatest(f"{interest_part} + {principal_part}", least("c.min_payment_floor_kop", closing)),
         closing,
     )
-    _run(
+    run(
         cursor,
         f"""
         INSERT INTO loans_creditlinestatement (credit_line_id, period_start, period_end,
@@ -225,20 +200,20 @@ def issue_statements(cursor, on: date) -> int:
         SELECT c.id, t.period_start, {d},
             {closing} - t.draws - t.interest + t.payments, t.draws, t.interest, t.payments,
             {closing}, c.principal_out_kop, c.interest_out_kop, {minimum},
-            {_plus_days(d, "c.payment_due_days")}, 0,
+            {plus_days(d, "c.payment_due_days")}, 0,
             CASE WHEN {minimum} > 0 THEN '{StatementStatus.DUE}'
                  ELSE '{StatementStatus.PAID}' END, %s
         FROM card_statement t JOIN loans_creditline c ON c.id = t.line_id
         """,
         [on, on, timezone.now()],
     )
-    _run(
+    run(
         cursor,
         f"UPDATE loans_creditline SET period_from = {d}, version = version + 1"
         " WHERE id IN (SELECT line_id FROM card_statement)",
         [on + timedelta(days=1)],
     )
-    _run(cursor, "DROP TABLE card_statement")
+    run(cursor, "DROP TABLE card_statement")
     return issued
 
 
