@@ -1,10 +1,14 @@
 """The open business date. COB closes it and opens the next one."""
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from loans.models import BusinessDate
+
+# The lender's own clock: business days, the nightly schedule and daytime notices run on it.
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 def current_business_date() -> date:

@@ -9,17 +9,21 @@ For a date D, in order:
    missed: the shortfall becomes the line's arrears (a statement's minimum already holds
    the arrears carried into it) and the line is frozen;
 3. lines whose statement day is D's day of the month get their statement for the period
-   ending D, its figures read from the ledger.
+   ending D, its figures read from the ledger, and the borrower an SMS about it the next day
+   at noon Moscow time (the outbox holds it until then).
 
 The same rules for one line are in `loans.credit_lines` (tests hold the two to the same
 answers). The step runs inside the COB transaction of `loans.cob`.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from loans.business_date import MOSCOW
+from loans.models import BorrowerMessage, CreditLineStatement
 from loans.models.credit_line import StatementStatus
+from loans.money import format_rub
 from loans.sql import date_param, greatest, least, plus_days, run
 
 LIVE = "('open', 'frozen')"
@@ -217,9 +221,40 @@ def issue_statements(cursor, on: date) -> int:
     return issued
 
 
+# Statement notices go out at noon Moscow time the day after: 11:00–21:00 locally anywhere in
+# Russia, never at night when COB runs.
+NOTICE_HOUR_MSK = 12
+
+
+def notify_statements(on: date) -> int:
+    """An SMS for each statement issued for `on` that asks for a payment. One row per
+    statement of the day (a few per thousand lines), written in one statement."""
+    send_after = datetime.combine(on + timedelta(days=1), time(NOTICE_HOUR_MSK), MOSCOW)
+    statements = CreditLineStatement.objects.filter(
+        period_end=on, minimum_payment_kop__gt=0
+    ).select_related("credit_line__borrower")
+    messages = [
+        BorrowerMessage(
+            borrower=s.credit_line.borrower,
+            phone=s.credit_line.borrower.phone,
+            kind="card_statement",
+            body=(
+                f"Займер: выписка по карте за {s.period_start:%d.%m}–{s.period_end:%d.%m}. "
+                f"Долг {format_rub(s.closing_balance_kop)}, минимальный платёж "
+                f"{format_rub(s.minimum_payment_kop)} до {s.due_date:%d.%m.%Y}."
+            ),
+            send_after=send_after,
+        )
+        for s in statements
+    ]
+    BorrowerMessage.objects.bulk_create(messages)
+    return len(messages)
+
+
 def step_credit_lines(cursor, on: date) -> int:
     """The credit-line part of COB for one date; returns the lines accrued."""
     accrued = accrue(cursor, on)
     mark_missed(cursor, on)
-    issue_statements(cursor, on)
+    if issue_statements(cursor, on):
+        notify_statements(on)
     return accrued

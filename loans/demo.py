@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,7 +36,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from loans import credit_lines, services, tasks
-from loans.business_date import set_business_date
+from loans.business_date import MOSCOW, set_business_date
 from loans.cob import run_cob_until
 from loans.errors import DomainError
 from loans.gateway import SandboxGateway
@@ -60,7 +59,6 @@ from loans.payment_details import compute_control_digit
 from loans.regulation import earliest_payout
 
 S = LoanStatus
-MOSCOW = ZoneInfo("Europe/Moscow")
 PROVIDER = "sandbox"
 
 # --- products and accounts ---------------------------------------------------------------

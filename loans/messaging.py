@@ -8,10 +8,12 @@ may carry one-time codes, so nothing here ever logs a body or a gateway's error 
 import logging
 import threading
 import uuid
+from datetime import datetime
 from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -74,15 +76,27 @@ def get_sms_gateway() -> SmsGateway:
 
 @transaction.atomic
 def message_enqueue(
-    *, borrower: Borrower | None = None, phone: str, kind: str, body: str
+    *,
+    borrower: Borrower | None = None,
+    phone: str,
+    kind: str,
+    body: str,
+    send_after: datetime | None = None,
 ) -> BorrowerMessage:
-    return BorrowerMessage.objects.create(borrower=borrower, phone=phone, kind=kind, body=body)
+    return BorrowerMessage.objects.create(
+        borrower=borrower, phone=phone, kind=kind, body=body, send_after=send_after
+    )
+
+
+def _due(now: datetime) -> Q:
+    return Q(send_after__isnull=True) | Q(send_after__lte=now)
 
 
 def deliver_queued(*, limit: int = BATCH_SIZE) -> dict[str, int]:
     """Try every queued message once, oldest first; returns how many ended in each state."""
     gateway = get_sms_gateway()
-    queued = BorrowerMessage.objects.filter(status=MessageStatus.QUEUED).order_by("pk")
+    queued = BorrowerMessage.objects.filter(_due(timezone.now()), status=MessageStatus.QUEUED)
+    queued = queued.order_by("pk")
     outcome = {MessageStatus.SENT: 0, MessageStatus.QUEUED: 0, MessageStatus.FAILED: 0}
     for message_id in queued.values_list("pk", flat=True)[:limit]:
         status = message_deliver(message_id=message_id, gateway=gateway)
@@ -99,7 +113,7 @@ def message_deliver(*, message_id: int, gateway: SmsGateway) -> str | None:
     """
     message = (
         BorrowerMessage.objects.select_for_update(skip_locked=True)
-        .filter(pk=message_id, status=MessageStatus.QUEUED)
+        .filter(_due(timezone.now()), pk=message_id, status=MessageStatus.QUEUED)
         .first()
     )
     if message is None:

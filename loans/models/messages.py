@@ -28,6 +28,9 @@ class BorrowerMessage(models.Model):
     last_error = models.CharField(max_length=200, blank=True)
     gateway_ref = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    send_after = models.DateTimeField(
+        null=True, blank=True, help_text="Not sent before this moment (empty: at once)"
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

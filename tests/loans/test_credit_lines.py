@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 from contextlib import contextmanager
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -19,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loans import credit_lines as cl
-from loans.business_date import current_business_date, set_business_date
+from loans import messaging
+from loans.business_date import MOSCOW, current_business_date, set_business_date
 from loans.cob import run_cob_until
 from loans.credit_line_cob import step_credit_lines
 from loans.errors import (
@@ -35,6 +37,7 @@ from loans.errors import (
 from loans.ledger import credit_line_ledger_balances, credit_lines_out_of_balance
 from loans.models import (
     Account,
+    BorrowerMessage,
     CreditLine,
     CreditLineDraw,
     CreditLineLimitChange,
@@ -46,11 +49,14 @@ from loans.models import (
     JournalEntry,
     JournalLine,
     MarketAveragePsk,
+    MessageStatus,
     StatementStatus,
 )
+from loans.money import format_rub
 from tests.factories import BorrowerFactory
 from tests.loans.helpers import DAY, open_day, rounded_down
 
+HOUR = dt.timedelta(hours=1)
 START = dt.date(2026, 11, 2)  # contracts from 2026-04-01: charges capped at 1.0 × principal
 RATE = 8_000  # 0.8 % per day
 LIMIT = 3_000_000  # 30 000 ₽
@@ -646,3 +652,27 @@ def test_random_draws_repayments_and_days_keep_the_book(db, ops):
             except DomainError:
                 assert book_state() == before, f"{name} was refused but changed the book"
             assert_book_holds(lines, drawn=drawn, repaid=repaid)
+
+
+def test_a_statement_asking_for_a_payment_sends_an_sms_the_next_day_at_noon(line):
+    buy(line, 1_000_000)
+    open_day(dt.date(2026, 12, 3))  # COB closed 2 December: statement day
+
+    (notice,) = BorrowerMessage.objects.filter(kind="card_statement")
+    statement = CreditLineStatement.objects.get()
+    assert notice.phone == line.borrower.phone and notice.status == MessageStatus.QUEUED
+    assert notice.send_after == dt.datetime(2026, 12, 3, 12, 0, tzinfo=MOSCOW)
+    assert "минимальный платёж" in notice.body and "до 22.12.2026" in notice.body
+    assert format_rub(statement.minimum_payment_kop) in notice.body
+
+    with mock.patch("loans.messaging.timezone.now", return_value=notice.send_after - HOUR):
+        assert messaging.deliver_queued()["sent"] == 0
+    with mock.patch("loans.messaging.timezone.now", return_value=notice.send_after):
+        assert messaging.deliver_queued()["sent"] == 1
+
+
+def test_a_statement_with_nothing_owed_sends_nothing(line):
+    open_day(dt.date(2026, 12, 3))
+
+    assert CreditLineStatement.objects.get().minimum_payment_kop == 0
+    assert not BorrowerMessage.objects.filter(kind="card_statement").exists()

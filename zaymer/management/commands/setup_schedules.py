@@ -1,14 +1,14 @@
 """Create (or bring up to date) the django-q2 schedules the back office runs on. Idempotent."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
 
-MOSCOW = ZoneInfo("Europe/Moscow")
+from loans.business_date import MOSCOW
+
 COB_AT = time(0, 5)
 
 
