@@ -765,7 +765,16 @@ class RestructuringRequestAdmin(ReadOnlyAdmin):
 class BorrowerMessageAdmin(ReadOnlyAdmin):
     """The outbox. A one-time code is readable only in development (DEBUG); elsewhere masked."""
 
-    list_display = ("id", "created_at", "phone", "kind", "shown_body", "status", "attempts")
+    list_display = (
+        "id",
+        "created_at",
+        "send_after",
+        "phone",
+        "kind",
+        "shown_body",
+        "status",
+        "attempts",
+    )
     list_filter = ("status", "kind")
     search_fields = ("phone", "borrower__id__exact")
     exclude = ("body",)
