@@ -79,6 +79,7 @@ FIGURES = {
     "issued": (_("Issued by day"), "bar", ["loans", "principal_kop"]),
     "portfolio": (_("Portfolio at risk"), "bar", ["share_percent"]),
     "balances": (_("Outstanding balances"), "doughnut", ["amount_kop"]),
+    "cards": (_("Virtual cards: limits and balances"), "bar", ["limit_kop", "principal_kop"]),
     "vintages": (_("Vintages: share of loans 30+ days past due"), "bar", ["bad_percent"]),
     "funnel": (_("Approval funnel"), "bar", ["applications"]),
     "time_to_money": (_("Time from application to money"), "bar", ["median_min", "p90_min"]),
@@ -103,6 +104,7 @@ def business_tables(*, on: date, periods: tuple[int, ...]) -> dict[int, dict[str
     shared = {
         "portfolio": portfolio.portfolio_at_risk(),
         "balances": portfolio.outstanding_balances(),
+        "cards": portfolio.card_book(),
         "vintages": portfolio.vintages(on=on, bad_dpd=bad_dpd, horizon_days=horizon),
         "recovery": collection_recovery(on=on),
     }

@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
-from loans.models import Loan, LoanStatus, PayoutOrder, ScheduleItem, TransitionLog
+from loans.models import CreditLine, Loan, LoanStatus, PayoutOrder, ScheduleItem, TransitionLog
 from loans.models.payments import PayoutStatus
 from scoring.outcomes import EPISODE_ENDS
 from underwriting.selectors import percentile
@@ -68,6 +68,46 @@ def portfolio_at_risk() -> Table:
         share = round(100 * at_risk / total, 2) if total else 0.0
         rows.append([f"PAR {days}+", None, at_risk, share])
     return Table("portfolio", ["measure", "loans", "principal_kop", "share_percent"], rows)
+
+
+def card_book() -> Table:
+    """The virtual cards by status: lines, limits, what is drawn and owed, and the arrears of
+    missed minimum payments."""
+    rows = (
+        CreditLine.objects.values("status")
+        .annotate(
+            lines=Count("id"),
+            limit=Sum("limit_kop"),
+            principal=Sum("principal_out_kop"),
+            interest=Sum("interest_out_kop"),
+            arrears=Sum("overdue_kop"),
+        )
+        .order_by("status")
+    )
+    return Table(
+        "cards",
+        [
+            "status",
+            "lines",
+            "limit_kop",
+            "principal_kop",
+            "interest_kop",
+            "arrears_kop",
+            "used_percent",
+        ],
+        [
+            [
+                row["status"],
+                row["lines"],
+                row["limit"],
+                row["principal"],
+                row["interest"],
+                row["arrears"],
+                round(100 * row["principal"] / row["limit"], 1) if row["limit"] else 0.0,
+            ]
+            for row in rows
+        ],
+    )
 
 
 def outstanding_balances() -> Table:

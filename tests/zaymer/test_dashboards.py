@@ -201,3 +201,27 @@ def test_the_vintage_bad_is_scorings_training_target(business_date):
 
     assert trained == {loans[0].pk, loans[1].pk, loans[4].pk}
     assert table.rows == [[dt.date(2026, 11, 1), 6, len(trained), 50.0]]
+
+
+def test_the_card_book_sums_limits_and_balances_by_status(business_date):
+    from loans import credit_lines
+
+    lines = [
+        credit_lines.credit_line_open(
+            borrower=BorrowerFactory(), limit_kop=limit, daily_rate_ppm=5_000
+        )
+        for limit in (1_000_000, 3_000_000)
+    ]
+    credit_lines.credit_line_draw(
+        credit_line=lines[0],
+        kind="purchase",
+        amount_kop=250_000,
+        idempotency_key="dash-1",
+        merchant="Ozon",
+    )
+    credit_lines.credit_line_freeze(credit_line=lines[1])
+
+    rows = {row[0]: row[1:] for row in portfolio.card_book().rows}
+
+    assert rows["open"] == [1, 1_000_000, 250_000, 0, 0, 25.0]
+    assert rows["frozen"] == [1, 3_000_000, 0, 0, 0, 0.0]
