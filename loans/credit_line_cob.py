@@ -10,7 +10,9 @@ For a date D, in order:
    the arrears carried into it) and the line is frozen;
 3. lines whose statement day is D's day of the month get their statement for the period
    ending D, its figures read from the ledger, and the borrower an SMS about it the next day
-   at noon Moscow time (the outbox holds it until then).
+   at noon Moscow time (the outbox holds it until then);
+4. a reminder, sent the same way, for each minimum payment due two days after that day and
+   not yet paid in full.
 
 The same rules for one line are in `loans.credit_lines` (tests hold the two to the same
 answers). The step runs inside the COB transaction of `loans.cob`.
@@ -18,6 +20,7 @@ answers). The step runs inside the COB transaction of `loans.cob`.
 
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from loans.business_date import MOSCOW
@@ -251,10 +254,41 @@ def notify_statements(on: date) -> int:
     return len(messages)
 
 
+# A reminder goes out this many days before a minimum payment falls due, if still unpaid.
+REMIND_DAYS_BEFORE_DUE = 2
+
+
+def remind_due_payments(on: date) -> int:
+    """An SMS the day after `on`, at noon Moscow time, for each statement whose minimum
+    payment falls due REMIND_DAYS_BEFORE_DUE days after that and is not paid in full."""
+    send_on = on + timedelta(days=1)
+    statements = CreditLineStatement.objects.filter(
+        status=StatementStatus.DUE,
+        due_date=send_on + timedelta(days=REMIND_DAYS_BEFORE_DUE),
+        paid_kop__lt=F("minimum_payment_kop"),
+    ).select_related("credit_line__borrower")
+    messages = [
+        BorrowerMessage(
+            borrower=s.credit_line.borrower,
+            phone=s.credit_line.borrower.phone,
+            kind="card_payment_due",
+            body=(
+                f"Займер: до {s.due_date:%d.%m.%Y} внесите минимальный платёж по карте: "
+                f"{format_rub(s.minimum_payment_kop - s.paid_kop)}."
+            ),
+            send_after=datetime.combine(send_on, time(NOTICE_HOUR_MSK), MOSCOW),
+        )
+        for s in statements
+    ]
+    BorrowerMessage.objects.bulk_create(messages)
+    return len(messages)
+
+
 def step_credit_lines(cursor, on: date) -> int:
     """The credit-line part of COB for one date; returns the lines accrued."""
     accrued = accrue(cursor, on)
     mark_missed(cursor, on)
     if issue_statements(cursor, on):
         notify_statements(on)
+    remind_due_payments(on)
     return accrued

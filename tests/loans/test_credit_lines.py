@@ -676,3 +676,22 @@ def test_a_statement_with_nothing_owed_sends_nothing(line):
 
     assert CreditLineStatement.objects.get().minimum_payment_kop == 0
     assert not BorrowerMessage.objects.filter(kind="card_statement").exists()
+
+
+def test_an_unpaid_minimum_is_reminded_two_days_before_it_falls_due(line):
+    buy(line, 1_000_000)
+    open_day(dt.date(2026, 12, 20))  # COB closed 19 December; the minimum is due 22 December
+
+    (reminder,) = BorrowerMessage.objects.filter(kind="card_payment_due")
+    minimum = CreditLineStatement.objects.get().minimum_payment_kop
+    assert reminder.send_after == dt.datetime(2026, 12, 20, 12, 0, tzinfo=MOSCOW)
+    assert "до 22.12.2026" in reminder.body and format_rub(minimum) in reminder.body
+
+
+def test_a_minimum_already_paid_is_not_reminded(line):
+    buy(line, 1_000_000)
+    open_day(dt.date(2026, 12, 3))
+    pay(line, CreditLineStatement.objects.get().minimum_payment_kop)
+    open_day(dt.date(2026, 12, 20))
+
+    assert not BorrowerMessage.objects.filter(kind="card_payment_due").exists()
