@@ -18,6 +18,7 @@ The same rules for one line are in `loans.credit_lines` (tests hold the two to t
 answers). The step runs inside the COB transaction of `loans.cob`.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import F
@@ -224,64 +225,61 @@ def issue_statements(cursor, on: date) -> int:
     return issued
 
 
-# Statement notices go out at noon Moscow time the day after: 11:00–21:00 locally anywhere in
+# Notices go out at noon Moscow time the day after COB: 11:00–21:00 locally anywhere in
 # Russia, never at night when COB runs.
 NOTICE_HOUR_MSK = 12
-
-
-def notify_statements(on: date) -> int:
-    """An SMS for each statement issued for `on` that asks for a payment. One row per
-    statement of the day (a few per thousand lines), written in one statement."""
-    send_after = datetime.combine(on + timedelta(days=1), time(NOTICE_HOUR_MSK), MOSCOW)
-    statements = CreditLineStatement.objects.filter(
-        period_end=on, minimum_payment_kop__gt=0
-    ).select_related("credit_line__borrower")
-    messages = [
-        BorrowerMessage(
-            borrower=s.credit_line.borrower,
-            phone=s.credit_line.borrower.phone,
-            kind="card_statement",
-            body=(
-                f"Займер: выписка по карте за {s.period_start:%d.%m}–{s.period_end:%d.%m}. "
-                f"Долг {format_rub(s.closing_balance_kop)}, минимальный платёж "
-                f"{format_rub(s.minimum_payment_kop)} до {s.due_date:%d.%m.%Y}."
-            ),
-            send_after=send_after,
-        )
-        for s in statements
-    ]
-    BorrowerMessage.objects.bulk_create(messages)
-    return len(messages)
-
-
 # A reminder goes out this many days before a minimum payment falls due, if still unpaid.
 REMIND_DAYS_BEFORE_DUE = 2
 
 
-def remind_due_payments(on: date) -> int:
-    """An SMS the day after `on`, at noon Moscow time, for each statement whose minimum
-    payment falls due REMIND_DAYS_BEFORE_DUE days after that and is not paid in full."""
-    send_on = on + timedelta(days=1)
-    statements = CreditLineStatement.objects.filter(
-        status=StatementStatus.DUE,
-        due_date=send_on + timedelta(days=REMIND_DAYS_BEFORE_DUE),
-        paid_kop__lt=F("minimum_payment_kop"),
-    ).select_related("credit_line__borrower")
+def _notify(statements, *, on: date, kind: str, text: Callable[[CreditLineStatement], str]):
+    """One SMS per statement, held in the outbox until noon the day after `on`; the
+    statements of one day are a few per thousand lines, written in one INSERT."""
+    send_after = datetime.combine(on + timedelta(days=1), time(NOTICE_HOUR_MSK), MOSCOW)
     messages = [
         BorrowerMessage(
             borrower=s.credit_line.borrower,
             phone=s.credit_line.borrower.phone,
-            kind="card_payment_due",
-            body=(
-                f"Займер: до {s.due_date:%d.%m.%Y} внесите минимальный платёж по карте: "
-                f"{format_rub(s.minimum_payment_kop - s.paid_kop)}."
-            ),
-            send_after=datetime.combine(send_on, time(NOTICE_HOUR_MSK), MOSCOW),
+            kind=kind,
+            body=text(s),
+            send_after=send_after,
         )
-        for s in statements
+        for s in statements.select_related("credit_line__borrower")
     ]
     BorrowerMessage.objects.bulk_create(messages)
     return len(messages)
+
+
+def notify_statements(on: date) -> int:
+    """The statements issued for `on` that ask for a payment."""
+    return _notify(
+        CreditLineStatement.objects.filter(period_end=on, minimum_payment_kop__gt=0),
+        on=on,
+        kind="card_statement",
+        text=lambda s: (
+            f"Займер: выписка по карте за {s.period_start:%d.%m}–{s.period_end:%d.%m}. "
+            f"Долг {format_rub(s.closing_balance_kop)}, минимальный платёж "
+            f"{format_rub(s.minimum_payment_kop)} до {s.due_date:%d.%m.%Y}."
+        ),
+    )
+
+
+def remind_due_payments(on: date) -> int:
+    """The minimum payments falling due REMIND_DAYS_BEFORE_DUE days after the notice goes
+    out and not paid in full."""
+    return _notify(
+        CreditLineStatement.objects.filter(
+            status=StatementStatus.DUE,
+            due_date=on + timedelta(days=1 + REMIND_DAYS_BEFORE_DUE),
+            paid_kop__lt=F("minimum_payment_kop"),
+        ),
+        on=on,
+        kind="card_payment_due",
+        text=lambda s: (
+            f"Займер: до {s.due_date:%d.%m.%Y} внесите минимальный платёж по карте: "
+            f"{format_rub(s.minimum_payment_kop - s.paid_kop)}."
+        ),
+    )
 
 
 def step_credit_lines(cursor, on: date) -> int:
