@@ -71,6 +71,14 @@ def _ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def own_payout_destination(account, pk: int):
+    """One of the borrower's payout methods, or a refusal naming the field."""
+    destination = selectors.account_destinations(account=account).filter(pk=pk).first()
+    if destination is None:
+        raise ApiError("invalid_payment_details", field="payout_method")
+    return destination
+
+
 def valid(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -321,13 +329,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
     def payout(self, request, pk=None):
         """After a failed payout, send the money to another method."""
         data = valid(s.PayoutRetrySerializer, request.data)
-        destination = (
-            selectors.account_destinations(account=request.user)
-            .filter(pk=data["payout_method"])
-            .first()
-        )
-        if destination is None:
-            raise ApiError("invalid_payment_details", field="payout_method")
+        destination = own_payout_destination(request.user, data["payout_method"])
         order = services.payout_retry(loan=self._loan(), destination=destination)
         return Response(s.PayoutOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 

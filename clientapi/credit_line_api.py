@@ -13,9 +13,13 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clientapi import selectors
-from clientapi.api import IDEMPOTENCY_PARAMETER, BorrowerApi, errors, valid
-from clientapi.errors import ApiError
+from clientapi.api import (
+    IDEMPOTENCY_PARAMETER,
+    BorrowerApi,
+    errors,
+    own_payout_destination,
+    valid,
+)
 from clientapi.idempotency import HEADER, idempotent
 from clientapi.serializers import MAX_KOP, CurrencyField, RepaymentCreateSerializer
 from loans import credit_lines
@@ -218,13 +222,7 @@ class CreditLineViewSet(BorrowerApi, viewsets.GenericViewSet):
         line = self._line()
         reference = ""
         if data["kind"] == DrawKind.TRANSFER:
-            destination = (
-                selectors.account_destinations(account=request.user)
-                .filter(pk=data["payout_method"])
-                .first()
-            )
-            if destination is None:
-                raise ApiError("invalid_payment_details", field="payout_method")
+            destination = own_payout_destination(request.user, data["payout_method"])
             reference = f"{destination.kind}:{destination.pk}"
         draw = credit_lines.credit_line_draw(
             credit_line=line,
