@@ -21,7 +21,6 @@ import math
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # the project, so that `bench.benchdb` and the apps import alike
 
-from bench.benchdb import prepare_database, setup_django  # noqa: E402
+from bench.benchdb import prepare_database, setup_django, stop_process_group  # noqa: E402
 
 BENCH_DB = "zaymer_bench_api"
 AMOUNT_KOP = 500_000
@@ -222,15 +221,6 @@ def start_server(*, port: int, workers: int, threads: int, log: Path) -> subproc
             pass
         time.sleep(0.2)
     sys.exit(f"gunicorn did not answer within 60 s:\n{log.read_text()[-3000:]}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 # --- the client ----------------------------------------------------------------------------
@@ -482,7 +472,7 @@ def main() -> None:
         results = Results()
         wall = drive(port, clients[args.warmup :], args.concurrency, results, args.seconds)
     finally:
-        stop_server(server)
+        stop_process_group(server)
     where = "a temporary file" if db.vendor == "sqlite" else db.where
     ok = report(args=args, where=where, results=results, wall=wall, load_before=load_before)
     connections.close_all()

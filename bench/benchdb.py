@@ -1,7 +1,11 @@
-"""What every benchmark needs: a database of its own and Django set up on it."""
+"""What every benchmark needs: a database of its own and Django set up on it; and, for those
+that start the project's servers, a way to stop them with all their children."""
 
+import contextlib
 import os
 import shutil
+import signal
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,3 +60,17 @@ def setup_django(db: BenchDb) -> None:
     import django
 
     django.setup()
+
+
+def stop_process_group(process: subprocess.Popen, *, timeout: float = 30) -> None:
+    """SIGTERM to a server started in a session of its own (gunicorn, the django-q2 cluster:
+    each stops its own children), then SIGKILL to whatever is left of its process group."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)

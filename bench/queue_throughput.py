@@ -15,12 +15,10 @@ last acknowledgement, the cluster's start-up, the load average.
 
 import argparse
 import atexit
-import contextlib
 import logging
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # the project, so that `bench.benchdb` and the apps import alike
 
-from bench.benchdb import prepare_database, setup_django  # noqa: E402
+from bench.benchdb import prepare_database, setup_django, stop_process_group  # noqa: E402
 
 BENCH_DB = "zaymer_bench_q2"
 TABLE = "bench_q2_run"
@@ -100,20 +98,6 @@ def _runs() -> tuple[float, float, int, int, int]:
         return cursor.fetchone()
 
 
-def stop(cluster: subprocess.Popen) -> None:
-    """SIGTERM to the cluster (it stops its own workers), then SIGKILL to what is left of its
-    process group."""
-    if cluster.poll() is None:
-        cluster.send_signal(signal.SIGTERM)
-        try:
-            cluster.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            cluster.kill()
-            cluster.wait()
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(cluster.pid, signal.SIGKILL)
-
-
 def run_cluster(*, workers: int, tasks: int, env: dict, log: Path, limit: float) -> dict:
     from django.db import connections
 
@@ -144,7 +128,7 @@ def run_cluster(*, workers: int, tasks: int, env: dict, log: Path, limit: float)
             time.sleep(0.1)
     finally:
         stopping = time.monotonic()
-        stop(cluster)
+        stop_process_group(cluster)
     print(
         f"{workers} worker(s): cluster stopped in {time.monotonic() - stopping:.1f} s", flush=True
     )
