@@ -14,11 +14,12 @@ from django_q.tasks import async_task
 from zaymer import health, observability
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def python(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """This interpreter in the project's directory, with no DEBUG or SECRET_KEY unless given."""
     environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
     environment.update(env)
-    return subprocess.run(  # noqa: S603 - this project's manage.py with fixed arguments
-        [sys.executable, "manage.py", *args],
+    return subprocess.run(  # noqa: S603 - this interpreter with fixed arguments
+        [sys.executable, *args],
         cwd=settings.BASE_DIR,
         env=environment,
         capture_output=True,
@@ -26,6 +27,10 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         timeout=120,
         check=False,
     )
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return python("manage.py", *args, **env)
 
 
 PRODUCTION = {
@@ -50,16 +55,7 @@ def test_manage_py_in_a_bare_checkout_runs_as_development():
 
 
 def test_the_wsgi_entry_point_refuses_to_start_without_a_secret():
-    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
-    result = subprocess.run(
-        [sys.executable, "-c", "import zaymer.wsgi"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = python("-c", "import zaymer.wsgi")
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
 
 
