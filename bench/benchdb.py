@@ -1,5 +1,6 @@
-"""What every benchmark needs: a database of its own and Django set up on it; and, for those
-that start the project's servers, a way to stop them with all their children."""
+"""What every benchmark needs: a database of its own, Django set up on it and the few SQL
+spellings SQLite and PostgreSQL disagree on; and, for those that start the project's
+servers, a way to stop them with all their children."""
 
 import contextlib
 import os
@@ -74,3 +75,63 @@ def stop_process_group(process: subprocess.Popen, *, timeout: float = 30) -> Non
             process.wait()
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+class Sql:
+    """The few spellings SQLite and PostgreSQL disagree on."""
+
+    def __init__(self, vendor: str):
+        self.pg = vendor == "postgresql"
+
+    def date(self) -> str:
+        return "CAST(%s AS DATE)" if self.pg else "%s"
+
+    def add_days(self, day: str, days: str) -> str:
+        return (
+            f"({day} + CAST({days} AS INTEGER))" if self.pg else f"date({day}, ({days}) || ' days')"
+        )
+
+    def pad(self, number: str, width: int) -> str:
+        if self.pg:
+            return f"lpad(CAST({number} AS TEXT), {width}, '0')"
+        return f"substr('{'0' * width}' || ({number}), -{width})"
+
+    def text(self, number: str) -> str:
+        return f"CAST({number} AS TEXT)"
+
+    def same(self, a: str, b: str) -> str:
+        return f"{a} IS NOT DISTINCT FROM {b}" if self.pg else f"{a} IS {b}"
+
+    def types(self) -> dict[str, str]:
+        if self.pg:
+            return {
+                "int": "BIGINT",
+                "date": "DATE",
+                "ts": "TIMESTAMPTZ",
+                "text": "TEXT",
+                "json": "JSONB",
+            }
+        return {"int": "INTEGER", "date": "DATE", "ts": "DATETIME", "text": "TEXT", "json": "TEXT"}
+
+    # --- for books generated from a series of ids (bench/dashboards.py) ---
+
+    def series(self, n: int) -> tuple[str, str]:
+        """(WITH prefix, FROM clause) giving column i = 1..n."""
+        if self.pg:
+            return "", f"generate_series(1, {n}) AS g(i)"
+        return (
+            f"WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n}) ",
+            "g",
+        )
+
+    def day(self, base, days: str) -> str:
+        """The date `days` after a fixed date."""
+        return self.add_days(f"DATE '{base}'" if self.pg else f"'{base}'", days)
+
+    def to_date(self, moment: str) -> str:
+        return f"CAST({moment} AS DATE)" if self.pg else f"date({moment})"
+
+    def plus_seconds(self, moment: str, seconds: str) -> str:
+        if self.pg:
+            return f"(CAST({moment} AS TIMESTAMP) + ({seconds}) * INTERVAL '1 second')"
+        return f"datetime({moment}, ({seconds}) || ' seconds')"

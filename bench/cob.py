@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdb import prepare_database, setup_django  # noqa: E402  (bench/ is on sys.path)
+from benchdb import Sql, prepare_database, setup_django  # noqa: E402  (bench/ is on sys.path)
 
 BENCH_DB = "zaymer_bench"
 BENCH_DATE = date(2026, 12, 1)  # the open business day the benchmark closes
@@ -89,43 +89,6 @@ def parse_args(argv=None):
 
 
 # --- SQL dialect ---------------------------------------------------------------------------
-
-
-class Sql:
-    """The few spellings SQLite and PostgreSQL disagree on."""
-
-    def __init__(self, vendor: str):
-        self.pg = vendor == "postgresql"
-
-    def date(self) -> str:
-        return "CAST(%s AS DATE)" if self.pg else "%s"
-
-    def add_days(self, day: str, days: str) -> str:
-        return (
-            f"({day} + CAST({days} AS INTEGER))" if self.pg else f"date({day}, ({days}) || ' days')"
-        )
-
-    def pad(self, number: str, width: int) -> str:
-        if self.pg:
-            return f"lpad(CAST({number} AS TEXT), {width}, '0')"
-        return f"substr('{'0' * width}' || ({number}), -{width})"
-
-    def text(self, number: str) -> str:
-        return f"CAST({number} AS TEXT)"
-
-    def same(self, a: str, b: str) -> str:
-        return f"{a} IS NOT DISTINCT FROM {b}" if self.pg else f"{a} IS {b}"
-
-    def types(self) -> dict[str, str]:
-        if self.pg:
-            return {
-                "int": "BIGINT",
-                "date": "DATE",
-                "ts": "TIMESTAMPTZ",
-                "text": "TEXT",
-                "json": "JSONB",
-            }
-        return {"int": "INTEGER", "date": "DATE", "ts": "DATETIME", "text": "TEXT", "json": "TEXT"}
 
 
 # --- the portfolio in Python: templates lived day by day ----------------------------------

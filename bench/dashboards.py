@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchdb import prepare_database, setup_django  # noqa: E402  (bench/ is on sys.path)
+from benchdb import Sql, prepare_database, setup_django  # noqa: E402  (bench/ is on sys.path)
 
 BENCH_DB = "zaymer_bench_dash"
 ON = date(2026, 12, 1)  # the open business date
@@ -55,50 +55,6 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     return parser.parse_args(argv)
-
-
-class Sql:
-    """The few expressions that differ between SQLite and PostgreSQL."""
-
-    def __init__(self, vendor: str):
-        self.pg = vendor == "postgresql"
-
-    def series(self, n: int) -> tuple[str, str]:
-        """(WITH prefix, FROM clause) giving column i = 1..n."""
-        if self.pg:
-            return "", f"generate_series(1, {n}) AS g(i)"
-        return (
-            f"WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n}) ",
-            "g",
-        )
-
-    def day(self, base: date, days: str) -> str:
-        if self.pg:
-            return f"(DATE '{base}' + ({days}))"
-        return f"date('{base}', '+' || ({days}) || ' days')"
-
-    def moment(self, day_sql: str, seconds: str) -> str:
-        if self.pg:
-            return f"(({day_sql})::timestamp + ({seconds}) * INTERVAL '1 second')"
-        return f"datetime({day_sql}, '+' || ({seconds}) || ' seconds')"
-
-    def plus_days(self, day_sql: str, days: str) -> str:
-        if self.pg:
-            return f"(({day_sql}) + ({days}))"
-        return f"date({day_sql}, '+' || ({days}) || ' days')"
-
-    def padded(self, number: str, width: int) -> str:
-        if self.pg:
-            return f"lpad(({number})::text, {width}, '0')"
-        return f"substr('{'0' * width}' || ({number}), -{width})"
-
-    def to_date(self, moment_sql: str) -> str:
-        return f"(({moment_sql})::date)" if self.pg else f"date({moment_sql})"
-
-    def plus_seconds(self, moment_sql: str, seconds: str) -> str:
-        if self.pg:
-            return f"(({moment_sql}) + ({seconds}) * INTERVAL '1 second')"
-        return f"datetime({moment_sql}, '+' || ({seconds}) || ' seconds')"
 
 
 def literal(value) -> str:
@@ -168,15 +124,15 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
             {
                 "full_name": "'Bench Borrower ' || i",
                 "birth_date": literal(date(1990, 1, 1)),
-                "phone": "'+7900' || " + sql.padded("i", 7),
+                "phone": "'+7900' || " + sql.pad("i", 7),
                 "passport_series": "'4510'",
-                "passport_number": sql.padded("i", 6),
+                "passport_number": sql.pad("i", 6),
                 "region": str(region.pk),
                 "time_zone": "'Europe/Moscow'",
                 "employment": "'employed'",
                 "declared_income_kop": "6000000",
-                "created_at": sql.moment(sql.day(START, "0"), "0"),
-                "updated_at": sql.moment(sql.day(START, "0"), "0"),
+                "created_at": sql.plus_seconds(sql.day(START, "0"), "0"),
+                "updated_at": sql.plus_seconds(sql.day(START, "0"), "0"),
             },
             source,
             with_,
@@ -186,7 +142,7 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
         r, i = "(((i % 100) * 19) % 100)", "i"
         status = STATUS.format(r=r)
         applied_day = APPLIED_DAY.format(r=r, i=i)
-        applied = sql.moment(sql.day(START, applied_day), f"{i} % 80000")
+        applied = sql.plus_seconds(sql.day(START, applied_day), f"{i} % 80000")
         issued = f"{r} >= 19"
         issue_date = f"CASE WHEN {issued} THEN {sql.day(START, applied_day)} END"
         principal = "(300000 + (i % 30) * 100000)"
@@ -214,7 +170,7 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
                 "principal_out_kop": f"CASE WHEN {live} THEN {principal} ELSE 0 END",
                 "interest_out_kop": f"CASE WHEN {live} THEN {principal} / 4 ELSE 0 END",
                 "days_past_due": f"CASE WHEN {dpd} > 0 THEN {dpd} ELSE 0 END",
-                "closed_on": f"CASE WHEN {r} >= 45 THEN {sql.plus_days(issue_date, '30')} END",
+                "closed_on": f"CASE WHEN {r} >= 45 THEN {sql.add_days(issue_date, '30')} END",
             },
             source,
             with_,
@@ -222,7 +178,7 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
         loan = "loans_loan l"
         lr = "(((l.id % 100) * 19) % 100)"
         l_issue = "l.issue_date"
-        due = sql.plus_days(l_issue, "30")
+        due = sql.add_days(l_issue, "30")
         counts["schedule items"] = insert_select(
             cursor,
             ScheduleItem,
@@ -248,7 +204,7 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
                     "target": literal(target),
                     "actor_label": literal("system" if robot else "uw"),
                     "business_date": day_sql,
-                    "at": sql.moment(day_sql, "0"),
+                    "at": sql.plus_seconds(day_sql, "0"),
                 },
                 f"{loan} WHERE {where}",
             )
@@ -264,14 +220,14 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
                     "miss_due_date",
                     "serviced",
                     "overdue",
-                    sql.plus_days(due, "1"),
+                    sql.add_days(due, "1"),
                     late,
                 ),
                 log(
                     "cure",
                     "overdue",
                     "serviced",
-                    sql.plus_days(due, f"CASE WHEN {lr} % 2 = 0 THEN 11 ELSE 41 END"),
+                    sql.add_days(due, f"CASE WHEN {lr} % 2 = 0 THEN 11 ELSE 41 END"),
                     f"l.status = 'closed' AND {lr} % 5 = 0",
                 ),
             ]
@@ -298,7 +254,7 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
             CollectionCase,
             {
                 "loan": "l.id",
-                "opened_on": sql.plus_days(due, "1"),
+                "opened_on": sql.add_days(due, "1"),
                 "stage": "CASE WHEN l.status = 'closed' THEN 'closed' ELSE 'soft' END",
                 "closed_on": "CASE WHEN l.status = 'closed' THEN l.closed_on END",
                 "days_past_due": "l.days_past_due",
@@ -310,7 +266,7 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
             f"{loan} WHERE {late}",
         )
         paid_late = f"l.status = 'closed' AND {lr} % 5 = 0"
-        pay_day = sql.plus_days(due, "5")
+        pay_day = sql.add_days(due, "5")
         insert_select(
             cursor,
             JournalEntry,
@@ -319,7 +275,7 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
                 "kind": "'repayment'",
                 "loan": "l.id",
                 "business_date": pay_day,
-                "created_at": sql.moment(pay_day, "0"),
+                "created_at": sql.plus_seconds(pay_day, "0"),
             },
             f"{loan} WHERE {paid_late}",
         )
@@ -332,7 +288,7 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
                 "loan": "l.id",
                 "amount_kop": "l.principal_kop",
                 "business_date": pay_day,
-                "received_at": sql.moment(pay_day, "0"),
+                "received_at": sql.plus_seconds(pay_day, "0"),
                 "entry": "e.id",
             },
             f"{loan} JOIN loans_journalentry e ON e.key = 'bench-pay-' || l.id WHERE {paid_late}",
@@ -347,8 +303,8 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
                 "repeat": "TRUE",
                 "repayment": "'on_time'",
                 "offered_on": "l.closed_on",
-                "offered_at": sql.moment("l.closed_on", "0"),
-                "answered_at": sql.moment("l.closed_on", "3600"),
+                "offered_at": sql.plus_seconds("l.closed_on", "0"),
+                "answered_at": sql.plus_seconds("l.closed_on", "3600"),
                 "nps": "l.id % 11",
                 "csat": "1 + l.id % 5",
                 "stage": "'servicing'",
