@@ -15,10 +15,11 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from loans.business_date import current_business_date
+from loans.business_date import BUSINESS_DATE, current_business_date
 from loans.credit_line_cob import step_credit_lines
 from loans.models import BusinessDate, CobRun
 from loans.models.products import PenaltyMode
+from loans.request_memo import forget
 from loans.sql import date_param, days_between, least, run
 
 LIVE = "('serviced', 'overdue')"
@@ -313,6 +314,7 @@ def close_next_day(*, until: date) -> CobRun | None:
         run.save(update_fields=["steps", "finished_at"])
         business.date = on + timedelta(days=1)
         business.save(update_fields=["date"])
+        forget(BUSINESS_DATE)
     return run
 
 

@@ -29,7 +29,7 @@ def check_high_psk_rule(
     if threshold is None or psk_percent <= threshold:
         return
     # One signing at a time per borrower, so two contracts signed at once cannot both pass.
-    Borrower.objects.select_for_update().filter(pk=borrower_id).first()
+    list(Borrower.objects.select_for_update().filter(pk=borrower_id).values_list("pk"))
     loans = Loan.objects.filter(borrower_id=borrower_id, psk_percent__gt=threshold).exclude(
         pk=loan_id
     )

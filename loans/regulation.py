@@ -9,6 +9,7 @@ from django.db.models import Q
 from loans.errors import DomainError
 from loans.models import MarketAveragePsk, RegulationLimit
 from loans.money import round_kop
+from loans.request_memo import remembered
 
 ABSOLUTE_MAX_PSK = Decimal("292.000")
 
@@ -53,20 +54,13 @@ class Limits:
 
 def limits_for_contract(*, signed_on: date, category: str | None = None) -> Limits:
     """The limits for a contract signed on `signed_on` (and the market ПСК for its category)."""
-    row = (
-        RegulationLimit.objects.filter(valid_from__lte=signed_on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=signed_on))
-        .order_by("-valid_from")
-        .first()
-    )
+    row = remembered(("regulation", signed_on), lambda: _regulation_row(signed_on))
     if row is None:
         raise NoLimitsForDate(f"No regulatory limits are configured for {signed_on.isoformat()}")
     max_psk = min(row.max_psk_percent, ABSOLUTE_MAX_PSK)
     if row.market_psk_check_enabled and category:
-        market = (
-            MarketAveragePsk.objects.filter(category=category, valid_from__lte=signed_on)
-            .order_by("-valid_from")
-            .first()
+        market = remembered(
+            ("market_psk", signed_on, category), lambda: _market_psk(signed_on, category)
         )
         if market is not None:
             max_psk = min(max_psk, (market.average_percent * 4 / 3).quantize(Decimal("0.001")))
@@ -80,6 +74,23 @@ def limits_for_contract(*, signed_on: date, category: str | None = None) -> Limi
         high_psk_threshold_percent=row.high_psk_threshold_percent,
         max_high_psk_loans=row.max_high_psk_loans,
         cooling_off_days=row.cooling_off_days,
+    )
+
+
+def _regulation_row(signed_on: date) -> RegulationLimit | None:
+    return (
+        RegulationLimit.objects.filter(valid_from__lte=signed_on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=signed_on))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def _market_psk(signed_on: date, category: str) -> MarketAveragePsk | None:
+    return (
+        MarketAveragePsk.objects.filter(category=category, valid_from__lte=signed_on)
+        .order_by("-valid_from")
+        .first()
     )
 
 

@@ -22,7 +22,8 @@ from loans.schedules import Installment, schedule_total_kop
 
 
 def borrower_loans(*, borrower: Borrower) -> QuerySet[Loan]:
-    return Loan.objects.filter(borrower=borrower).select_related("product").order_by("-pk")
+    # Through the related manager, so each loan already holds its borrower.
+    return borrower.loans.select_related("product").order_by("-pk")
 
 
 def current_schedule(*, loan: Loan) -> QuerySet[ScheduleItem]:

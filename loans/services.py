@@ -62,8 +62,14 @@ HISTORY_REASON_MAX = 100
 PROLONGATION_MAX_DAYS = 30
 
 
-def _lock(loan: Loan) -> Loan:
-    return Loan.objects.select_for_update().get(pk=loan.pk)
+def _lock(loan: Loan, *related: str) -> Loan:
+    """The loan read again under a row lock, with its product (and `related`) in the same read;
+    only the loan's row is locked."""
+    return (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("product", *related)
+        .get(pk=loan.pk)
+    )
 
 
 def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: date | None = None):
@@ -210,6 +216,27 @@ def loan_approve(
     """Approve with the requested terms, or lower ones (never more than was asked); a personal
     offer may also lower the daily rate, which the contract then takes."""
     loan = _lock(loan)
+    _approve_terms(
+        loan,
+        actor=actor,
+        amount_kop=amount_kop,
+        term_days=term_days,
+        daily_rate_ppm=daily_rate_ppm,
+        reason=reason,
+    )
+    _save(loan, actor=actor)
+    return loan
+
+
+def _approve_terms(
+    loan: Loan,
+    *,
+    actor: Actor,
+    amount_kop: int | None,
+    term_days: int | None,
+    daily_rate_ppm: int | None,
+    reason: str,
+) -> None:
     amount = loan.requested_amount_kop if amount_kop is None else amount_kop
     term = loan.requested_term_days if term_days is None else term_days
     _positive_kop(amount, what="approved amount")
@@ -227,6 +254,39 @@ def loan_approve(
     loan.principal_kop = amount
     loan.term_days = term
     loan.daily_rate_ppm = daily_rate_ppm
+
+
+DECISIONS = ("approve", "refer", "decline")
+
+
+@transaction.atomic
+def loan_decide(
+    *,
+    loan: Loan,
+    decision: str,
+    reason: str,
+    amount_kop: int | None = None,
+    daily_rate_ppm: int | None = None,
+    actor: Actor = None,
+) -> Loan:
+    """The robot's answer to an application: scored, then approved (at most the amount asked,
+    as `loan_approve` checks), referred to a person or declined. One lock and one save; each
+    transition keeps its own log row."""
+    if decision not in DECISIONS:
+        raise DomainError(f"Unknown decision '{decision}'", code="invalid", field="decision")
+    loan = _lock(loan)
+    _transition(loan, "score", actor=actor)
+    if decision == "approve":
+        _approve_terms(
+            loan,
+            actor=actor,
+            amount_kop=amount_kop,
+            term_days=None,
+            daily_rate_ppm=daily_rate_ppm,
+            reason=reason,
+        )
+    else:
+        _transition(loan, decision, actor=actor, reason=reason)
     _save(loan, actor=actor)
     return loan
 
@@ -334,7 +394,7 @@ def _write_schedule(loan: Loan, items: list[Installment], *, arrears: list[int] 
 @transaction.atomic
 def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
     """The borrower signs the offer: freeze the terms, the schedule, ПСК and the limits."""
-    loan = _lock(loan)
+    loan = _lock(loan, "borrower")
     if loan.status != S.APPROVED:
         raise TransitionNotAllowed(f"Only an approved offer can be signed (status '{loan.status}')")
     if loan.signed_at is not None:
@@ -401,7 +461,8 @@ def loan_disburse(
     loan = _lock(loan)
     if loan.signed_at is None:
         raise TransitionNotAllowed("The offer must be signed before payout")
-    waiting = loan.payouts.filter(status=PayoutStatus.SCHEDULED).first()
+    earlier = list(loan.payouts.only("status", "not_before").order_by("pk"))
+    waiting = next((p for p in earlier if p.status == PayoutStatus.SCHEDULED), None)
     if waiting is not None:
         raise TransitionNotAllowed(
             f"A payout is already scheduled for {waiting.not_before:%Y-%m-%d %H:%M %Z}",
@@ -433,7 +494,7 @@ def loan_disburse(
         raise DomainError(
             f"Unknown payout method '{method}'", code="invalid_method", field="method"
         )
-    order.attempt = loan.payouts.count() + 1
+    order.attempt = len(earlier) + 1
     order.not_before = earliest_payout(
         principal_kop=loan.principal_kop, signed_at=loan.signed_at, signed_on=loan.signed_on
     )

@@ -63,7 +63,7 @@ def submit_application(
         score_and_route(loan_id=loan.pk, channel=channel, card_token=card_token)
     else:
         transaction.on_commit(lambda: enqueue_score_and_route(loan.pk, channel, card_token))
-    return Loan.objects.get(pk=loan.pk)
+    return Loan.objects.select_related("product").get(pk=loan.pk)
 
 
 def enqueue_score_and_route(loan_id: int, channel: str = "web", card_token: str = "") -> None:
@@ -109,12 +109,12 @@ def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float, c
     result = scoring_services.score_application(
         loan=loan, bureau=bureau, channel=channel, bureau_ms=bureau_ms
     )
-    loan = loan_services.loan_score(loan=loan)
     reason = "; ".join(r["text"] for r in result.reasons) or result.decision
-    offer = accepted_offer(loan=loan)
     if result.decision == Decision.APPROVE:
-        loan_services.loan_approve(
+        offer = accepted_offer(loan=loan)
+        loan_services.loan_decide(
             loan=loan,
+            decision="approve",
             amount_kop=result.approved_amount_kop,
             daily_rate_ppm=offer.daily_rate_ppm if offer else None,
             reason=f"scoring: {reason}",
@@ -122,16 +122,17 @@ def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float, c
     elif result.decision == Decision.REFER and (
         offer := fast_path_offer(loan=loan, self_ban=bureau.self_ban)
     ):
-        loan_services.loan_approve(
+        loan_services.loan_decide(
             loan=loan,
+            decision="approve",
             daily_rate_ppm=offer.daily_rate_ppm,
             reason=f"personal offer #{offer.pk}: nothing changed for the worse",
         )
     elif result.decision == Decision.REFER:
-        loan_services.loan_refer(loan=loan, reason=f"scoring: {reason}")
+        loan = loan_services.loan_decide(loan=loan, decision="refer", reason=f"scoring: {reason}")
         _open_review(loan=loan, result=result, bureau=bureau, card_token=card_token)
     else:
-        loan_services.loan_decline(loan=loan, reason=f"scoring: {reason}")
+        loan_services.loan_decide(loan=loan, decision="decline", reason=f"scoring: {reason}")
     return result
 
 

@@ -661,3 +661,67 @@ def test_a_long_reason_is_kept_whole_in_the_transition_log(business_date):
 
     assert loan.transitions.get(transition="refer").reason == reason
     assert len(loan.history.first().history_change_reason) <= 100
+
+
+# --- the robot's decision ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("decision", "status"),
+    [("approve", "approved"), ("refer", "in_review"), ("decline", "rejected")],
+)
+def test_the_robots_decision_logs_scoring_and_its_answer_and_saves_the_loan_once(
+    business_date, decision, status
+):
+    loan = applied_loan()
+    history = fresh(loan).history.count()
+
+    decided = services.loan_decide(loan=loan, decision=decision, reason="scoring: rules")
+
+    assert fresh(decided).status == status
+    assert list(
+        TransitionLog.objects.filter(loan=loan).order_by("id").values_list("transition", "target")
+    ) == [("score", "scored"), (decision, status)]
+    assert fresh(loan).history.count() == history + 1
+
+
+def test_the_robot_approves_a_lower_amount_and_a_personal_rate(business_date):
+    loan = applied_loan(amount_kop=1_000_000)
+
+    decided = services.loan_decide(
+        loan=loan,
+        decision="approve",
+        amount_kop=600_000,
+        daily_rate_ppm=5_000,
+        reason="scoring: limit",
+    )
+
+    assert (fresh(decided).principal_kop, fresh(decided).daily_rate_ppm) == (600_000, 5_000)
+
+
+def test_the_robot_cannot_approve_more_than_was_asked_and_nothing_changes(business_date):
+    loan = applied_loan(amount_kop=1_000_000)
+    before = snapshot(loan)
+
+    with pytest.raises(InvalidAmount):
+        services.loan_decide(loan=loan, decision="approve", amount_kop=1_000_001, reason="x")
+
+    assert_unchanged(loan, before)
+    assert not TransitionLog.objects.filter(loan=loan).exists()
+
+
+def test_an_unknown_decision_is_refused_and_changes_nothing(business_date):
+    loan = applied_loan()
+    before = snapshot(loan)
+
+    with pytest.raises(DomainError, match="Unknown decision"):
+        services.loan_decide(loan=loan, decision="maybe", reason="x")
+
+    assert_unchanged(loan, before)
+
+
+def test_the_robot_decides_only_an_applied_loan(business_date):
+    loan = services.loan_score(loan=applied_loan())
+
+    with pytest.raises(TransitionNotAllowed, match="'score' is not allowed from status"):
+        services.loan_decide(loan=loan, decision="approve", reason="x")

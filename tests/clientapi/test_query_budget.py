@@ -1,0 +1,56 @@
+"""The SQL statements each step of the application journey costs, pinned. Each one is a round
+trip and the ORM's work, which is most of the API's time (bench/api.py); a change that adds
+one shows here."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from clientapi.models import ClientAccount
+from scoring.models import ModelStatus
+from tests.clientapi.conftest import apply, approved_application, clean_bureau, last_code
+from tests.scoring.conftest import constant_model, register
+
+# The same on both databases, the transaction statements (SAVEPOINT, RELEASE) and the test's
+# application throttle included. Lower them when a change saves a statement.
+SUBMIT_BUDGET = 48
+SIGN_CODE_BUDGET = 12
+SIGN_BUDGET = 40
+
+
+def _statements(call) -> tuple[object, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        answer = call()
+    return answer, [q["sql"] for q in queries.captured_queries]
+
+
+def test_submitting_an_application_the_robot_approves_costs_its_pinned_statements(borrower_api):
+    register(constant_model(0.02), status=ModelStatus.CHAMPION)
+    clean_bureau(ClientAccount.objects.get(phone=borrower_api.phone).borrower)
+    answer, statements = _statements(lambda: apply(borrower_api))
+    assert answer.json()["status"] == "approved"
+    assert len(statements) == SUBMIT_BUDGET, "\n".join(statements)
+
+
+def test_asking_for_the_signing_code_costs_its_pinned_statements(borrower_api):
+    loan_id = approved_application(borrower_api)["id"]
+    answer, statements = _statements(
+        lambda: borrower_api.post(f"/api/v1/applications/{loan_id}/sign-code/")
+    )
+    assert answer.status_code == 202
+    assert len(statements) == SIGN_CODE_BUDGET, "\n".join(statements)
+
+
+def test_signing_and_ordering_the_payout_costs_its_pinned_statements(borrower_api):
+    loan_id = approved_application(borrower_api)["id"]
+    assert borrower_api.post(f"/api/v1/applications/{loan_id}/sign-code/").status_code == 202
+    code = last_code(borrower_api.phone)
+    answer, statements = _statements(
+        lambda: borrower_api.post(
+            f"/api/v1/applications/{loan_id}/sign/",
+            {"code": code},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="sign-budget",
+        )
+    )
+    assert answer.status_code == 201, answer.json()
+    assert len(statements) == SIGN_BUDGET, "\n".join(statements)
