@@ -1,8 +1,9 @@
 """The borrower's virtual card (a revolving credit line): limit, balances, draws, statements,
 repayments. Money in integer kopecks with "currency"; another borrower's line is not found.
 
-A repayment sent here is applied at once as an event of the app's provider ("app"), keyed by
-the Idempotency-Key, so a repeat never pays twice.
+A repayment is paid through the payment provider, as on a loan: the command starts a payment
+intent and answers its `confirmation_url`; the provider's signed `payment.succeeded` webhook
+applies the money to the card (`clientapi.services.webhook_apply`), once per provider event.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from clientapi import services
 from clientapi.api import (
     IDEMPOTENCY_PARAMETER,
     BorrowerApi,
@@ -21,18 +23,20 @@ from clientapi.api import (
     valid,
 )
 from clientapi.idempotency import HEADER, idempotent
-from clientapi.serializers import MAX_KOP, CurrencyField, RepaymentCreateSerializer
+from clientapi.serializers import (
+    MAX_KOP,
+    CurrencyField,
+    PaymentIntentSerializer,
+    RepaymentCreateSerializer,
+)
 from loans import credit_lines
 from loans import selectors as loan_selectors
 from loans.models import (
     CreditLine,
     CreditLineDraw,
-    CreditLineRepayment,
     CreditLineStatement,
     DrawKind,
 )
-
-APP_PROVIDER = "app"
 
 
 class CreditLineSerializer(serializers.ModelSerializer):
@@ -156,22 +160,6 @@ class StatementSerializer(serializers.ModelSerializer):
         ]
 
 
-class CreditLineRepaymentSerializer(serializers.ModelSerializer):
-    currency = CurrencyField()
-
-    class Meta:
-        model = CreditLineRepayment
-        fields = [
-            "id",
-            "amount_kop",
-            "interest_kop",
-            "principal_kop",
-            "currency",
-            "business_date",
-            "received_at",
-        ]
-
-
 def credit_line_response(line: CreditLine, *, status_code=status.HTTP_200_OK) -> Response:
     return Response(CreditLineDetailSerializer(line).data, status=status_code)
 
@@ -245,17 +233,15 @@ class CreditLineViewSet(BorrowerApi, viewsets.GenericViewSet):
     @extend_schema(
         request=RepaymentCreateSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: CreditLineRepaymentSerializer, **errors(409, 422)},
+        responses={201: PaymentIntentSerializer, **errors(409, 422)},
     )
     @action(detail=True, methods=["post"])
     @idempotent
     def repayments(self, request, pk=None):
-        """Repay: interest first, then principal. Up to the full repayment of today."""
+        """Start a repayment at the payment provider; open `confirmation_url` to pay. Up to the
+        full repayment of today; once paid, interest goes first, then principal."""
         data = valid(RepaymentCreateSerializer, request.data)
-        payment = credit_lines.credit_line_repay(
-            credit_line=self._line(),
-            amount_kop=data["amount_kop"],
-            provider=APP_PROVIDER,
-            event_id=_command_key(request),
+        intent = services.credit_line_repayment_start(
+            account=request.user, credit_line=self._line(), amount_kop=data["amount_kop"]
         )
-        return Response(CreditLineRepaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+        return Response(PaymentIntentSerializer(intent).data, status=status.HTTP_201_CREATED)

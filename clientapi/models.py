@@ -5,7 +5,7 @@ import uuid
 
 from django.db import models
 
-from loans.models import Borrower, Loan
+from loans.models import Borrower, CreditLine, Loan
 from loans.models.borrowers import phone_validator
 
 
@@ -177,10 +177,22 @@ class IntentStatus(models.TextChoices):
 
 
 class PaymentIntent(models.Model):
-    """A payment the borrower starts at the provider; the provider's webhook settles it."""
+    """A payment the borrower starts at the provider; the provider's webhook settles it.
+
+    It pays either a loan or a credit line (the virtual card), never both.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payment_intents")
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_intents"
+    )
+    credit_line = models.ForeignKey(
+        CreditLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_intents",
+    )
     account = models.ForeignKey(
         ClientAccount, on_delete=models.PROTECT, related_name="payment_intents"
     )
@@ -197,7 +209,12 @@ class PaymentIntent(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_kop__gt=0), name="intent_positive")
+            models.CheckConstraint(condition=models.Q(amount_kop__gt=0), name="intent_positive"),
+            models.CheckConstraint(
+                condition=models.Q(loan__isnull=False, credit_line__isnull=True)
+                | models.Q(loan__isnull=True, credit_line__isnull=False),
+                name="intent_loan_or_credit_line",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -474,8 +474,11 @@ class ProlongationQuoteSerializer(serializers.Serializer):
 
 
 class PaymentIntentSerializer(serializers.ModelSerializer):
+    """A payment started at the provider, for a loan or for a credit line (the other is null)."""
+
     payment_id = serializers.UUIDField(source="pk")
-    loan = serializers.IntegerField(source="loan_id")
+    loan = serializers.IntegerField(source="loan_id", allow_null=True)
+    credit_line = serializers.IntegerField(source="credit_line_id", allow_null=True)
     currency = CurrencyField()
 
     class Meta:
@@ -483,6 +486,7 @@ class PaymentIntentSerializer(serializers.ModelSerializer):
         fields = [
             "payment_id",
             "loan",
+            "credit_line",
             "purpose",
             "amount_kop",
             "prolongation_days",

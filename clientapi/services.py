@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clientapi import selectors
@@ -30,11 +32,20 @@ from clientapi.models import (
     Signature,
     WebhookEvent,
 )
+from loans import credit_lines
 from loans import services as loan_services
 from loans.business_date import current_business_date
-from loans.errors import DomainError, InvalidAmount, TransitionNotAllowed
+from loans.errors import CreditLineClosed, DomainError, InvalidAmount, TransitionNotAllowed
 from loans.messaging import message_enqueue
-from loans.models import Borrower, Loan, LoanStatus, PayoutOrder, Region
+from loans.models import (
+    Borrower,
+    CreditLine,
+    CreditLineStatus,
+    Loan,
+    LoanStatus,
+    PayoutOrder,
+    Region,
+)
 from loans.models.messages import CODE_KIND_PREFIX
 from loans.payment_details import validate_bank_account, validate_card
 
@@ -308,7 +319,9 @@ def _sign_and_disburse(
     Signature.objects.create(
         loan=loan, account=account, code=code, document_hash=digest, document=document, ip=ip
     )
-    destination = loan.client_request.payout_destination
+    destination = (
+        LoanRequest.objects.select_related("payout_destination").get(loan=loan).payout_destination
+    )
     return loan_services.loan_disburse(
         loan=loan, method=destination.kind, destination=destination.destination()
     )
@@ -335,9 +348,22 @@ def payout_retry(*, loan: Loan, destination: PayoutDestination) -> PayoutOrder:
 # --- payments ------------------------------------------------------------------------------
 
 
-def _intent(*, account: ClientAccount, loan: Loan, purpose: str, amount_kop: int, days=None):
+def _intent(
+    *,
+    account: ClientAccount,
+    purpose: str,
+    amount_kop: int,
+    loan: Loan | None = None,
+    credit_line: CreditLine | None = None,
+    days=None,
+):
     intent = PaymentIntent(
-        loan=loan, account=account, purpose=purpose, amount_kop=amount_kop, prolongation_days=days
+        loan=loan,
+        credit_line=credit_line,
+        account=account,
+        purpose=purpose,
+        amount_kop=amount_kop,
+        prolongation_days=days,
     )
     intent.confirmation_url = f"{settings.PAYMENT_PAGE_URL}{intent.pk}"
     intent.save()
@@ -373,6 +399,31 @@ def prolongation_start(*, account: ClientAccount, loan: Loan, days: int) -> Paym
         purpose=IntentPurpose.PROLONGATION,
         amount_kop=quote["pay_kop"],
         days=days,
+    )
+
+
+@transaction.atomic
+def credit_line_repayment_start(
+    *, account: ClientAccount, credit_line: CreditLine, amount_kop: int
+) -> PaymentIntent:
+    """Start a card repayment at the provider. With the card's payments already started and not
+    yet paid, at most the whole debt of today: the card keeps no overpayment. Nothing reaches
+    the card until the provider's webhook says the money is paid."""
+    line = CreditLine.objects.select_for_update().get(pk=credit_line.pk)
+    if line.status == CreditLineStatus.CLOSED:
+        raise CreditLineClosed("The credit line is closed")
+    full = credit_lines.credit_line_repayment_quote_kop(credit_line=line)
+    started = line.payment_intents.filter(status=IntentStatus.PENDING).aggregate(
+        total=Coalesce(Sum("amount_kop"), 0)
+    )["total"]
+    if amount_kop + started > full:
+        raise InvalidAmount(
+            f"The full repayment today is {full} kop, {started} kop of it already started",
+            code="amount_above_debt",
+            field="amount_kop",
+        )
+    return _intent(
+        account=account, credit_line=line, purpose=IntentPurpose.REPAYMENT, amount_kop=amount_kop
     )
 
 
@@ -457,6 +508,16 @@ def _payment_succeeded(*, event_id: str, data: dict) -> None:
     if intent is None:
         raise ApiError("unknown_payment", status_code=422, field="data.payment_id")
     amount = data["amount_kop"]
+    if intent.credit_line_id is not None:
+        _card_payment_succeeded(intent=intent, event_id=event_id, amount_kop=amount)
+    else:
+        _loan_payment_succeeded(intent=intent, event_id=event_id, amount_kop=amount)
+    intent.status = IntentStatus.PAID
+    intent.paid_at = timezone.now()
+    intent.save(update_fields=["status", "paid_at"])
+
+
+def _loan_payment_succeeded(*, intent: PaymentIntent, event_id: str, amount_kop: int) -> None:
     loan = intent.loan
     applied = False
     if intent.purpose == IntentPurpose.PROLONGATION:
@@ -467,7 +528,7 @@ def _payment_succeeded(*, event_id: str, data: dict) -> None:
                     days=intent.prolongation_days,
                     provider=PROVIDER,
                     event_id=event_id,
-                    amount_kop=amount,
+                    amount_kop=amount_kop,
                 )
             applied = True
         except DomainError as exc:
@@ -476,7 +537,24 @@ def _payment_succeeded(*, event_id: str, data: dict) -> None:
                 "prolongation %s not possible (%s); applied as repayment", intent.pk, exc.code
             )
     if not applied:
-        loan_services.loan_repay(loan=loan, amount_kop=amount, provider=PROVIDER, event_id=event_id)
-    intent.status = IntentStatus.PAID
-    intent.paid_at = timezone.now()
-    intent.save(update_fields=["status", "paid_at"])
+        loan_services.loan_repay(
+            loan=loan, amount_kop=amount_kop, provider=PROVIDER, event_id=event_id
+        )
+
+
+def _card_payment_succeeded(*, intent: PaymentIntent, event_id: str, amount_kop: int) -> None:
+    """The amount paid is applied, as on a loan, even when it differs from the intent's.
+
+    The card keeps no overpayment: more than the whole debt of today is refused (4xx, nothing
+    recorded, so the provider delivers the event again) and left to staff.
+    """
+    try:
+        credit_lines.credit_line_repay(
+            credit_line=intent.credit_line,
+            amount_kop=amount_kop,
+            provider=PROVIDER,
+            event_id=event_id,
+        )
+    except InvalidAmount as exc:
+        log.warning("card payment %s not applied (%s)", intent.pk, exc.code)
+        raise ApiError(exc.code, status_code=422, field="data.amount_kop") from exc

@@ -7,9 +7,18 @@ import pytest
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
-from clientapi.models import WebhookEvent
+from clientapi.models import ClientAccount, PaymentIntent, WebhookEvent
+from loans import credit_lines
 from loans.gateway import SandboxGateway
-from loans.models import IncomingPayment, JournalEntry, Loan, PayoutOrder, TransitionLog
+from loans.models import (
+    CreditLine,
+    CreditLineRepayment,
+    IncomingPayment,
+    JournalEntry,
+    Loan,
+    PayoutOrder,
+    TransitionLog,
+)
 from tests.clientapi.conftest import approved_application, live_loan, sign, signed_event
 
 DELIVERIES = 10
@@ -80,19 +89,23 @@ def test_a_payout_result_delivered_ten_times_at_once_confirms_once(borrower_api)
     assert WebhookEvent.objects.filter(event_id=event["event_id"]).count() == 1
 
 
+def _paid_repayment(client, repayments_url: str, amount_kop: int, event_id: str) -> dict:
+    """Start a repayment through the API; the provider's event that it was paid."""
+    intent = client.post(
+        repayments_url, {"amount_kop": amount_kop}, format="json", HTTP_IDEMPOTENCY_KEY="r-1"
+    ).json()
+    return {
+        "event_id": event_id,
+        "type": "payment.succeeded",
+        "data": {"payment_id": intent["payment_id"], "amount_kop": amount_kop},
+    }
+
+
 def test_a_payment_delivered_ten_times_at_once_is_applied_once(borrower_api):
     loan_id = live_loan(borrower_api)
-    intent = borrower_api.post(
-        f"/api/v1/loans/{loan_id}/repayments/",
-        {"amount_kop": 300_000},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="r-1",
-    ).json()
-    event = {
-        "event_id": "evt-concurrent",
-        "type": "payment.succeeded",
-        "data": {"payment_id": intent["payment_id"], "amount_kop": 300_000},
-    }
+    event = _paid_repayment(
+        borrower_api, f"/api/v1/loans/{loan_id}/repayments/", 300_000, "evt-concurrent"
+    )
 
     answers = deliver_at_once(event)
 
@@ -100,4 +113,26 @@ def test_a_payment_delivered_ten_times_at_once_is_applied_once(borrower_api):
     assert IncomingPayment.objects.filter(loan_id=loan_id).count() == 1
     assert JournalEntry.objects.filter(loan_id=loan_id, kind="repayment").count() == 1
     assert Loan.objects.get(pk=loan_id).principal_out_kop < 1_000_000
+    assert WebhookEvent.objects.filter(event_id=event["event_id"]).count() == 1
+
+
+def test_a_card_payment_delivered_ten_times_at_once_is_applied_once(borrower_api):
+    borrower = ClientAccount.objects.get(phone=borrower_api.phone).borrower
+    line = credit_lines.credit_line_open(
+        borrower=borrower, limit_kop=1_000_000, daily_rate_ppm=8_000
+    )
+    credit_lines.credit_line_draw(
+        credit_line=line, kind="purchase", amount_kop=500_000, idempotency_key="d-1", merchant="x"
+    )
+    event = _paid_repayment(
+        borrower_api, f"/api/v1/credit-lines/{line.pk}/repayments/", 200_000, "evt-card-concurrent"
+    )
+
+    answers = deliver_at_once(event)
+
+    assert _statuses(answers) == ["applied"] + ["duplicate"] * (DELIVERIES - 1)
+    assert CreditLineRepayment.objects.filter(credit_line=line).count() == 1
+    assert JournalEntry.objects.filter(credit_line_id=line.pk, kind="card_repayment").count() == 1
+    assert CreditLine.objects.get(pk=line.pk).principal_out_kop == 300_000
+    assert PaymentIntent.objects.get(pk=event["data"]["payment_id"]).status == "paid"
     assert WebhookEvent.objects.filter(event_id=event["event_id"]).count() == 1

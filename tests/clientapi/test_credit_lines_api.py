@@ -4,13 +4,22 @@ the card offer that opens it."""
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
 
-from clientapi.models import ClientAccount
+from clientapi.models import ClientAccount, IntentStatus, PaymentIntent, WebhookEvent
 from feedback import services as feedback_services
 from feedback.models import LoyaltyTier, OfferKind, OfferStatus, PersonalOffer
 from loans import credit_lines as cl
 from loans.business_date import set_business_date
-from loans.models import CreditLine, CreditLineDraw, CreditLineRepayment, DrawKind
+from loans.models import (
+    CreditLine,
+    CreditLineDraw,
+    CreditLineRepayment,
+    CreditLineStatus,
+    DrawKind,
+    JournalEntry,
+)
+from tests.clientapi.conftest import webhook
 from tests.conftest import ISSUE_DATE
 from tests.feedback.conftest import closed_loan
 from tests.loans.helpers import open_day
@@ -45,6 +54,16 @@ def repay(client, line_id, amount_kop, *, key="repay-1"):
         format="json",
         HTTP_IDEMPOTENCY_KEY=key,
     )
+
+
+def paid(intent: dict, *, event_id="evt-card-1", amount_kop=None) -> dict:
+    """The provider's event for a paid intent (by default, of the intent's amount)."""
+    amount = intent["amount_kop"] if amount_kop is None else amount_kop
+    return {
+        "event_id": event_id,
+        "type": "payment.succeeded",
+        "data": {"payment_id": intent["payment_id"], "amount_kop": amount},
+    }
 
 
 def test_the_borrower_sees_their_card_with_limit_available_and_balances(carded):
@@ -165,25 +184,183 @@ def test_a_purchase_without_a_merchant_is_refused(carded):
     assert answer.json()["error"]["field"] == "merchant"
 
 
-def test_a_repayment_pays_interest_first_and_a_repeat_pays_once(carded):
+# --- repayments through the payment provider --------------------------------------------------
+
+
+def test_a_repayment_starts_a_pending_intent_and_changes_nothing_on_the_card(carded):
+    draw(carded, carded.line.pk)
+
+    answer = repay(carded, carded.line.pk, 60_000)
+
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    intent = PaymentIntent.objects.get()
+    assert body["payment_id"] == str(intent.pk)
+    assert (body["credit_line"], body["loan"]) == (carded.line.pk, None)
+    assert (body["purpose"], body["amount_kop"], body["currency"]) == ("repayment", 60_000, "RUB")
+    assert body["status"] == IntentStatus.PENDING
+    assert body["confirmation_url"].endswith(str(intent.pk))
+    assert not CreditLineRepayment.objects.exists()
+    assert CreditLine.objects.get().principal_out_kop == 100_000
+
+
+def test_the_paid_webhook_repays_the_card_interest_first_and_the_book_holds(carded):
     draw(carded, carded.line.pk, amount_kop=1_000_000)
     open_day(ISSUE_DATE + 2 * DAY)  # one day accrued; the payment day adds another
+    intent = repay(carded, carded.line.pk, 20_000).json()
 
-    first = repay(carded, carded.line.pk, 20_000)
-    again = repay(carded, carded.line.pk, 20_000)
+    answer = webhook(carded, paid(intent))
 
-    assert first.status_code == again.status_code == 201
-    assert (first.json()["interest_kop"], first.json()["principal_kop"]) == (16_000, 4_000)
+    assert (answer.status_code, answer.json()) == (200, {"status": "applied"})
+    payment = CreditLineRepayment.objects.get()
+    assert (payment.provider, payment.event_id) == ("sandbox", "evt-card-1")
+    assert (payment.interest_kop, payment.principal_kop) == (16_000, 4_000)
+    line = CreditLine.objects.get()
+    assert (line.principal_out_kop, line.interest_out_kop) == (996_000, 0)
+    assert JournalEntry.objects.filter(kind="card_repayment", credit_line_id=line.pk).count() == 1
+    assert PaymentIntent.objects.get().status == IntentStatus.PAID
+    call_command("ledger_check")
+
+
+def test_the_same_card_payment_webhook_ten_times_repays_once(carded):
+    draw(carded, carded.line.pk)
+    intent = repay(carded, carded.line.pk, 30_000).json()
+
+    answers = [webhook(carded, paid(intent)).json()["status"] for _ in range(10)]
+
+    assert answers == ["applied"] + ["duplicate"] * 9
+    assert CreditLineRepayment.objects.count() == 1
+    assert CreditLine.objects.get().principal_out_kop == 70_000
+
+
+def test_a_second_event_for_a_card_intent_already_paid_is_refused(carded):
+    draw(carded, carded.line.pk)
+    intent = repay(carded, carded.line.pk, 30_000).json()
+    webhook(carded, paid(intent))
+
+    answer = webhook(carded, paid(intent, event_id="evt-card-2"))
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "unknown_payment"
     assert CreditLineRepayment.objects.count() == 1
 
 
-def test_a_repayment_above_the_debt_is_refused(carded):
+def test_the_amount_paid_is_applied_when_it_differs_from_the_card_intent(carded):
+    draw(carded, carded.line.pk)
+    intent = repay(carded, carded.line.pk, 30_000).json()
+
+    webhook(carded, paid(intent, amount_kop=10_000))
+
+    assert CreditLineRepayment.objects.get().amount_kop == 10_000
+    assert CreditLine.objects.get().principal_out_kop == 90_000
+    assert PaymentIntent.objects.get().status == IntentStatus.PAID
+
+
+def test_a_card_payment_above_the_debt_when_it_arrives_is_refused_and_recorded_nowhere(carded):
+    draw(carded, carded.line.pk)
+    intent = repay(carded, carded.line.pk, 100_000).json()
+
+    answer = webhook(carded, paid(intent, amount_kop=100_001))
+
+    assert answer.status_code == 422
+    assert answer.json()["error"] == {
+        "code": "amount_above_debt",
+        "message": "Сумма больше задолженности.",
+        "field": "data.amount_kop",
+    }
+    assert not CreditLineRepayment.objects.exists()
+    assert not WebhookEvent.objects.filter(event_id="evt-card-1").exists()
+    assert PaymentIntent.objects.get().status == IntentStatus.PENDING
+
+
+def test_a_webhook_for_an_unknown_payment_intent_is_refused_with_422(carded):
+    draw(carded, carded.line.pk)
+    unknown = {"payment_id": "0" * 32, "amount_kop": 100}
+
+    answer = webhook(carded, paid(unknown))
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "unknown_payment"
+    assert not CreditLineRepayment.objects.exists()
+    assert not WebhookEvent.objects.filter(event_id="evt-card-1").exists()
+
+
+def test_a_repayment_above_the_whole_debt_is_refused_and_writes_nothing(carded):
     draw(carded, carded.line.pk)
 
     answer = repay(carded, carded.line.pk, 100_001)
 
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "amount_above_debt"
+    assert answer.json()["error"]["field"] == "amount_kop"
+    assert not PaymentIntent.objects.exists()
+    assert not CreditLineRepayment.objects.exists()
+
+
+@pytest.mark.parametrize("amount_kop", [0, -100])
+def test_a_repayment_of_nothing_or_less_is_refused_and_writes_nothing(carded, amount_kop):
+    draw(carded, carded.line.pk)
+
+    answer = repay(carded, carded.line.pk, amount_kop)
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["field"] == "amount_kop"
+    assert not PaymentIntent.objects.exists()
+
+
+def test_payments_started_and_not_yet_paid_count_against_the_debt(carded):
+    draw(carded, carded.line.pk)
+    assert repay(carded, carded.line.pk, 60_000, key="first").status_code == 201
+
+    answer = repay(carded, carded.line.pk, 40_001, key="second")
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "amount_above_debt"
+    assert PaymentIntent.objects.count() == 1
+
+
+def test_a_closed_card_refuses_a_repayment(carded):
+    cl.credit_line_close(credit_line=carded.line)
+
+    answer = repay(carded, carded.line.pk, 100)
+
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "credit_line_closed"
+    assert CreditLine.objects.get().status == CreditLineStatus.CLOSED
+    assert not PaymentIntent.objects.exists()
+
+
+def test_a_repayment_on_another_borrowers_card_is_not_found_and_writes_nothing(carded, api_factory):
+    draw(carded, carded.line.pk)
+
+    answer = repay(api_factory(), carded.line.pk, 100)
+
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"
+    assert not PaymentIntent.objects.exists()
+
+
+def test_a_repeated_repayment_command_answers_the_first_intent(carded):
+    draw(carded, carded.line.pk)
+
+    first = repay(carded, carded.line.pk, 30_000, key="same")
+    again = repay(carded, carded.line.pk, 30_000, key="same")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert PaymentIntent.objects.count() == 1
+
+
+def test_a_repayment_without_an_idempotency_key_is_refused(carded):
+    draw(carded, carded.line.pk)
+
+    answer = carded.post(
+        f"/api/v1/credit-lines/{carded.line.pk}/repayments/", {"amount_kop": 100}, format="json"
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "idempotency_key_required"
+    assert not PaymentIntent.objects.exists()
 
 
 # --- the card offer --------------------------------------------------------------------------
