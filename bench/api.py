@@ -1,14 +1,16 @@
 """Borrower API speed: repeat borrowers apply, are approved at once and sign, concurrently.
 
     DEBUG=1 .venv/bin/python bench/api.py [--borrowers 1000] [--seconds 60] [--concurrency 4]
-        [--workers 2] [--threads 1] [--database-url postgres://...] [--keep]
+        [--workers 2] [--threads 1] [--floor-seconds 5] [--database-url postgres://...] [--keep]
 
 Migrates a fresh database (a temporary SQLite file, or a `zaymer_bench_api` PostgreSQL
 database, dropped and re-created, when given a URL; never the developer's database), seeds the
 borrowers with the ORM, starts gunicorn on 127.0.0.1 with DEBUG off and the API throttles
 lifted (API_THROTTLES_OFF), and drives the borrowers through submit → sign-code → sign over
-HTTP from `--concurrency` client threads (none starts after `--seconds`). Prints a markdown
-table: completed applications per second, HTTP requests per second, p50/p95/p99 per step.
+HTTP from `--concurrency` client threads (none starts after `--seconds`); then, for
+`--floor-seconds`, the same threads call the cheapest authenticated endpoint (GET /me/), the
+server's floor. Prints a markdown table: completed applications per second, HTTP requests per
+second, p50/p95/p99 per step, the floor.
 See bench/README.md.
 """
 
@@ -356,6 +358,29 @@ def drive(
     return time.perf_counter() - started
 
 
+def floor(port: int, clients: list[Client], concurrency: int, seconds: float) -> float:
+    """Requests/s of the cheapest authenticated call (GET /me/: the token and one profile row),
+    from the same client threads: what the server and the machine give before any work of the
+    journey's own. Each completed application takes three requests."""
+    done = [0] * concurrency
+    started = time.perf_counter()
+
+    def worker(n: int) -> None:
+        client = clients[n % len(clients)]
+        while time.perf_counter() - started < seconds:
+            status, _ = _request(port, "GET", "/api/v1/me/", token=client.token)
+            if status != 200:
+                raise SystemExit(f"GET /api/v1/me/ answered {status}")
+            done[n] += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
 # --- report --------------------------------------------------------------------------------
 
 
@@ -380,7 +405,9 @@ def _ms(values: list[float], q: float) -> str:
     return f"{np.percentile(np.array(values) * 1000, q):.1f}" if values else "—"
 
 
-def report(*, args, where: str, results: Results, wall: float, load_before: str) -> bool:
+def report(
+    *, args, where: str, results: Results, wall: float, load_before: str, floor_per_s: float
+) -> bool:
     from django.db import connection
 
     from loans.models import Loan, PayoutOrder
@@ -419,6 +446,11 @@ def report(*, args, where: str, results: Results, wall: float, load_before: str)
             )
             for step in STEPS
         ),
+        (
+            "floor: authenticated GET /me/ per s",
+            f"{floor_per_s:.0f} (÷ 3 steps = at most {floor_per_s / 3:.0f} applications/s "
+            "if each step cost no more)",
+        ),
         ("refused", ", ".join(f"{k} × {v}" for k, v in results.refused.items()) or "none"),
         ("check", f"{disbursed} loans disbursed, {payouts} payout orders"),
     ]
@@ -442,6 +474,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument(
+        "--floor-seconds", type=float, default=5, help="how long to measure GET /me/ after"
+    )
     parser.add_argument("--database-url", help="PostgreSQL server to use instead of SQLite")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
@@ -471,10 +506,18 @@ def main() -> None:
         load_before = _load()
         results = Results()
         wall = drive(port, clients[args.warmup :], args.concurrency, results, args.seconds)
+        floor_per_s = floor(port, clients, args.concurrency, args.floor_seconds)
     finally:
         stop_process_group(server)
     where = "a temporary file" if db.vendor == "sqlite" else db.where
-    ok = report(args=args, where=where, results=results, wall=wall, load_before=load_before)
+    ok = report(
+        args=args,
+        where=where,
+        results=results,
+        wall=wall,
+        load_before=load_before,
+        floor_per_s=floor_per_s,
+    )
     connections.close_all()
     if args.keep:
         print(f"kept: {db.url}")
