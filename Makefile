@@ -27,7 +27,7 @@ run: seed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py open_review_tasks
 	DEBUG=$${DEBUG:-1} $(PY) manage.py nightly
 	DEBUG=$${DEBUG:-1} $(PY) manage.py setup_schedules
-	DEBUG=$${DEBUG:-1} $(PY) manage.py demo_accounts
+	DEBUG=$${DEBUG:-1} $(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/
 	@echo "Web: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	DEBUG=$${DEBUG:-1} $(PY) manage.py qcluster & QPID=$$!; \
 	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
