@@ -4,6 +4,8 @@ repayments. Money in integer kopecks with "currency"; another borrower's line is
 A repayment is paid through the payment provider, as on a loan: the command starts a payment
 intent and answers its `confirmation_url`; the provider's signed `payment.succeeded` webhook
 applies the money to the card (`clientapi.services.webhook_apply`), once per provider event.
+A transfer is paid out through the gateway; its draw shows it sent, paid or failed (a failed
+transfer is reversed: the card owes nothing for it).
 """
 
 import hashlib
@@ -36,6 +38,7 @@ from loans.models import (
     CreditLineDraw,
     CreditLineStatement,
     DrawKind,
+    TransferStatus,
 )
 
 
@@ -100,6 +103,17 @@ class CreditLineDetailSerializer(CreditLineSerializer):
 
 class DrawSerializer(serializers.ModelSerializer):
     currency = CurrencyField()
+    transfer_status = serializers.ChoiceField(
+        source="transfer.status",
+        choices=TransferStatus.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="Transfers: sent, pending (the gateway is asked again), paid or failed; "
+        "a failed transfer is reversed and owes nothing. Empty for purchases.",
+    )
+    transfer_failure_reason = serializers.CharField(
+        source="transfer.failure_reason", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CreditLineDraw
@@ -112,6 +126,8 @@ class DrawSerializer(serializers.ModelSerializer):
             "description",
             "business_date",
             "created_at",
+            "transfer_status",
+            "transfer_failure_reason",
         ]
 
 
@@ -208,10 +224,11 @@ class CreditLineViewSet(BorrowerApi, viewsets.GenericViewSet):
         Refused above the available limit, or while the card is frozen or overdue."""
         data = valid(DrawCreateSerializer, request.data)
         line = self._line()
-        reference = ""
+        reference, method, payout_destination = "", "", None
         if data["kind"] == DrawKind.TRANSFER:
             destination = own_payout_destination(request.user, data["payout_method"])
             reference = f"{destination.kind}:{destination.pk}"
+            method, payout_destination = destination.kind, destination.destination()
         draw = credit_lines.credit_line_draw(
             credit_line=line,
             kind=data["kind"],
@@ -220,8 +237,17 @@ class CreditLineViewSet(BorrowerApi, viewsets.GenericViewSet):
             merchant=data.get("merchant", ""),
             description=data.get("description", ""),
             payout_reference=reference,
+            payout_method=method,
+            payout_destination=payout_destination,
         )
         return Response(DrawSerializer(draw).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: DrawSerializer(many=True), **errors()})
+    @draws.mapping.get
+    def draw_list(self, request, pk=None):
+        """The card's draws, newest first; a transfer shows whether it was paid out."""
+        rows = loan_selectors.credit_line_draws(credit_line=self._line())
+        return Response(DrawSerializer(rows.select_related("transfer"), many=True).data)
 
     @extend_schema(responses={200: StatementSerializer(many=True), **errors()})
     @action(detail=True, methods=["get"])

@@ -32,7 +32,7 @@ from clientapi.models import (
     Signature,
     WebhookEvent,
 )
-from loans import credit_lines
+from loans import card_transfers, credit_lines
 from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.errors import CreditLineClosed, DomainError, InvalidAmount, TransitionNotAllowed
@@ -41,6 +41,7 @@ from loans.models import (
     Borrower,
     CreditLine,
     CreditLineStatus,
+    CreditLineTransfer,
     Loan,
     LoanStatus,
     PayoutOrder,
@@ -56,6 +57,7 @@ CODE_MAX_ATTEMPTS = 5
 TOKEN_TTL = timedelta(days=30)
 PROVIDER = "sandbox"
 _PAYOUT_KEY_RE = re.compile(r"payout-([0-9]{1,18})-([0-9]{1,5})")
+_TRANSFER_KEY_RE = re.compile(r"card-transfer-([0-9]{1,18})")
 
 
 # --- one-time codes ------------------------------------------------------------------------
@@ -476,17 +478,32 @@ def webhook_apply(*, event_id: str, event_type: str, data: dict, payload: dict) 
             )
     except IntegrityError:
         return False
-    if event_type == "payout.succeeded":
-        payout = _payout_for(data.get("payout_key"))
-        loan_services.payout_succeeded(
-            payout_id=payout.pk, reference=str(data.get("reference", ""))
-        )
-    elif event_type == "payout.failed":
-        payout = _payout_for(data.get("payout_key"))
-        loan_services.payout_failed(payout_id=payout.pk, reason=str(data.get("reason", "")))
+    if event_type in ("payout.succeeded", "payout.failed"):
+        _payout_result(event_type=event_type, data=data)
     else:
         _payment_succeeded(event_id=event_id, data=data)
     return True
+
+
+def _payout_result(*, event_type: str, data: dict) -> None:
+    """A loan's payout (`payout-<loan>-<n>`) or a card transfer's (`card-transfer-<id>`)."""
+    key = data.get("payout_key")
+    succeeded = event_type == "payout.succeeded"
+    reference, reason = str(data.get("reference", "")), str(data.get("reason", ""))
+    match = _TRANSFER_KEY_RE.fullmatch(key) if isinstance(key, str) else None
+    if match:
+        if not CreditLineTransfer.objects.filter(pk=match[1]).exists():
+            raise ApiError("unknown_payout", status_code=422, field="data.payout_key")
+        if succeeded:
+            card_transfers.card_transfer_succeeded(transfer_id=int(match[1]), reference=reference)
+        else:
+            card_transfers.card_transfer_failed(transfer_id=int(match[1]), reason=reason)
+        return
+    payout = _payout_for(key)
+    if succeeded:
+        loan_services.payout_succeeded(payout_id=payout.pk, reference=reference)
+    else:
+        loan_services.payout_failed(payout_id=payout.pk, reason=reason)
 
 
 def _payout_for(key) -> PayoutOrder:

@@ -155,6 +155,7 @@ def mark_missed(cursor, on: date) -> int:
 def issue_statements(cursor, on: date) -> int:
     """The statement of every line whose statement day is today, its period sums read from
     the ledger; opening = closing − draws − interest + payments, so the four always agree.
+    A failed transfer's reversal nets off the period's draws and interest.
 
     Minimum payment: all unpaid interest plus `min_payment_principal_ppm` of the principal
     (rounded down), at least `min_payment_floor_kop` or the whole debt when smaller. With
@@ -173,8 +174,10 @@ def issue_statements(cursor, on: date) -> int:
         f"""
         INSERT INTO card_statement (line_id, period_start, draws, interest, payments)
         SELECT c.id, c.period_from,
-            COALESCE(SUM(CASE WHEN e.kind = 'card_draw' THEN l.amount_kop END), 0),
-            COALESCE(SUM(CASE WHEN e.kind = 'card_accrual' THEN l.amount_kop END), 0),
+            COALESCE(SUM(CASE WHEN e.kind = 'card_draw' OR (e.kind = 'card_draw_reversal'
+                AND l.account = 'card_principal') THEN l.amount_kop END), 0),
+            COALESCE(SUM(CASE WHEN e.kind = 'card_accrual' OR (e.kind = 'card_draw_reversal'
+                AND l.account = 'card_interest') THEN l.amount_kop END), 0),
             COALESCE(SUM(CASE WHEN e.kind = 'card_repayment' THEN -l.amount_kop END), 0)
         FROM loans_creditline c
         LEFT JOIN loans_journalentry e ON e.credit_line_id = c.id

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import F
 
 from loans.business_date import current_business_date
+from loans.card_transfers import transfer_order
 from loans.errors import (
     CapExceeded,
     CreditLimitExceeded,
@@ -284,10 +285,14 @@ def credit_line_draw(
     merchant: str = "",
     description: str = "",
     payout_reference: str = "",
+    payout_method: str = "",
+    payout_destination: dict | None = None,
 ) -> CreditLineDraw:
     """Use the limit: a card purchase (to settle with the card scheme) or a transfer to the
-    borrower's own account. The same key twice returns the first draw; refused above the
-    available limit, or while the line is frozen, closed or in arrears: nothing changes."""
+    borrower's own account (`payout_destination` in the shape `loan_disburse` takes), paid out
+    through the gateway after commit (`loans.card_transfers`). The same key twice returns the
+    first draw; refused above the available limit, or while the line is frozen, closed or in
+    arrears: nothing changes."""
     _positive_kop(amount_kop)
     if not idempotency_key or len(idempotency_key) > 120:
         raise DomainError("A draw needs an idempotency key of 1–120 characters")
@@ -300,7 +305,7 @@ def credit_line_draw(
             raise DomainError(
                 "A transfer names the account it goes to", code="invalid", field="payout_reference"
             )
-        counter_account = Account.CASH
+        counter_account = Account.PAYOUTS_IN_TRANSIT
     else:
         raise DomainError(f"Unknown draw kind '{kind}'", code="invalid", field="kind")
     line = _lock(credit_line)
@@ -317,6 +322,9 @@ def credit_line_draw(
         return existing
     _check_drawable(line, amount_kop)
     on = current_business_date()
+    order = None
+    if kind == DrawKind.TRANSFER:
+        order = transfer_order(method=payout_method, destination=payout_destination or {}, on=on)
     entry = post_entry(
         key=f"card-draw:{line.pk}:{line.version}",
         kind="card_draw",
@@ -344,6 +352,12 @@ def credit_line_draw(
     )
     line.principal_out_kop += amount_kop
     _save(line)
+    if order is not None:
+        order.draw = draw
+        order.save()
+        from loans.tasks import enqueue_send_card_transfer
+
+        transaction.on_commit(lambda: enqueue_send_card_transfer(order.pk))
     return draw
 
 

@@ -1046,12 +1046,12 @@ class PortfolioSimulator:
         if loan.overpayment_kop and self.rng.random() < 0.7:
             self.push_day(self.day + timedelta(self.rng.randint(1, 5)), self.ev_refund, loan.pk)
         if p.good_loans >= 3 and loan.borrower_id not in self.cards:
-            self._maybe_open_card(loan.borrower_id)
+            self._maybe_open_card(p, loan.borrower_id)
         self._finish(p, outcome)
 
     # --- the virtual card: some loyal borrowers take one and use it -------------------------
 
-    def _maybe_open_card(self, borrower_id: int) -> None:
+    def _maybe_open_card(self, p: Persona, borrower_id: int) -> None:
         rng = self.card_rng
         if rng.random() > 0.35:
             return
@@ -1062,9 +1062,9 @@ class PortfolioSimulator:
         )
         self.cards[borrower_id] = line.pk
         self.report.cards += 1
-        self.push_day(self.day + timedelta(days=rng.randint(0, 3)), self.ev_card_use, line.pk)
+        self.push_day(self.day + timedelta(days=rng.randint(0, 3)), self.ev_card_use, p, line.pk)
 
-    def ev_card_use(self, line_id: int) -> None:
+    def ev_card_use(self, p: Persona, line_id: int) -> None:
         """A purchase or a transfer now and then, and a payment when the debt grows."""
         rng = self.card_rng
         line = CreditLine.objects.get(pk=line_id)
@@ -1081,18 +1081,23 @@ class PortfolioSimulator:
             elif line.available_kop >= 50_000:
                 purchase = rng.random() < 0.7
                 rub = _round_down(rng.uniform(500, min(8_000, line.available_kop / 100)), 1)
-                credit_lines.credit_line_draw(
+                draw = credit_lines.credit_line_draw(
                     credit_line=line,
                     kind=DrawKind.PURCHASE if purchase else DrawKind.TRANSFER,
                     amount_kop=rub * 100,
                     idempotency_key=f"demo-draw-{line.pk}-{next(self.event_ids)}",
                     merchant=rng.choice(("Пятёрочка", "Ozon", "Аптека", "РЖД")) if purchase else "",
                     payout_reference="" if purchase else "own account",
+                    payout_method="" if purchase else PayoutMethod.BANK_ACCOUNT,
+                    payout_destination=None if purchase else {"account": p.account, "bik": p.bik},
                 )
+                if not purchase:
+                    # As for loans' payouts: the task may be held back with the commit.
+                    tasks.send_card_transfer(draw.transfer.pk)
                 self.report.card_draws += 1
         except DomainError as exc:
             self.report.refused[exc.code] += 1
-        self.push_day(self.day + timedelta(days=rng.randint(2, 12)), self.ev_card_use, line_id)
+        self.push_day(self.day + timedelta(days=rng.randint(2, 12)), self.ev_card_use, p, line_id)
 
     def _finish(self, p: Persona, outcome: str) -> None:
         """The borrower's request or loan is over: will they come back, and when?"""

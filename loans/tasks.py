@@ -4,9 +4,9 @@ import logging
 
 from django_q.tasks import async_task
 
-from loans import messaging, services
+from loans import card_transfers, messaging, services
 from loans.gateway import GatewayTimeout, get_gateway
-from loans.models import PayoutOrder, PayoutStatus
+from loans.models import CreditLineTransfer, PayoutOrder, PayoutStatus, TransferStatus
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,8 @@ def _apply_result(payout_id: int, result) -> str:
 
 
 def poll_pending_payouts() -> int:
-    """Ask the gateway about payouts whose answer was lost; each is settled exactly once."""
+    """Ask the gateway about payouts (a loan's or a card transfer's) whose answer was lost;
+    each is settled exactly once."""
     gateway = get_gateway()
     settled = 0
     for payout in PayoutOrder.objects.filter(status=PayoutStatus.PENDING).only("pk", "loan_id"):
@@ -55,7 +56,43 @@ def poll_pending_payouts() -> int:
         if result.status != "pending":
             _apply_result(payout.pk, result)
             settled += 1
+    for transfer in CreditLineTransfer.objects.filter(status=TransferStatus.PENDING).only("pk"):
+        result = gateway.payout_status(key=transfer.idempotency_key)
+        if result.status != "pending":
+            _apply_transfer_result(transfer.pk, result)
+            settled += 1
     return settled
+
+
+def enqueue_send_card_transfer(transfer_id: int) -> None:
+    async_task(
+        "loans.tasks.send_card_transfer", transfer_id, task_name=f"card-transfer-{transfer_id}"
+    )
+
+
+def send_card_transfer(transfer_id: int) -> str:
+    transfer = CreditLineTransfer.objects.select_related("draw").get(pk=transfer_id)
+    if transfer.status not in (TransferStatus.SENT, TransferStatus.PENDING):
+        return transfer.status
+    try:
+        result = get_gateway().send_payout(
+            key=transfer.idempotency_key,
+            amount_kop=transfer.draw.amount_kop,
+            destination=transfer.gateway_destination(),
+        )
+    except GatewayTimeout:
+        log.warning("card transfer %s: gateway timed out; will poll", transfer_id)
+        card_transfers.card_transfer_mark_pending(transfer_id=transfer_id)
+        return TransferStatus.PENDING
+    return _apply_transfer_result(transfer_id, result)
+
+
+def _apply_transfer_result(transfer_id: int, result) -> str:
+    if result.status == "succeeded":
+        card_transfers.card_transfer_succeeded(transfer_id=transfer_id, reference=result.reference)
+    elif result.status == "failed":
+        card_transfers.card_transfer_failed(transfer_id=transfer_id, reason=result.reason)
+    return result.status
 
 
 def deliver_messages() -> str:

@@ -197,6 +197,7 @@ SPECTACULAR_SETTINGS = {
         "CreditLineStatusEnum": "loans.models.CreditLineStatus",
         "StatementStatusEnum": "loans.models.StatementStatus",
         "DrawKindEnum": "loans.models.DrawKind",
+        "TransferStatusEnum": "loans.models.TransferStatus",
         "OfferKindEnum": "feedback.models.OfferKind",
     },
 }

@@ -7,9 +7,11 @@ from loans.models.credit_line import (
     CreditLineRepayment,
     CreditLineStatement,
     CreditLineStatus,
+    CreditLineTransfer,
     DrawKind,
     FreezeReason,
     StatementStatus,
+    TransferStatus,
 )
 from loans.models.ledger import Account, JournalEntry, JournalLine
 from loans.models.loan import Loan, LoanStatus, ScheduleItem, TransitionLog
@@ -31,6 +33,7 @@ __all__ = [
     "CreditLineRepayment",
     "CreditLineStatement",
     "CreditLineStatus",
+    "CreditLineTransfer",
     "DrawKind",
     "FreezeReason",
     "IncomingPayment",
@@ -52,5 +55,6 @@ __all__ = [
     "RestructuringStatus",
     "ScheduleItem",
     "StatementStatus",
+    "TransferStatus",
     "TransitionLog",
 ]

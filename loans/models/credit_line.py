@@ -2,7 +2,8 @@
 
 Balances on `CreditLine` are a cache of the line's ledger accounts (card principal and card
 interest), proven equal by `manage.py ledger_check`. Rows here are written only by
-`loans.credit_lines` and the close-of-business step in `loans.credit_line_cob`.
+`loans.credit_lines`, `loans.card_transfers` and the close-of-business step in
+`loans.credit_line_cob`.
 """
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import models
 
 from loans.models.borrowers import Borrower
 from loans.models.ledger import JournalEntry
+from loans.models.payments import PayoutMethod
 from loans.models.regulation import RegulationLimit
 
 # The minimum payment of a statement: all unpaid interest + this share of the principal,
@@ -172,6 +174,46 @@ class CreditLineDraw(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount_kop} on line {self.credit_line_id}"
+
+
+class TransferStatus(models.TextChoices):
+    SENT = "sent", "Sent to the gateway"
+    PENDING = "pending", "Gateway did not answer; awaiting the result"
+    PAID = "paid", "Paid out"
+    FAILED = "failed", "Failed; the draw was reversed"
+
+
+class CreditLineTransfer(models.Model):
+    """The payout order of a transfer draw: where the money goes and what the gateway said.
+
+    Card data is a provider token plus the last four digits only, as on a loan's payout."""
+
+    draw = models.OneToOneField(CreditLineDraw, on_delete=models.PROTECT, related_name="transfer")
+    method = models.CharField(max_length=16, choices=PayoutMethod.choices)
+    card_token = models.CharField(max_length=128, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    account_number = models.CharField(max_length=20, blank=True)
+    bik = models.CharField(max_length=9, blank=True)
+    status = models.CharField(
+        max_length=8, choices=TransferStatus.choices, default=TransferStatus.SENT, db_index=True
+    )
+    gateway_ref = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Card transfer {self.pk} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The gateway's key; the prefix keeps it apart from loans' `payout-<loan>-<n>`."""
+        return f"card-transfer-{self.pk}"
+
+    def gateway_destination(self) -> dict:
+        if self.card_token:
+            return {"card_token": self.card_token}
+        return {"account": self.account_number, "bik": self.bik}
 
 
 class CreditLineRepayment(models.Model):

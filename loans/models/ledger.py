@@ -23,6 +23,7 @@ class Account(models.TextChoices):
     CARD_PRINCIPAL = "card_principal", "Credit line principal receivable"
     CARD_INTEREST = "card_interest", "Credit line interest receivable"
     CARD_SETTLEMENT = "card_settlement", "Card purchases to settle with the card scheme"
+    CARD_REFUND_DUE = "card_refund_due", "Card repayments to refund (liability)"
 
 
 LOAN_ACCOUNTS = frozenset(
@@ -35,7 +36,9 @@ LOAN_ACCOUNTS = frozenset(
     }
 )
 # Per-credit-line accounts: their lines carry the credit line.
-CREDIT_LINE_ACCOUNTS = frozenset({Account.CARD_PRINCIPAL, Account.CARD_INTEREST})
+CREDIT_LINE_ACCOUNTS = frozenset(
+    {Account.CARD_PRINCIPAL, Account.CARD_INTEREST, Account.CARD_REFUND_DUE}
+)
 
 
 class JournalEntry(models.Model):

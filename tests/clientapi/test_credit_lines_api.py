@@ -16,6 +16,7 @@ from loans.models import (
     CreditLineDraw,
     CreditLineRepayment,
     CreditLineStatus,
+    CreditLineTransfer,
     DrawKind,
     JournalEntry,
 )
@@ -160,9 +161,102 @@ def test_a_transfer_goes_to_one_of_the_borrowers_payout_methods(carded):
     )
 
     assert answer.status_code == 201, answer.json()
+    assert answer.json()["transfer_status"] == "sent"
     transfer = CreditLineDraw.objects.get()
     assert transfer.kind == DrawKind.TRANSFER
     assert transfer.payout_reference.endswith(f":{carded.ready['payout_method']}")
+    assert transfer.transfer.method == transfer.payout_reference.split(":")[0]
+
+
+def sent_transfer(client, amount_kop=100_000) -> CreditLineTransfer:
+    answer = draw(
+        client,
+        client.line.pk,
+        key=f"transfer-{amount_kop}",
+        kind="transfer",
+        merchant="",
+        amount_kop=amount_kop,
+        payout_method=client.ready["payout_method"],
+    )
+    assert answer.status_code == 201, answer.json()
+    return CreditLineTransfer.objects.get(draw_id=answer.json()["id"])
+
+
+def payout_event(order: CreditLineTransfer, *, succeeded=True, event_id="evt-transfer-1"):
+    data = {"payout_key": order.idempotency_key}
+    if succeeded:
+        return {
+            "event_id": event_id,
+            "type": "payout.succeeded",
+            "data": {**data, "reference": "r1"},
+        }
+    return {"event_id": event_id, "type": "payout.failed", "data": {**data, "reason": "blocked"}}
+
+
+def listed_draws(client) -> list[dict]:
+    answer = client.get(f"/api/v1/credit-lines/{client.line.pk}/draws/")
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def test_the_draw_list_shows_each_transfers_state_and_none_for_a_purchase(carded):
+    draw(carded, carded.line.pk)
+    order = sent_transfer(carded)
+
+    webhook(carded, payout_event(order))
+
+    states = [(row["kind"], row["transfer_status"]) for row in listed_draws(carded)]
+    assert states == [("transfer", "paid"), ("purchase", None)]
+
+
+def test_a_payout_succeeded_webhook_for_a_transfer_moves_it_to_cash(carded):
+    order = sent_transfer(carded)
+
+    answer = webhook(carded, payout_event(order))
+
+    assert answer.json()["status"] == "applied"
+    assert CreditLineTransfer.objects.get().status == "paid"
+    assert JournalEntry.objects.filter(kind="card_transfer_paid").count() == 1
+    assert CreditLine.objects.get().principal_out_kop == 100_000
+    call_command("ledger_check")
+
+
+def test_a_payout_failed_webhook_reverses_the_transfer_and_the_card_owes_nothing(carded):
+    order = sent_transfer(carded)
+
+    webhook(carded, payout_event(order, succeeded=False))
+
+    [row] = listed_draws(carded)
+    assert (row["transfer_status"], row["transfer_failure_reason"]) == ("failed", "blocked")
+    card = carded.get(f"/api/v1/credit-lines/{carded.line.pk}/").json()
+    assert (card["debt_kop"], card["available_kop"]) == (0, LIMIT)
+    call_command("ledger_check")
+
+
+def test_a_transfer_result_delivered_again_has_one_effect(carded):
+    order = sent_transfer(carded)
+    failed = payout_event(order, succeeded=False)
+
+    answers = [webhook(carded, failed).json()["status"] for _ in range(3)]
+    again = webhook(carded, {**failed, "event_id": "evt-transfer-2"})
+
+    assert answers == ["applied", "duplicate", "duplicate"]
+    assert again.json()["status"] == "applied"
+    assert JournalEntry.objects.filter(kind="card_draw_reversal").count() == 1
+    assert CreditLine.objects.get().principal_out_kop == 0
+
+
+@pytest.mark.parametrize("key", ["card-transfer-999999", "card-transfer-x", "payout-999999-1"])
+def test_a_payout_webhook_for_an_unknown_key_is_refused_with_422(carded, key):
+    sent_transfer(carded)
+    event = {"event_id": "evt-unknown", "type": "payout.failed", "data": {"payout_key": key}}
+
+    answer = webhook(carded, event)
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "unknown_payout"
+    assert CreditLineTransfer.objects.get().status == "sent"
+    assert not WebhookEvent.objects.filter(event_id="evt-unknown").exists()
 
 
 def test_a_transfer_to_someone_elses_payout_method_is_refused(carded, api_factory):

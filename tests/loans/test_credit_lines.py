@@ -15,12 +15,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import F, Sum
+from django.test import TestCase
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loans import card_transfers, messaging, tasks
 from loans import credit_lines as cl
-from loans import messaging
 from loans.business_date import MOSCOW, current_business_date, set_business_date
 from loans.cob import run_cob_until
 from loans.credit_line_cob import step_credit_lines
@@ -34,7 +35,12 @@ from loans.errors import (
     DomainError,
     InvalidAmount,
 )
-from loans.ledger import credit_line_ledger_balances, credit_lines_out_of_balance
+from loans.gateway import SandboxGateway
+from loans.ledger import (
+    account_balance,
+    credit_line_ledger_balances,
+    credit_lines_out_of_balance,
+)
 from loans.models import (
     Account,
     BorrowerMessage,
@@ -44,16 +50,19 @@ from loans.models import (
     CreditLineRepayment,
     CreditLineStatement,
     CreditLineStatus,
+    CreditLineTransfer,
     DrawKind,
     FreezeReason,
     JournalEntry,
     JournalLine,
     MarketAveragePsk,
     MessageStatus,
+    PayoutMethod,
     StatementStatus,
+    TransferStatus,
 )
 from loans.money import format_rub
-from tests.factories import BorrowerFactory
+from tests.factories import DEMO_BIK, BorrowerFactory, valid_account
 from tests.loans.helpers import DAY, open_day, rounded_down
 
 HOUR = dt.timedelta(hours=1)
@@ -93,6 +102,30 @@ def buy(line: CreditLine, amount_kop: int, **kwargs) -> CreditLineDraw:
         merchant="Магазин",
         **kwargs,
     )
+
+
+def transfer(line: CreditLine, amount_kop: int, **kwargs) -> CreditLineDraw:
+    """A transfer to the borrower's own bank account; the payout task is left to the test."""
+    return cl.credit_line_draw(
+        credit_line=line,
+        kind=DrawKind.TRANSFER,
+        amount_kop=amount_kop,
+        idempotency_key=kwargs.pop("idempotency_key", None) or key(),
+        payout_reference="bank_account:7",
+        payout_method=PayoutMethod.BANK_ACCOUNT,
+        payout_destination={"account": valid_account(), "bik": DEMO_BIK},
+    )
+
+
+def send(draw: CreditLineDraw, outcome: str = "succeed") -> CreditLineTransfer:
+    """The payout task, with the sandbox gateway answering `outcome`."""
+    SandboxGateway.queue_outcomes(outcome)
+    tasks.send_card_transfer(draw.transfer.pk)
+    return CreditLineTransfer.objects.get(pk=draw.transfer.pk)
+
+
+def in_transit() -> int:
+    return account_balance(account=Account.PAYOUTS_IN_TRANSIT)
 
 
 def pay(line: CreditLine, amount_kop: int, **kwargs) -> CreditLineRepayment:
@@ -185,19 +218,6 @@ def test_a_purchase_within_the_limit_moves_the_balance_with_a_balanced_entry(lin
     assert_cached_equals_ledger(line)
 
 
-def test_a_transfer_to_the_borrowers_account_is_paid_from_cash(line):
-    draw = cl.credit_line_draw(
-        credit_line=line,
-        kind=DrawKind.TRANSFER,
-        amount_kop=500_000,
-        idempotency_key=key(),
-        payout_reference="payout-method-7",
-    )
-
-    amounts = dict(draw.entry.lines.values_list("account", "amount_kop"))
-    assert amounts == {Account.CARD_PRINCIPAL: 500_000, Account.CASH: -500_000}
-
-
 def test_a_draw_above_the_available_limit_is_refused_and_changes_nothing(line):
     buy(line, 2_000_000)
     before = book_state()
@@ -235,6 +255,173 @@ def test_a_closed_line_refuses_draws(line):
 
     with pytest.raises(CreditLineClosed):
         buy(line, 100)
+
+
+# --- transfers through the payment gateway ---------------------------------------------------
+
+
+def test_a_transfer_books_card_principal_in_transit_and_enqueues_the_send(line):
+    with (
+        mock.patch("loans.tasks.async_task") as enqueue,
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        draw = transfer(line, 500_000)
+
+    amounts = dict(draw.entry.lines.values_list("account", "amount_kop"))
+    assert amounts == {Account.CARD_PRINCIPAL: 500_000, Account.PAYOUTS_IN_TRANSIT: -500_000}
+    order = draw.transfer
+    assert (order.status, order.account_number, order.bik) == ("sent", valid_account(), DEMO_BIK)
+    assert order.idempotency_key == f"card-transfer-{order.pk}"
+    enqueue.assert_called_once_with(
+        "loans.tasks.send_card_transfer", order.pk, task_name=f"card-transfer-{order.pk}"
+    )
+    assert fresh(line).principal_out_kop == 500_000
+
+
+def test_a_transfer_to_an_invalid_account_is_refused_and_changes_nothing(line):
+    before = book_state()
+
+    with pytest.raises(DomainError, match="control key"):
+        cl.credit_line_draw(
+            credit_line=line,
+            kind=DrawKind.TRANSFER,
+            amount_kop=100_000,
+            idempotency_key=key(),
+            payout_reference="bank_account:7",
+            payout_method=PayoutMethod.BANK_ACCOUNT,
+            payout_destination={"account": "40817810000000000001", "bik": DEMO_BIK},
+        )
+
+    assert book_state() == before
+    assert not CreditLineTransfer.objects.exists()
+
+
+def test_the_same_key_twice_returns_the_first_transfer_and_sends_once(line):
+    first = transfer(line, 100_000, idempotency_key="card-op-3")
+    again = transfer(line, 100_000, idempotency_key="card-op-3")
+
+    assert again.pk == first.pk
+    assert CreditLineTransfer.objects.count() == 1
+
+
+def test_a_paid_transfer_moves_the_money_from_transit_to_cash(line):
+    order = send(transfer(line, 500_000))
+
+    assert order.status == TransferStatus.PAID
+    assert order.gateway_ref.startswith("sbx-")
+    assert in_transit() == 0
+    assert account_balance(account=Account.CASH) == -500_000
+    assert fresh(line).principal_out_kop == 500_000
+    assert_cached_equals_ledger(line)
+    call_command("ledger_check")
+
+
+def test_a_failed_transfer_is_reversed_and_the_borrower_owes_nothing(line):
+    draw = transfer(line, 500_000)
+
+    order = send(draw, "fail")
+
+    assert (order.status, order.failure_reason) == ("failed", "Declined by the issuing bank")
+    reversal = JournalEntry.objects.get(kind="card_draw_reversal")
+    amounts = dict(reversal.lines.values_list("account", "amount_kop"))
+    assert amounts == {Account.PAYOUTS_IN_TRANSIT: 500_000, Account.CARD_PRINCIPAL: -500_000}
+    assert CreditLineDraw.objects.get(pk=draw.pk).principal_out_kop == 0
+    line = fresh(line)
+    assert (line.debt_kop, line.available_kop) == (0, LIMIT)
+    assert in_transit() == 0
+    assert account_balance(account=Account.CASH) == 0
+    assert_cached_equals_ledger(line)
+    call_command("ledger_check")
+
+
+def test_no_interest_accrues_on_a_failed_transfer_the_next_cob_day(line):
+    send(transfer(line, 500_000), "fail")
+
+    open_day(START + 2 * DAY)
+
+    assert fresh(line).interest_out_kop == 0
+    assert not JournalEntry.objects.filter(kind="card_accrual").exists()
+
+
+def test_a_failure_reported_after_interest_accrued_reverses_that_interest(line):
+    draw = transfer(line, 1_000_000)
+    open_day(START + 3 * DAY)
+    assert fresh(line).interest_out_kop == 2 * 8_000
+
+    card_transfers.card_transfer_failed(transfer_id=draw.transfer.pk, reason="returned")
+
+    line = fresh(line)
+    assert (line.debt_kop, line.charges_total_kop) == (0, 0)
+    assert account_balance(account=Account.INTEREST_INCOME) == 0
+    assert_cached_equals_ledger(line)
+
+
+def test_a_failure_after_part_of_the_transfer_was_repaid_owes_that_part_back(line):
+    draw = transfer(line, 500_000)
+    pay(line, 200_000)
+
+    card_transfers.card_transfer_failed(transfer_id=draw.transfer.pk, reason="returned")
+
+    assert fresh(line).debt_kop == 0
+    assert account_balance(account=Account.CARD_REFUND_DUE) == -200_000
+    assert in_transit() == 0
+    assert_cached_equals_ledger(line)
+
+
+def test_a_failure_after_a_repayment_takes_the_repaid_principal_off_the_other_draws(line):
+    draw = transfer(line, 500_000)
+    buy(line, 300_000)
+    pay(line, 200_000)  # went to the transfer, the oldest draw
+
+    card_transfers.card_transfer_failed(transfer_id=draw.transfer.pk, reason="returned")
+
+    assert fresh(line).principal_out_kop == 100_000
+    assert account_balance(account=Account.CARD_REFUND_DUE) == 0
+    assert_cached_equals_ledger(line)
+
+
+def test_a_repeated_result_has_one_effect(line):
+    paid = transfer(line, 100_000)
+    failed = transfer(line, 200_000)
+
+    for _ in range(2):
+        card_transfers.card_transfer_succeeded(transfer_id=paid.transfer.pk, reference="r")
+        card_transfers.card_transfer_failed(transfer_id=failed.transfer.pk, reason="declined")
+
+    assert JournalEntry.objects.filter(kind="card_transfer_paid").count() == 1
+    assert JournalEntry.objects.filter(kind="card_draw_reversal").count() == 1
+    assert fresh(line).principal_out_kop == 100_000
+    assert_cached_equals_ledger(line)
+
+
+def test_a_result_contradicting_the_first_is_refused(line):
+    order = send(transfer(line, 100_000), "fail")
+
+    with pytest.raises(DomainError, match="already reported failed"):
+        card_transfers.card_transfer_succeeded(transfer_id=order.pk)
+
+    assert CreditLineTransfer.objects.get(pk=order.pk).status == TransferStatus.FAILED
+
+
+def test_a_transfer_whose_answer_was_lost_is_settled_by_the_poll(line):
+    order = send(transfer(line, 100_000), "timeout")
+    assert order.status == TransferStatus.PENDING
+
+    assert tasks.poll_pending_payouts() == 1
+    assert tasks.poll_pending_payouts() == 0
+
+    assert CreditLineTransfer.objects.get(pk=order.pk).status == TransferStatus.PAID
+    assert in_transit() == 0
+
+
+def test_a_statement_nets_a_failed_transfer_off_its_draws(line):
+    buy(line, 300_000)
+    send(transfer(line, 500_000), "fail")
+
+    open_day(dt.date(2026, 12, 3))  # COB closed 2 December: statement day
+
+    statement = CreditLineStatement.objects.get(credit_line=line)
+    assert (statement.opening_balance_kop, statement.draws_kop) == (0, 300_000)
 
 
 # --- interest --------------------------------------------------------------------------------
@@ -583,6 +770,7 @@ def rolled_back():
 
 operations = st.one_of(
     st.tuples(st.just("draw"), st.integers(1, 1_500_000), st.booleans()),
+    st.tuples(st.sampled_from(["succeed", "fail"]), st.integers(1, 1_500_000), st.booleans()),
     st.tuples(st.just("repay"), st.integers(1, 1_600_000), st.booleans()),
     st.tuples(st.just("days"), st.integers(1, 45), st.just(False)),
     st.tuples(st.just("limit"), st.integers(1, 4_000_000), st.just(False)),
@@ -628,7 +816,8 @@ def assert_book_holds(lines: list[CreditLine], *, drawn: int, repaid: int) -> No
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=st.lists(operations, min_size=3, max_size=14))
-def test_random_draws_repayments_and_days_keep_the_book(db, ops):
+def test_random_draws_transfers_repayments_and_days_keep_the_book(db, ops):
+    SandboxGateway.reset()  # ids come back after a rollback, and so would gateway keys
     with rolled_back():
         set_business_date(on=START)
         lines = [open_line(limit_kop=1_000_000), open_line(limit_kop=2_000_000)]
@@ -640,6 +829,9 @@ def test_random_draws_repayments_and_days_keep_the_book(db, ops):
                 if name == "draw":
                     buy(line, amount)
                     drawn += amount
+                elif name in ("succeed", "fail"):
+                    send(transfer(line, amount), name)
+                    drawn += amount if name == "succeed" else 0
                 elif name == "repay":
                     pay(line, amount)
                     repaid += amount
@@ -652,6 +844,7 @@ def test_random_draws_repayments_and_days_keep_the_book(db, ops):
             except DomainError:
                 assert book_state() == before, f"{name} was refused but changed the book"
             assert_book_holds(lines, drawn=drawn, repaid=repaid)
+            assert in_transit() == 0
 
 
 def test_a_statement_asking_for_a_payment_sends_an_sms_the_next_day_at_noon(line):

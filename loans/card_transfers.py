@@ -1,0 +1,155 @@
+"""Transfers from the card to the borrower's own account, paid out through the gateway.
+
+A transfer draw books card principal against PAYOUTS_IN_TRANSIT and orders the payout after
+commit (`loans.tasks.send_card_transfer`). The gateway's answer, immediate or by the provider's
+webhook, settles it once: paid moves the money from PAYOUTS_IN_TRANSIT to CASH; failed
+reverses the draw, so the borrower owes nothing and accrues nothing for money that never left.
+
+A failure reported after the borrower already repaid part of the draw (or paid interest on it)
+cannot give that money back to the draw: the principal repaid is taken off the line's other
+draws instead, oldest first, as if the repayment had gone to them, and what remains is owed
+back to the borrower on CARD_REFUND_DUE for staff to refund.
+"""
+
+from datetime import date
+
+from django.db import transaction
+
+from loans.business_date import current_business_date
+from loans.errors import DomainError
+from loans.ledger import Line, post_entry
+from loans.models import (
+    Account,
+    CreditLine,
+    CreditLineDraw,
+    CreditLineTransfer,
+    PayoutMethod,
+    TransferStatus,
+)
+from loans.payment_details import validate_bank_account, validate_card
+
+
+def transfer_order(*, method: str, destination: dict, on: date) -> CreditLineTransfer:
+    """An unsaved payout order for the borrower's own card or account, checked as a loan's."""
+    order = CreditLineTransfer(method=method)
+    if method == PayoutMethod.CARD:
+        validate_card(
+            token=destination.get("token", ""),
+            last4=destination.get("last4", ""),
+            exp_month=destination.get("exp_month"),
+            exp_year=destination.get("exp_year"),
+            today=on,
+        )
+        order.card_token, order.card_last4 = destination["token"], destination["last4"]
+    elif method == PayoutMethod.BANK_ACCOUNT:
+        validate_bank_account(
+            account=destination.get("account", ""), bik=destination.get("bik", "")
+        )
+        order.account_number, order.bik = destination["account"], destination["bik"]
+    else:
+        raise DomainError(
+            f"Unknown payout method '{method}'", code="invalid_method", field="payout_method"
+        )
+    return order
+
+
+def _lock(transfer_id: int) -> tuple[CreditLine, CreditLineTransfer]:
+    """The line first, then the transfer: the order every card write takes its locks in."""
+    line_id = CreditLineDraw.objects.filter(transfer__pk=transfer_id).values_list(
+        "credit_line_id", flat=True
+    )
+    line = CreditLine.objects.select_for_update().get(pk__in=line_id)
+    transfer = (
+        CreditLineTransfer.objects.select_for_update().select_related("draw").get(pk=transfer_id)
+    )
+    return line, transfer
+
+
+def _save(line: CreditLine) -> None:
+    line.version += 1
+    line.save()
+
+
+@transaction.atomic
+def card_transfer_mark_pending(*, transfer_id: int) -> CreditLineTransfer:
+    """The gateway's answer was lost: the poll asks it later."""
+    transfer = CreditLineTransfer.objects.select_for_update().get(pk=transfer_id)
+    if transfer.status == TransferStatus.SENT:
+        transfer.status = TransferStatus.PENDING
+        transfer.save(update_fields=["status", "updated_at"])
+    return transfer
+
+
+@transaction.atomic
+def card_transfer_succeeded(*, transfer_id: int, reference: str = "") -> CreditLineTransfer:
+    """The money reached the borrower's account: in transit becomes cash paid out. Idempotent."""
+    line, transfer = _lock(transfer_id)
+    if transfer.status == TransferStatus.PAID:
+        return transfer
+    if transfer.status == TransferStatus.FAILED:
+        raise DomainError("This payout was already reported failed", code="payout_already_failed")
+    amount = transfer.draw.amount_kop
+    post_entry(
+        key=f"card-transfer-done:{transfer.pk}",
+        kind="card_transfer_paid",
+        business_date=current_business_date(),
+        credit_line_id=line.pk,
+        lines=[
+            Line(Account.PAYOUTS_IN_TRANSIT, amount),
+            Line(Account.CASH, -amount),
+        ],
+    )
+    transfer.status, transfer.gateway_ref = TransferStatus.PAID, reference[:64]
+    transfer.save(update_fields=["status", "gateway_ref", "updated_at"])
+    return transfer
+
+
+def _take_from_other_draws(line: CreditLine, draw: CreditLineDraw, principal_kop: int) -> None:
+    others = CreditLineDraw.objects.select_for_update().filter(
+        credit_line=line, principal_out_kop__gt=0
+    )
+    for other in others.exclude(pk=draw.pk).order_by("business_date", "pk"):
+        if not principal_kop:
+            return
+        take = min(principal_kop, other.principal_out_kop)
+        other.principal_out_kop -= take
+        other.save(update_fields=["principal_out_kop"])
+        principal_kop -= take
+
+
+@transaction.atomic
+def card_transfer_failed(*, transfer_id: int, reason: str) -> CreditLineTransfer:
+    """The money never left: the draw is reversed with its interest. Idempotent."""
+    line, transfer = _lock(transfer_id)
+    if transfer.status == TransferStatus.FAILED:
+        return transfer
+    if transfer.status == TransferStatus.PAID:
+        raise DomainError("This payout was already reported paid", code="payout_already_paid")
+    draw = transfer.draw
+    principal = min(draw.amount_kop, line.principal_out_kop)
+    interest = min(draw.charges_kop, line.interest_out_kop)
+    refund = draw.amount_kop - principal + draw.charges_kop - interest
+    post_entry(
+        key=f"card-transfer-failed:{transfer.pk}",
+        kind="card_draw_reversal",
+        business_date=current_business_date(),
+        credit_line_id=line.pk,
+        memo=reason[:200],
+        lines=[
+            Line(Account.PAYOUTS_IN_TRANSIT, draw.amount_kop),
+            Line(Account.CARD_PRINCIPAL, -principal, credit_line_id=line.pk),
+            Line(Account.CARD_INTEREST, -interest, credit_line_id=line.pk),
+            Line(Account.INTEREST_INCOME, draw.charges_kop),
+            Line(Account.CARD_REFUND_DUE, -refund, credit_line_id=line.pk),
+        ],
+    )
+    _take_from_other_draws(line, draw, principal - draw.principal_out_kop)
+    line.principal_out_kop -= principal
+    line.interest_out_kop -= interest
+    line.charges_total_kop -= draw.charges_kop
+    _save(line)
+    draw.principal_out_kop = draw.charges_kop = 0
+    draw.save(update_fields=["principal_out_kop", "charges_kop"])
+    transfer.status, transfer.failure_reason = TransferStatus.FAILED, reason[:200]
+    transfer.save(update_fields=["status", "failure_reason", "updated_at"])
+    return transfer
