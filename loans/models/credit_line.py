@@ -210,11 +210,6 @@ class CreditLineTransfer(models.Model):
         """The gateway's key; the prefix keeps it apart from loans' `payout-<loan>-<n>`."""
         return f"card-transfer-{self.pk}"
 
-    def gateway_destination(self) -> dict:
-        if self.card_token:
-            return {"card_token": self.card_token}
-        return {"account": self.account_number, "bik": self.bik}
-
 
 class CreditLineRepayment(models.Model):
     """A repayment of the line; one row per provider event."""
