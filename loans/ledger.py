@@ -8,7 +8,16 @@ from django.db import connection
 from django.db.models import Sum
 
 from loans.errors import DomainError
-from loans.models import Account, JournalEntry, JournalLine, Loan
+from loans.models import (
+    Account,
+    CreditLineTransfer,
+    JournalEntry,
+    JournalLine,
+    Loan,
+    PayoutOrder,
+    PayoutStatus,
+    TransferStatus,
+)
 
 
 class UnbalancedEntry(DomainError):
@@ -186,3 +195,21 @@ def credit_lines_out_of_balance(limit: int = 100) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [limit])
         return [row[0] for row in cursor.fetchall()]
+
+
+def payouts_in_transit_difference() -> int:
+    """The in-transit account less what the payout orders and card transfers still wait for
+    (sent, or pending a lost answer); 0 when every kopeck in transit is one of them."""
+    waiting = (
+        PayoutOrder.objects.filter(status__in=[PayoutStatus.SENT, PayoutStatus.PENDING]).aggregate(
+            total=Sum("amount_kop")
+        )["total"]
+        or 0
+    )
+    waiting += (
+        CreditLineTransfer.objects.filter(
+            status__in=[TransferStatus.SENT, TransferStatus.PENDING]
+        ).aggregate(total=Sum("draw__amount_kop"))["total"]
+        or 0
+    )
+    return account_balance(account=Account.PAYOUTS_IN_TRANSIT) - waiting

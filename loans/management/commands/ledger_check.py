@@ -1,13 +1,18 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from loans.ledger import credit_lines_out_of_balance, loans_out_of_balance, unbalanced_entries
+from loans.ledger import (
+    credit_lines_out_of_balance,
+    loans_out_of_balance,
+    payouts_in_transit_difference,
+    unbalanced_entries,
+)
 from loans.models import CreditLine, JournalEntry, Loan
 
 
 class Command(BaseCommand):
     help = (
-        "Prove the book: every entry balances and every loan's and credit line's cached "
-        "balances equal its ledger."
+        "Prove the book: every entry balances, every loan's and credit line's cached "
+        "balances equal its ledger, and the money in transit is the payouts awaiting the gateway."
     )
 
     def handle(self, *args, **options):
@@ -16,7 +21,8 @@ class Command(BaseCommand):
         ]
         bad_loans = loans_out_of_balance()
         bad_lines = credit_lines_out_of_balance()
-        if bad_entries or bad_loans or bad_lines:
+        in_transit = payouts_in_transit_difference()
+        if bad_entries or bad_loans or bad_lines or in_transit:
             lines = []
             if bad_entries:
                 lines.append("unbalanced entries: " + ", ".join(bad_entries))
@@ -28,6 +34,11 @@ class Command(BaseCommand):
                 lines.append(
                     "credit lines whose balances differ from the ledger: "
                     + ", ".join(map(str, bad_lines))
+                )
+            if in_transit:
+                lines.append(
+                    f"payouts in transit differ by {in_transit} kop from the payout orders and "
+                    "card transfers awaiting the gateway"
                 )
             raise CommandError("; ".join(lines))
         card_lines = CreditLine.objects.count()
