@@ -560,18 +560,8 @@ def _loan_payment_succeeded(*, intent: PaymentIntent, event_id: str, amount_kop:
 
 
 def _card_payment_succeeded(*, intent: PaymentIntent, event_id: str, amount_kop: int) -> None:
-    """The amount paid is applied, as on a loan, even when it differs from the intent's.
-
-    The card keeps no overpayment: more than the whole debt of today is refused (4xx, nothing
-    recorded, so the provider delivers the event again) and left to staff.
-    """
-    try:
-        credit_lines.credit_line_repay(
-            credit_line=intent.credit_line,
-            amount_kop=amount_kop,
-            provider=PROVIDER,
-            event_id=event_id,
-        )
-    except InvalidAmount as exc:
-        log.warning("card payment %s not applied (%s)", intent.pk, exc.code)
-        raise ApiError(exc.code, status_code=422, field="data.amount_kop") from exc
+    """The amount paid is applied, as on a loan, even when it differs from the intent's;
+    above the card's debt it is owed back to the borrower."""
+    credit_lines.credit_line_payment_received(
+        credit_line=intent.credit_line, amount_kop=amount_kop, provider=PROVIDER, event_id=event_id
+    )

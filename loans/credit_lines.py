@@ -55,6 +55,7 @@ from loans.models import (
     CreditLineStatus,
     DrawKind,
     FreezeReason,
+    JournalEntry,
     StatementStatus,
 )
 from loans.models.credit_line import MAX_STATEMENT_DAY
@@ -516,4 +517,38 @@ def credit_line_repay(
     ):
         line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
     _save(line)
+    return payment
+
+
+@transaction.atomic
+def credit_line_payment_received(
+    *, credit_line: CreditLine, amount_kop: int, provider: str, event_id: str
+) -> CreditLineRepayment | None:
+    """Money the provider collected for the card: it repays the debt of today, and what is
+    above it (a payment made twice, or arriving after the card was closed) is owed back to the
+    borrower (card_refund_due), never refused: the money is already with us. Once per event."""
+    _positive_kop(amount_kop)
+    line = _lock(credit_line)
+    excess_key = f"card-excess:{provider}:{event_id}"[:120]
+    earlier = CreditLineRepayment.objects.filter(provider=provider, event_id=event_id).first()
+    if earlier is not None or JournalEntry.objects.filter(key=excess_key).exists():
+        return earlier
+    on = current_business_date()
+    repaid = min(amount_kop, credit_line_repayment_quote_kop(credit_line=line, on=on))
+    payment = None
+    if repaid:
+        payment = credit_line_repay(
+            credit_line=line, amount_kop=repaid, provider=provider, event_id=event_id
+        )
+    if excess := amount_kop - repaid:
+        post_entry(
+            key=excess_key,
+            kind="card_refund_due",
+            business_date=on,
+            credit_line_id=line.pk,
+            lines=[
+                Line(Account.CASH, excess),
+                Line(Account.CARD_REFUND_DUE, -excess, credit_line_id=line.pk),
+            ],
+        )
     return payment

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 
 from clientapi.models import ClientAccount, IntentStatus, PaymentIntent, WebhookEvent
 from feedback import services as feedback_services
@@ -12,6 +13,7 @@ from feedback.models import LoyaltyTier, OfferKind, OfferStatus, PersonalOffer
 from loans import credit_lines as cl
 from loans.business_date import set_business_date
 from loans.models import (
+    Account,
     CreditLine,
     CreditLineDraw,
     CreditLineRepayment,
@@ -19,6 +21,7 @@ from loans.models import (
     CreditLineTransfer,
     DrawKind,
     JournalEntry,
+    JournalLine,
 )
 from tests.clientapi.conftest import webhook
 from tests.conftest import ISSUE_DATE
@@ -350,21 +353,45 @@ def test_the_amount_paid_is_applied_when_it_differs_from_the_card_intent(carded)
     assert PaymentIntent.objects.get().status == IntentStatus.PAID
 
 
-def test_a_card_payment_above_the_debt_when_it_arrives_is_refused_and_recorded_nowhere(carded):
+def _owed_back_kop() -> int:
+    lines = JournalLine.objects.filter(account=Account.CARD_REFUND_DUE)
+    return -lines.aggregate(s=Sum("amount_kop"))["s"]
+
+
+def test_a_card_payment_above_the_debt_repays_it_and_owes_the_rest_back(carded):
     draw(carded, carded.line.pk)
     intent = repay(carded, carded.line.pk, 100_000).json()
 
-    answer = webhook(carded, paid(intent, amount_kop=100_001))
+    answer = webhook(carded, paid(intent, amount_kop=100_250))
 
-    assert answer.status_code == 422
-    assert answer.json()["error"] == {
-        "code": "amount_above_debt",
-        "message": "Сумма больше задолженности.",
-        "field": "data.amount_kop",
-    }
-    assert not CreditLineRepayment.objects.exists()
-    assert not WebhookEvent.objects.filter(event_id="evt-card-1").exists()
-    assert PaymentIntent.objects.get().status == IntentStatus.PENDING
+    assert answer.status_code == 200
+    assert CreditLineRepayment.objects.get().amount_kop == 100_000
+    assert CreditLine.objects.get().debt_kop == 0
+    owed = JournalLine.objects.filter(account=Account.CARD_REFUND_DUE).aggregate(
+        s=Sum("amount_kop")
+    )
+    assert owed["s"] == -250
+    assert PaymentIntent.objects.get().status == IntentStatus.PAID
+    call_command("ledger_check")
+
+
+def test_a_card_payment_arriving_after_the_card_was_closed_is_owed_back_whole(carded):
+    draw(carded, carded.line.pk)
+    intent = repay(carded, carded.line.pk, 5_000).json()
+    cl.credit_line_repay(
+        credit_line=carded.line, amount_kop=100_000, provider="counter", event_id="cash-1"
+    )
+    cl.credit_line_close(credit_line=carded.line)
+
+    answer = webhook(carded, paid(intent, amount_kop=5_000))
+
+    assert answer.status_code == 200
+    assert CreditLineRepayment.objects.count() == 1  # the one made at the counter
+    owed = JournalLine.objects.filter(account=Account.CARD_REFUND_DUE).aggregate(
+        s=Sum("amount_kop")
+    )
+    assert owed["s"] == -5_000
+    call_command("ledger_check")
 
 
 def test_a_webhook_for_an_unknown_payment_intent_is_refused_with_422(carded):

@@ -888,3 +888,44 @@ def test_a_minimum_already_paid_is_not_reminded(line):
     open_day(dt.date(2026, 12, 20))
 
     assert not BorrowerMessage.objects.filter(kind="card_payment_due").exists()
+
+
+# --- money received from the provider --------------------------------------------------------
+
+
+def _received(line: CreditLine, amount_kop: int, event_id: str = "evt-1"):
+    return cl.credit_line_payment_received(
+        credit_line=line, amount_kop=amount_kop, provider="sbx", event_id=event_id
+    )
+
+
+def test_money_received_within_the_debt_is_an_ordinary_repayment(line):
+    buy(line, 100_000)
+
+    payment = _received(line, 40_000)
+
+    assert payment.amount_kop == 40_000
+    assert account_balance(account=Account.CARD_REFUND_DUE) == 0
+    assert_cached_equals_ledger(line)
+
+
+def test_money_received_above_the_debt_repays_it_and_owes_the_rest_back(line):
+    buy(line, 100_000)
+
+    payment = _received(line, 100_300)
+
+    assert payment.amount_kop == 100_000
+    assert fresh(line).debt_kop == 0
+    assert account_balance(account=Account.CARD_REFUND_DUE) == -300
+    call_command("ledger_check")
+
+
+def test_the_same_money_received_twice_is_counted_once(line):
+    buy(line, 100_000)
+    _received(line, 100_300)
+    before = book_state()
+
+    again = _received(line, 100_300)
+
+    assert again.amount_kop == 100_000
+    assert book_state() == before
