@@ -36,6 +36,7 @@ from loans.models import (
     CreditLineLimitChange,
     CreditLineRepayment,
     CreditLineStatement,
+    CreditLineTransfer,
     IncomingPayment,
     JournalEntry,
     JournalLine,
@@ -391,7 +392,7 @@ class PaymentInline(ReadOnlyInline):
         return rub(obj.amount_kop)
 
 
-def payout_destination(payout: PayoutOrder) -> str:
+def payout_destination(payout: PayoutOrder | CreditLineTransfer) -> str:
     if payout.card_last4:
         return f"card •••• {payout.card_last4}"
     if payout.account_number:
@@ -899,6 +900,30 @@ class CreditLineLimitChangeInline(ReadOnlyInline):
 
     old_limit = _money_display("old_limit_kop", "old limit")
     new_limit = _money_display("new_limit_kop", "new limit")
+
+
+@admin.register(CreditLineTransfer)
+class CreditLineTransferAdmin(ReadOnlyAdmin):
+    """Card transfers and what the gateway said; a failed one was reversed on the card."""
+
+    list_display = ("id", "line", "destination", "amount", "status", "failure_reason", "created_at")
+    list_filter = ("status", "method")
+    list_select_related = ("draw",)
+    search_fields = ("draw__credit_line__id__exact", "gateway_ref")
+    exclude = ("card_token",)
+    readonly_fields = ("destination",)
+
+    @admin.display(description="credit line")
+    def line(self, obj):
+        return obj.draw.credit_line_id
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return rub(obj.draw.amount_kop)
+
+    @admin.display(description="destination")
+    def destination(self, obj):
+        return payout_destination(obj)
 
 
 @admin.register(CreditLine)
