@@ -951,7 +951,7 @@ class CreditLineAdmin(admin.ModelAdmin):
         CreditLineStatementInline,
         CreditLineLimitChangeInline,
     )
-    actions = ("action_freeze", "action_unfreeze", "action_close")
+    actions = ("action_freeze", "action_unfreeze", "action_close", "action_refund")
     fields = (
         "borrower_link",
         "status",
@@ -971,6 +971,7 @@ class CreditLineAdmin(admin.ModelAdmin):
         "payment_due_days",
         "min_payment_principal_ppm",
         "min_payment_floor",
+        "refund_owed",
         "accrued_through",
         "period_from",
         "regulation",
@@ -1005,6 +1006,10 @@ class CreditLineAdmin(admin.ModelAdmin):
     @admin.display(description="daily rate")
     def daily_rate(self, obj):
         return percent_per_day(obj.daily_rate_ppm)
+
+    @admin.display(description="owed back to the borrower")
+    def refund_owed(self, obj):
+        return rub(credit_lines.credit_line_refund_owed_kop(credit_line=obj))
 
     @admin.display(description="ledger")
     def ledger_link(self, obj):
@@ -1049,6 +1054,15 @@ class CreditLineAdmin(admin.ModelAdmin):
             queryset,
             "close",
             lambda line: credit_lines.credit_line_close(credit_line=line, actor=request.user),
+        )
+
+    @admin.action(description="Refund what is owed back to the borrower", permissions=["manage"])
+    def action_refund(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "refund",
+            lambda line: credit_lines.credit_line_refund(credit_line=line, actor=request.user),
         )
 
 

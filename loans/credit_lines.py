@@ -26,7 +26,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 
 from loans.business_date import current_business_date
 from loans.card_transfers import transfer_order
@@ -56,6 +56,7 @@ from loans.models import (
     DrawKind,
     FreezeReason,
     JournalEntry,
+    JournalLine,
     StatementStatus,
 )
 from loans.models.credit_line import MAX_STATEMENT_DAY
@@ -255,6 +256,37 @@ def credit_line_close(*, credit_line: CreditLine, actor: Actor = None) -> Credit
     line.status, line.freeze_reason, line.closed_on = S.CLOSED, FreezeReason.NONE, on
     _save(line)
     return line
+
+
+def credit_line_refund_owed_kop(*, credit_line: CreditLine) -> int:
+    """What the lender owes the borrower back on this card (card_refund_due)."""
+    owed = JournalLine.objects.filter(
+        credit_line_id=credit_line.pk, account=Account.CARD_REFUND_DUE
+    ).aggregate(s=Sum("amount_kop"))["s"]
+    return -(owed or 0)
+
+
+@transaction.atomic
+def credit_line_refund(*, credit_line: CreditLine, actor: Actor = None) -> int:
+    """Return to the borrower what the card owes them back (money paid above the debt, or
+    repaid on a transfer that failed); returns the amount."""
+    line = _lock(credit_line)
+    amount = credit_line_refund_owed_kop(credit_line=line)
+    if amount <= 0:
+        raise InvalidAmount("Nothing is owed back to the borrower on this card")
+    refunds = JournalEntry.objects.filter(credit_line_id=line.pk, kind="card_refund").count()
+    post_entry(
+        key=f"card-refund:{line.pk}:{refunds + 1}",
+        kind="card_refund",
+        business_date=current_business_date(),
+        credit_line_id=line.pk,
+        memo=f"by {actor.get_username()}" if actor else "",
+        lines=[
+            Line(Account.CARD_REFUND_DUE, amount, credit_line_id=line.pk),
+            Line(Account.CASH, -amount),
+        ],
+    )
+    return amount
 
 
 # --- draws ---------------------------------------------------------------------------------

@@ -929,3 +929,38 @@ def test_the_same_money_received_twice_is_counted_once(line):
 
     assert again.amount_kop == 100_000
     assert book_state() == before
+
+
+def test_a_refund_returns_what_is_owed_back_and_leaves_nothing_owed(line):
+    buy(line, 100_000)
+    _received(line, 100_300)
+
+    refunded = cl.credit_line_refund(credit_line=line)
+
+    assert refunded == 300
+    assert cl.credit_line_refund_owed_kop(credit_line=line) == 0
+    call_command("ledger_check")
+
+
+def test_a_refund_with_nothing_owed_is_refused_and_changes_nothing(line):
+    buy(line, 100_000)
+    before = book_state()
+
+    with pytest.raises(InvalidAmount, match="Nothing is owed back"):
+        cl.credit_line_refund(credit_line=line)
+
+    assert book_state() == before
+
+
+def test_the_refund_action_refunds_and_reports_a_card_owing_nothing(admin_client, line):
+    buy(line, 100_000)
+    _received(line, 100_300)
+    url = reverse("admin:loans_creditline_changelist")
+    body = {"action": "action_refund", "_selected_action": [line.pk]}
+
+    admin_client.post(url, body, follow=True)
+    again = admin_client.post(url, body, follow=True)
+
+    assert cl.credit_line_refund_owed_kop(credit_line=line) == 0
+    assert JournalEntry.objects.filter(kind="card_refund").count() == 1
+    assert "cannot refund" in again.content.decode()
