@@ -1016,11 +1016,12 @@ class CreditLineAdmin(admin.ModelAdmin):
         url = reverse("admin:loans_journalline_changelist") + f"?credit_line__id__exact={obj.pk}"
         return format_html('<a href="{}">journal lines of this credit line</a>', url)
 
-    def _each(self, request, queryset, verb: str, call) -> None:
+    def _each(self, request, queryset, verb: str, service) -> None:
+        """Call the service on each selected line as the staff user; report each refusal."""
         done = 0
         for line in queryset.order_by("pk"):
             try:
-                call(line)
+                service(credit_line=line, actor=request.user)
             except (DomainError, MoneyError) as exc:
                 message = getattr(exc, "message", None) or str(exc)
                 self.message_user(request, f"{line}: cannot {verb}: {message}", messages.ERROR)
@@ -1031,39 +1032,19 @@ class CreditLineAdmin(admin.ModelAdmin):
 
     @admin.action(description="Freeze (no new draws)", permissions=["manage"])
     def action_freeze(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            "freeze",
-            lambda line: credit_lines.credit_line_freeze(credit_line=line, actor=request.user),
-        )
+        self._each(request, queryset, "freeze", credit_lines.credit_line_freeze)
 
     @admin.action(description="Unfreeze", permissions=["manage"])
     def action_unfreeze(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            "unfreeze",
-            lambda line: credit_lines.credit_line_unfreeze(credit_line=line, actor=request.user),
-        )
+        self._each(request, queryset, "unfreeze", credit_lines.credit_line_unfreeze)
 
     @admin.action(description="Close (nothing owed)", permissions=["manage"])
     def action_close(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            "close",
-            lambda line: credit_lines.credit_line_close(credit_line=line, actor=request.user),
-        )
+        self._each(request, queryset, "close", credit_lines.credit_line_close)
 
     @admin.action(description="Refund what is owed back to the borrower", permissions=["manage"])
     def action_refund(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            "refund",
-            lambda line: credit_lines.credit_line_refund(credit_line=line, actor=request.user),
-        )
+        self._each(request, queryset, "refund", credit_lines.credit_line_refund)
 
 
 class CreditLineLimitChangeForm(forms.ModelForm):
