@@ -11,11 +11,10 @@ draws instead, oldest first, as if the repayment had gone to them, and what rema
 back to the borrower on CARD_REFUND_DUE for staff to refund.
 """
 
-from datetime import date
-
 from django.db import transaction
 
 from loans.business_date import current_business_date
+from loans.credit_lines import save_line
 from loans.errors import DomainError
 from loans.ledger import Line, post_entry
 from loans.models import (
@@ -23,34 +22,8 @@ from loans.models import (
     CreditLine,
     CreditLineDraw,
     CreditLineTransfer,
-    PayoutMethod,
     TransferStatus,
 )
-from loans.payment_details import validate_bank_account, validate_card
-
-
-def transfer_order(*, method: str, destination: dict, on: date) -> CreditLineTransfer:
-    """An unsaved payout order for the borrower's own card or account, checked as a loan's."""
-    order = CreditLineTransfer(method=method)
-    if method == PayoutMethod.CARD:
-        validate_card(
-            token=destination.get("token", ""),
-            last4=destination.get("last4", ""),
-            exp_month=destination.get("exp_month"),
-            exp_year=destination.get("exp_year"),
-            today=on,
-        )
-        order.card_token, order.card_last4 = destination["token"], destination["last4"]
-    elif method == PayoutMethod.BANK_ACCOUNT:
-        validate_bank_account(
-            account=destination.get("account", ""), bik=destination.get("bik", "")
-        )
-        order.account_number, order.bik = destination["account"], destination["bik"]
-    else:
-        raise DomainError(
-            f"Unknown payout method '{method}'", code="invalid_method", field="payout_method"
-        )
-    return order
 
 
 def _lock(transfer_id: int) -> tuple[CreditLine, CreditLineTransfer]:
@@ -63,11 +36,6 @@ def _lock(transfer_id: int) -> tuple[CreditLine, CreditLineTransfer]:
         CreditLineTransfer.objects.select_for_update().select_related("draw").get(pk=transfer_id)
     )
     return line, transfer
-
-
-def _save(line: CreditLine) -> None:
-    line.version += 1
-    line.save()
 
 
 @transaction.atomic
@@ -147,7 +115,7 @@ def card_transfer_failed(*, transfer_id: int, reason: str) -> CreditLineTransfer
     line.principal_out_kop -= principal
     line.interest_out_kop -= interest
     line.charges_total_kop -= draw.charges_kop
-    _save(line)
+    save_line(line)
     draw.principal_out_kop = draw.charges_kop = 0
     draw.save(update_fields=["principal_out_kop", "charges_kop"])
     transfer.status, transfer.failure_reason = TransferStatus.FAILED, reason[:200]

@@ -29,7 +29,6 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from loans.business_date import current_business_date
-from loans.card_transfers import transfer_order
 from loans.errors import (
     CapExceeded,
     CreditLimitExceeded,
@@ -53,6 +52,7 @@ from loans.models import (
     CreditLineRepayment,
     CreditLineStatement,
     CreditLineStatus,
+    CreditLineTransfer,
     DrawKind,
     FreezeReason,
     JournalEntry,
@@ -61,6 +61,7 @@ from loans.models import (
 )
 from loans.models.credit_line import MAX_STATEMENT_DAY
 from loans.money import MoneyError, charge_kop, daily_interest_kop, require_positive_kop
+from loans.payment_details import payout_destination_fields
 from loans.psk import Psk, full_cost_of_credit
 from loans.regulation import Limits, limits_for_contract
 
@@ -84,7 +85,8 @@ def _lock(credit_line: CreditLine) -> CreditLine:
     return CreditLine.objects.select_for_update().get(pk=credit_line.pk)
 
 
-def _save(line: CreditLine) -> None:
+def save_line(line: CreditLine) -> None:
+    """Every write to a line moves its version (a draw's ledger key is taken from it)."""
     line.version += 1
     line.save()
 
@@ -215,7 +217,7 @@ def credit_line_change_limit(
         business_date=on,
     )
     line.limit_kop = new_limit_kop
-    _save(line)
+    save_line(line)
     return change
 
 
@@ -226,7 +228,7 @@ def credit_line_freeze(*, credit_line: CreditLine, actor: Actor = None) -> Credi
     if line.status != S.OPEN:
         raise TransitionNotAllowed(f"Only an open line can be frozen (it is {line.status})")
     line.status, line.freeze_reason = S.FROZEN, FreezeReason.STAFF
-    _save(line)
+    save_line(line)
     return line
 
 
@@ -239,7 +241,7 @@ def credit_line_unfreeze(*, credit_line: CreditLine, actor: Actor = None) -> Cre
     if line.overdue_kop > 0:
         raise CreditLineOverdue("A minimum payment is past due")
     line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
-    _save(line)
+    save_line(line)
     return line
 
 
@@ -254,7 +256,7 @@ def credit_line_close(*, credit_line: CreditLine, actor: Actor = None) -> Credit
     if line.debt_kop:
         raise TransitionNotAllowed(f"The line still owes {line.debt_kop} kop")
     line.status, line.freeze_reason, line.closed_on = S.CLOSED, FreezeReason.NONE, on
-    _save(line)
+    save_line(line)
     return line
 
 
@@ -357,7 +359,12 @@ def credit_line_draw(
     on = current_business_date()
     order = None
     if kind == DrawKind.TRANSFER:
-        order = transfer_order(method=payout_method, destination=payout_destination or {}, on=on)
+        order = CreditLineTransfer(
+            method=payout_method,
+            **payout_destination_fields(
+                method=payout_method, destination=payout_destination or {}, today=on
+            ),
+        )
     entry = post_entry(
         key=f"card-draw:{line.pk}:{line.version}",
         kind="card_draw",
@@ -384,7 +391,7 @@ def credit_line_draw(
         ),
     )
     line.principal_out_kop += amount_kop
-    _save(line)
+    save_line(line)
     if order is not None:
         order.draw = draw
         order.save()
@@ -548,7 +555,7 @@ def credit_line_repay(
         and line.overdue_kop == 0
     ):
         line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
-    _save(line)
+    save_line(line)
     return payment
 
 

@@ -6,7 +6,7 @@ Rejected values never appear in error messages: they may be card data.
 import re
 from datetime import date
 
-from loans.errors import InvalidPaymentDetails
+from loans.errors import DomainError, InvalidPaymentDetails
 
 _ACCOUNT_RE = re.compile(r"[0-9]{20}")
 _BIK_RE = re.compile(r"04[0-9]{7}")
@@ -100,3 +100,43 @@ def _luhn_valid(digits: str) -> bool:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def payout_destination_fields(*, method: str, destination: dict, today: date) -> dict:
+    """The checked fields of a payout to the borrower's own card (a provider token, the last
+    four digits and the expiry) or bank account (20 digits and BIK), as payout orders keep
+    them; refused with the field at fault."""
+    if method == "card":
+        exp_month = _whole_number(destination.get("exp_month"), field="exp_month")
+        exp_year = _whole_number(destination.get("exp_year"), field="exp_year")
+        validate_card(
+            token=destination.get("token", ""),
+            last4=destination.get("last4", ""),
+            exp_month=exp_month,
+            exp_year=exp_year,
+            today=today,
+        )
+        return {
+            "card_token": destination["token"],
+            "card_last4": destination["last4"],
+            "card_exp_month": exp_month,
+            "card_exp_year": exp_year,
+        }
+    if method == "bank_account":
+        validate_bank_account(
+            account=destination.get("account", ""), bik=destination.get("bik", "")
+        )
+        return {"account_number": destination["account"], "bik": destination["bik"]}
+    raise DomainError(f"Unknown payout method '{method}'", code="invalid_method", field="method")
+
+
+def _whole_number(value, *, field: str) -> int:
+    """A card's expiry month or year as sent (number or digits); 0 when missing."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    what = "month" if field == "exp_month" else "year"
+    raise InvalidPaymentDetails(f"the expiry {what} must be a whole number", field=field)

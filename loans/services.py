@@ -19,7 +19,6 @@ from loans.errors import (
     Conflict,
     DomainError,
     InvalidAmount,
-    InvalidPaymentDetails,
     LimitExceeded,
     TransitionNotAllowed,
 )
@@ -31,7 +30,6 @@ from loans.models import (
     IncomingPayment,
     Loan,
     LoanStatus,
-    PayoutMethod,
     PayoutOrder,
     PayoutStatus,
     Product,
@@ -49,7 +47,7 @@ from loans.models.restructuring import (
     OPEN_RESTRUCTURING,
 )
 from loans.money import PPM, MoneyError, daily_interest_kop, require_positive_kop
-from loans.payment_details import validate_bank_account, validate_card
+from loans.payment_details import payout_destination_fields
 from loans.psk import psk_for_schedule
 from loans.regulation import Limits, earliest_payout, limits_for_contract
 from loans.schedules import Installment, annuity_schedule, pdl_schedule
@@ -469,31 +467,12 @@ def loan_disburse(
             code="payout_scheduled",
         )
     on = current_business_date()
-    order = PayoutOrder(loan=loan, amount_kop=loan.principal_kop, method=method)
-    if method == PayoutMethod.CARD:
-        exp_month = _whole_number(destination.get("exp_month"), field="exp_month")
-        exp_year = _whole_number(destination.get("exp_year"), field="exp_year")
-        validate_card(
-            token=destination.get("token", ""),
-            last4=destination.get("last4", ""),
-            exp_month=exp_month,
-            exp_year=exp_year,
-            today=on,
-        )
-        order.card_token = destination["token"]
-        order.card_last4 = destination["last4"]
-        order.card_exp_month = exp_month
-        order.card_exp_year = exp_year
-    elif method == PayoutMethod.BANK_ACCOUNT:
-        validate_bank_account(
-            account=destination.get("account", ""), bik=destination.get("bik", "")
-        )
-        order.account_number = destination["account"]
-        order.bik = destination["bik"]
-    else:
-        raise DomainError(
-            f"Unknown payout method '{method}'", code="invalid_method", field="method"
-        )
+    order = PayoutOrder(
+        loan=loan,
+        amount_kop=loan.principal_kop,
+        method=method,
+        **payout_destination_fields(method=method, destination=destination, today=on),
+    )
     order.attempt = len(earlier) + 1
     order.not_before = earliest_payout(
         principal_kop=loan.principal_kop, signed_at=loan.signed_at, signed_on=loan.signed_on
@@ -546,18 +525,6 @@ def payout_release_due(*, now: datetime | None = None) -> list[int]:
         _send_payout_order(order, loan=loan, actor=None, on=current_business_date())
         released.append(order.pk)
     return released
-
-
-def _whole_number(value, *, field: str) -> int:
-    """A card's expiry month or year as sent (number or digits); 0 when missing."""
-    if value is None or value == "":
-        return 0
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    what = "month" if field == "exp_month" else "year"
-    raise InvalidPaymentDetails(f"the expiry {what} must be a whole number", field=field)
 
 
 def _lock_payout(payout_id: int) -> PayoutOrder:

@@ -192,6 +192,8 @@ class CreditLineTransfer(models.Model):
     method = models.CharField(max_length=16, choices=PayoutMethod.choices)
     card_token = models.CharField(max_length=128, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
+    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
     account_number = models.CharField(max_length=20, blank=True)
     bik = models.CharField(max_length=9, blank=True)
     status = models.CharField(
