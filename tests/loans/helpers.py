@@ -7,11 +7,12 @@ from the code under test.
 
 import datetime as dt
 import itertools
+from contextlib import contextmanager
 from decimal import ROUND_DOWN, Decimal
 from unittest import mock
 
 from django.core.management import execute_from_command_line
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Sum
 from django.test import TestCase
 
@@ -109,3 +110,18 @@ def balance(account: Account, *, loan: Loan | None = None) -> int:
     if loan is not None:
         lines = lines.filter(loan=loan)
     return lines.aggregate(s=Sum("amount_kop"))["s"] or 0
+
+
+class _Undo(Exception):
+    pass
+
+
+@contextmanager
+def rolled_back():
+    """A savepoint that undoes whatever the block wrote (one property-test example's rows)."""
+    try:
+        with transaction.atomic():
+            yield
+            raise _Undo
+    except _Undo:
+        pass

@@ -6,14 +6,13 @@ Expected figures are computed by hand (or with `rounded_down`), never read from 
 
 import datetime as dt
 import itertools
-from contextlib import contextmanager
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, Sum
 from django.test import TestCase
 from django.urls import reverse
@@ -63,7 +62,7 @@ from loans.models import (
 )
 from loans.money import format_rub
 from tests.factories import DEMO_BIK, BorrowerFactory, valid_account
-from tests.loans.helpers import DAY, open_day, rounded_down
+from tests.loans.helpers import DAY, open_day, rolled_back, rounded_down
 
 HOUR = dt.timedelta(hours=1)
 START = dt.date(2026, 11, 2)  # contracts from 2026-04-01: charges capped at 1.0 × principal
@@ -752,20 +751,6 @@ def test_the_freeze_action_calls_the_service_and_reports_a_refusal(admin_client,
 
 
 # --- property: random sequences keep the book ------------------------------------------------
-
-
-class Refused(Exception):
-    pass
-
-
-@contextmanager
-def rolled_back():
-    try:
-        with transaction.atomic():
-            yield
-            raise Refused
-    except Refused:
-        pass
 
 
 operations = st.one_of(

@@ -7,10 +7,8 @@ nothing. Each example runs in a savepoint that is rolled back, so examples never
 """
 
 import datetime as dt
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.db.models import Sum
 from django.test import TestCase
 from hypothesis import HealthCheck, given, settings
@@ -39,6 +37,7 @@ from tests.factories import (
     applied_loan,
     valid_account,
 )
+from tests.loans.helpers import rolled_back
 
 START = dt.date(2026, 11, 2)
 S = LoanStatus
@@ -49,20 +48,6 @@ RECEIVABLES = [
     Account.LOAN_FEES,
 ]
 INCOME = [Account.INTEREST_INCOME, Account.PENALTY_INCOME, Account.FEE_INCOME]
-
-
-class Refused(Exception):
-    """Raised inside a savepoint to undo an example's rows."""
-
-
-@contextmanager
-def rolled_back():
-    try:
-        with transaction.atomic():
-            yield
-            raise Refused
-    except Refused:
-        pass
 
 
 @dataclass
