@@ -927,7 +927,7 @@ class CreditLineTransferAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CreditLine)
-class CreditLineAdmin(admin.ModelAdmin):
+class CreditLineAdmin(ReadOnlyAdmin):
     """Credit lines change only through `loans.credit_lines`: freezing, unfreezing and closing
     are actions; a limit change is added on the limit changes page (it calls the service)."""
 
@@ -986,15 +986,6 @@ class CreditLineAdmin(admin.ModelAdmin):
     overdue = _money_display("overdue_kop", "minimum payments overdue")
     psk_money = _money_display("psk_kop", "ПСК, roubles")
     min_payment_floor = _money_display("min_payment_floor_kop", "minimum payment at least")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_manage_permission(self, request):
         return request.user.has_perm("loans.change_creditline")
