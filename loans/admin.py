@@ -50,6 +50,7 @@ from loans.models import (
     ScheduleItem,
     TransitionLog,
 )
+from loans.models.payments import PaidOut
 from loans.money import MoneyError, format_rub
 
 ADMIN_REASON = "by staff in admin"
@@ -392,7 +393,7 @@ class PaymentInline(ReadOnlyInline):
         return rub(obj.amount_kop)
 
 
-def payout_destination(payout: PayoutOrder | CreditLineTransfer) -> str:
+def payout_destination(payout: PaidOut) -> str:
     if payout.card_last4:
         return f"card •••• {payout.card_last4}"
     if payout.account_number:

@@ -8,6 +8,7 @@ from django_q.tasks import async_task
 from loans import card_transfers, messaging, services
 from loans.gateway import GatewayTimeout, get_gateway
 from loans.models import CreditLineTransfer, PayoutOrder, PayoutStatus, TransferStatus
+from loans.models.payments import PaidOut
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +17,13 @@ def enqueue_send_payout(payout_id: int) -> None:
     async_task("loans.tasks.send_payout", payout_id, task_name=f"payout-{payout_id}")
 
 
-def _destination(order: PayoutOrder | CreditLineTransfer) -> dict:
+def _destination(order: PaidOut) -> dict:
     if order.card_token:
         return {"card_token": order.card_token}
     return {"account": order.account_number, "bik": order.bik}
 
 
-def _send(order: PayoutOrder | CreditLineTransfer, *, amount_kop: int, settle, mark_pending) -> str:
+def _send(order: PaidOut, *, amount_kop: int, settle, mark_pending) -> str:
     """Send once through the gateway; a lost answer leaves it pending for the poll."""
     try:
         result = get_gateway().send_payout(

@@ -11,7 +11,7 @@ from django.db import models
 
 from loans.models.borrowers import Borrower
 from loans.models.ledger import JournalEntry
-from loans.models.payments import PayoutMethod
+from loans.models.payments import PaidOut
 from loans.models.regulation import RegulationLimit
 
 # The minimum payment of a statement: all unpaid interest + this share of the principal,
@@ -183,26 +183,13 @@ class TransferStatus(models.TextChoices):
     FAILED = "failed", "Failed; the draw was reversed"
 
 
-class CreditLineTransfer(models.Model):
-    """The payout order of a transfer draw: where the money goes and what the gateway said.
-
-    Card data is a provider token plus the last four digits only, as on a loan's payout."""
+class CreditLineTransfer(PaidOut):
+    """The payout order of a transfer draw: where the money goes and what the gateway said."""
 
     draw = models.OneToOneField(CreditLineDraw, on_delete=models.PROTECT, related_name="transfer")
-    method = models.CharField(max_length=16, choices=PayoutMethod.choices)
-    card_token = models.CharField(max_length=128, blank=True)
-    card_last4 = models.CharField(max_length=4, blank=True)
-    card_exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
-    card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    account_number = models.CharField(max_length=20, blank=True)
-    bik = models.CharField(max_length=9, blank=True)
     status = models.CharField(
         max_length=8, choices=TransferStatus.choices, default=TransferStatus.SENT, db_index=True
     )
-    gateway_ref = models.CharField(max_length=64, blank=True)
-    failure_reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"Card transfer {self.pk} ({self.status})"

@@ -17,11 +17,10 @@ class PayoutStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class PayoutOrder(models.Model):
-    """An order to pay a loan out. Card data is a provider token plus the last four digits only."""
+class PaidOut(models.Model):
+    """Money sent out through the gateway to the borrower's own card (a provider token, the
+    last four digits and the expiry, never the number) or bank account, and what it said."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payouts")
-    attempt = models.PositiveSmallIntegerField()
     method = models.CharField(max_length=16, choices=PayoutMethod.choices)
     card_token = models.CharField(max_length=128, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
@@ -29,17 +28,27 @@ class PayoutOrder(models.Model):
     card_exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
     account_number = models.CharField(max_length=20, blank=True)
     bik = models.CharField(max_length=9, blank=True)
+    gateway_ref = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class PayoutOrder(PaidOut):
+    """An order to pay a loan out."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payouts")
+    attempt = models.PositiveSmallIntegerField()
     amount_kop = models.BigIntegerField()
     status = models.CharField(
         max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.SENT
     )
-    gateway_ref = models.CharField(max_length=64, blank=True)
     not_before = models.DateTimeField(
         null=True, blank=True, help_text="115-FZ: the money may not go out before this moment"
     )
-    failure_reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
