@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -479,7 +480,10 @@ class PaymentWebhookView(APIView):
             if event["type"] == "payment.succeeded"
             else s.PayoutEventDataSerializer
         )
-        data = valid(data_serializer, event["data"])
+        try:
+            data = valid(data_serializer, event["data"])
+        except ValidationError as exc:
+            raise ValidationError({"data": exc.detail}) from exc
         # webhook_apply commits before it returns: the 200 only ever follows the effect.
         applied = services.webhook_apply(
             event_id=event["event_id"], event_type=event["type"], data=data, payload=request.data

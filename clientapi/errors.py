@@ -132,8 +132,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A restructuring request for this loan is already open.",
     ),
     "amount_above_debt": (
-        "Сумма больше задолженности.",
-        "The amount is more than the debt.",
+        "Сумма больше задолженности с учётом уже начатых и ещё не оплаченных платежей.",
+        "The amount is more than the debt, counting the payments already started and not yet paid.",
     ),
     "idempotency_key_required": (
         "Нужен заголовок Idempotency-Key.",

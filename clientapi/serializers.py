@@ -517,6 +517,8 @@ class PayoutEventDataSerializer(serializers.Serializer):
 class PaymentEventDataSerializer(serializers.Serializer):
     payment_id = serializers.UUIDField()
     amount_kop = _kop()
+    # The provider settles in roubles only; an event in another currency is refused, unbooked.
+    currency = serializers.ChoiceField(choices=["RUB"], required=False, default="RUB")
 
 
 class WebhookAnswerSerializer(serializers.Serializer):

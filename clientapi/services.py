@@ -372,15 +372,27 @@ def _intent(
     return intent
 
 
+def _check_within_debt(*, amount_kop: int, full_kop: int, started_kop: int) -> None:
+    """A new payment, with those already started and not yet paid, is at most the debt."""
+    if amount_kop + started_kop <= full_kop:
+        return
+    raise InvalidAmount(
+        f"The full repayment today is {full_kop} kop, {started_kop} kop of it already started",
+        code="amount_above_debt",
+        field="amount_kop",
+    )
+
+
 @transaction.atomic
 def repayment_start(*, account: ClientAccount, loan: Loan, amount_kop: int) -> PaymentIntent:
     if loan.status not in (LoanStatus.SERVICED, LoanStatus.OVERDUE):
         raise TransitionNotAllowed("Only a live loan takes repayments")
+    loan = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
     full = loan_services.repayment_quote_kop(loan=loan)
-    if amount_kop > full:
-        raise InvalidAmount(
-            f"The full repayment today is {full} kop", code="amount_above_debt", field="amount_kop"
-        )
+    started = loan.payment_intents.filter(status=IntentStatus.PENDING).aggregate(
+        total=Coalesce(Sum("amount_kop"), 0)
+    )["total"]
+    _check_within_debt(amount_kop=amount_kop, full_kop=full, started_kop=started)
     return _intent(
         account=account, loan=loan, purpose=IntentPurpose.REPAYMENT, amount_kop=amount_kop
     )
@@ -418,12 +430,7 @@ def credit_line_repayment_start(
     started = line.payment_intents.filter(status=IntentStatus.PENDING).aggregate(
         total=Coalesce(Sum("amount_kop"), 0)
     )["total"]
-    if amount_kop + started > full:
-        raise InvalidAmount(
-            f"The full repayment today is {full} kop, {started} kop of it already started",
-            code="amount_above_debt",
-            field="amount_kop",
-        )
+    _check_within_debt(amount_kop=amount_kop, full_kop=full, started_kop=started)
     return _intent(
         account=account, credit_line=line, purpose=IntentPurpose.REPAYMENT, amount_kop=amount_kop
     )
@@ -517,11 +524,9 @@ def _payout_for(key) -> PayoutOrder:
 
 
 def _payment_succeeded(*, event_id: str, data: dict) -> None:
-    intent = (
-        PaymentIntent.objects.select_for_update()
-        .filter(pk=data.get("payment_id"), status=IntentStatus.PENDING)
-        .first()
-    )
+    """Money the provider collected: booked once by its event id, whatever the intent's or the
+    debt's state now (a second payment for one intent, a loan closed meanwhile), never refused."""
+    intent = PaymentIntent.objects.select_for_update().filter(pk=data.get("payment_id")).first()
     if intent is None:
         raise ApiError("unknown_payment", status_code=422, field="data.payment_id")
     amount = data["amount_kop"]
@@ -529,15 +534,15 @@ def _payment_succeeded(*, event_id: str, data: dict) -> None:
         _card_payment_succeeded(intent=intent, event_id=event_id, amount_kop=amount)
     else:
         _loan_payment_succeeded(intent=intent, event_id=event_id, amount_kop=amount)
-    intent.status = IntentStatus.PAID
-    intent.paid_at = timezone.now()
-    intent.save(update_fields=["status", "paid_at"])
+    if intent.status == IntentStatus.PENDING:
+        intent.status = IntentStatus.PAID
+        intent.paid_at = timezone.now()
+        intent.save(update_fields=["status", "paid_at"])
 
 
 def _loan_payment_succeeded(*, intent: PaymentIntent, event_id: str, amount_kop: int) -> None:
     loan = intent.loan
-    applied = False
-    if intent.purpose == IntentPurpose.PROLONGATION:
+    if intent.purpose == IntentPurpose.PROLONGATION and intent.status == IntentStatus.PENDING:
         try:
             with transaction.atomic():
                 loan_services.loan_prolong(
@@ -547,16 +552,15 @@ def _loan_payment_succeeded(*, intent: PaymentIntent, event_id: str, amount_kop:
                     event_id=event_id,
                     amount_kop=amount_kop,
                 )
-            applied = True
+            return
         except DomainError as exc:
             # The money is here whatever happened to the quote: it repays the loan instead.
             log.warning(
                 "prolongation %s not possible (%s); applied as repayment", intent.pk, exc.code
             )
-    if not applied:
-        loan_services.loan_repay(
-            loan=loan, amount_kop=amount_kop, provider=PROVIDER, event_id=event_id
-        )
+    loan_services.loan_payment_received(
+        loan=loan, amount_kop=amount_kop, provider=PROVIDER, event_id=event_id
+    )
 
 
 def _card_payment_succeeded(*, intent: PaymentIntent, event_id: str, amount_kop: int) -> None:

@@ -330,16 +330,18 @@ def test_the_same_card_payment_webhook_ten_times_repays_once(carded):
     assert CreditLine.objects.get().principal_out_kop == 70_000
 
 
-def test_a_second_event_for_a_card_intent_already_paid_is_refused(carded):
+def test_a_second_event_for_a_card_intent_already_paid_is_booked_too(carded):
+    # The provider collected the money twice: it is never refused (issue 14).
     draw(carded, carded.line.pk)
     intent = repay(carded, carded.line.pk, 30_000).json()
     webhook(carded, paid(intent))
 
     answer = webhook(carded, paid(intent, event_id="evt-card-2"))
 
-    assert answer.status_code == 422
-    assert answer.json()["error"]["code"] == "unknown_payment"
-    assert CreditLineRepayment.objects.count() == 1
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "applied"
+    assert CreditLineRepayment.objects.count() == 2
+    assert CreditLine.objects.get().principal_out_kop == 40_000
 
 
 def test_the_amount_paid_is_applied_when_it_differs_from_the_card_intent(carded):
