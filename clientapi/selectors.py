@@ -76,7 +76,7 @@ def offer_document(*, loan: Loan, quote: Quote) -> dict:
         "product": loan.product.code,
         "principal_kop": quote.principal_kop,
         "term_days": quote.term_days,
-        "daily_rate_ppm": loan.product.daily_rate_ppm,
+        "daily_rate_ppm": loan.daily_rate_ppm or loan.product.daily_rate_ppm,
         "issue_date": quote.issue_date.isoformat(),
         "schedule": [
             [i.seq, i.due_date.isoformat(), i.principal_kop, i.interest_kop] for i in quote.items

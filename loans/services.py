@@ -4,6 +4,7 @@ Each runs in a transaction, locks the loan, calls the FSM transition, writes the
 log and the ledger, and defers side effects (the gateway) to `transaction.on_commit`.
 """
 
+import logging
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,6 +25,7 @@ from loans.errors import (
 )
 from loans.high_psk import check_high_psk_rule
 from loans.ledger import Line, post_entry
+from loans.messaging import message_enqueue
 from loans.models import (
     Account,
     Borrower,
@@ -46,11 +48,13 @@ from loans.models.restructuring import (
     MIN_PERIODS,
     OPEN_RESTRUCTURING,
 )
-from loans.money import PPM, MoneyError, daily_interest_kop, require_positive_kop
+from loans.money import PPM, MoneyError, daily_interest_kop, format_rub, require_positive_kop
 from loans.payment_details import payout_destination_fields
 from loans.psk import psk_for_schedule
 from loans.regulation import Limits, earliest_payout, limits_for_contract
 from loans.schedules import Installment, annuity_schedule, pdl_schedule
+
+log = logging.getLogger(__name__)
 
 Actor = AbstractBaseUser | None
 S = LoanStatus
@@ -565,19 +569,64 @@ def payout_succeeded(*, payout_id: int, reference: str = "") -> PayoutOrder:
     loan.accrued_through = on
     loan.principal_out_kop = payout.amount_kop
     if on != loan.signed_on:
-        ScheduleItem.objects.filter(loan=loan).delete()
-        items = build_schedule(
-            product=loan.product,
-            principal_kop=loan.principal_kop,
-            term_days=loan.term_days,
-            issue_date=on,
-        )
-        _write_schedule(loan, items)
+        _redate_schedule(loan, on=on)
     _save(loan, actor=None, reason="payout confirmed")
     payout.status = PayoutStatus.SUCCEEDED
     payout.gateway_ref = reference
     payout.save(update_fields=["status", "gateway_ref", "updated_at"])
     return payout
+
+
+def _redate_schedule(loan: Loan, *, on: date) -> None:
+    """The money reached the borrower on a later business date than the signing: the schedule
+    starts that day at the terms signed (amount, rate, term, period frozen on the loan, never the
+    product's of today), its ПСК recomputed and checked against the caps of the signing date,
+    and the borrower is sent the new dates."""
+    product = loan.product
+    if product.kind == ProductKind.PDL:
+        items = pdl_schedule(
+            principal_kop=loan.principal_kop,
+            daily_rate_ppm=loan.daily_rate_ppm,
+            term_days=loan.term_days,
+            issue_date=on,
+        )
+    else:
+        items = annuity_schedule(
+            principal_kop=loan.principal_kop,
+            daily_rate_ppm=loan.daily_rate_ppm,
+            period_days=loan.period_days,
+            periods=loan.term_days // loan.period_days,
+            issue_date=on,
+        )
+    psk = psk_for_schedule(issue_date=on, principal_kop=loan.principal_kop, items=items)
+    try:
+        check_contract_caps(
+            limits=limits_for_contract(signed_on=loan.signed_on, category=product.kind),
+            product=product,
+            principal_kop=loan.principal_kop,
+            items=items,
+            psk=psk,
+            daily_rate_ppm=loan.daily_rate_ppm,
+        )
+    except CapExceeded:
+        # The same terms over periods of the same length cannot cost more; should they, the
+        # signed dates stand rather than a schedule the law forbids.
+        log.error("loan %s: the re-dated schedule breaks a cap; the signed one is kept", loan.pk)
+        return
+    ScheduleItem.objects.filter(loan=loan).delete()
+    _write_schedule(loan, items)
+    loan.psk_percent = psk.percent
+    loan.psk_kop = psk.amount_kop
+    first = items[0]
+    message_enqueue(
+        borrower=loan.borrower,
+        phone=loan.borrower.phone,
+        kind="schedule_redated",
+        body=(
+            f"Займер: деньги по договору №{loan.pk} зачислены {on:%d.%m.%Y}. Первый платёж "
+            f"{format_rub(first.total_kop)} — {first.due_date:%d.%m.%Y}; график в приложении."
+        ),
+    )
 
 
 @transaction.atomic
@@ -741,6 +790,47 @@ def loan_repay(
     if loan.status != S.CLOSED:
         _refresh_overdue(loan, actor=actor, on=on)
     _save(loan, actor=actor, reason="repayment")
+    return payment
+
+
+@transaction.atomic
+def loan_payment_received(
+    *, loan: Loan, amount_kop: int, provider: str, event_id: str, actor: Actor = None
+) -> IncomingPayment:
+    """Money the provider has collected for a loan, booked once per provider event and never
+    refused: a live loan takes it as a repayment (the rest held as overpayment); a loan that is
+    closed, written off, or not yet live holds all of it for the borrower (a refund due)."""
+    _positive_kop(amount_kop)
+    loan = _lock(loan)
+    existing = _existing_payment(
+        provider=provider, event_id=event_id, loan=loan, amount_kop=amount_kop
+    )
+    if existing:
+        return existing
+    if loan.status in (S.SERVICED, S.OVERDUE):
+        return loan_repay(
+            loan=loan, amount_kop=amount_kop, provider=provider, event_id=event_id, actor=actor
+        )
+    on = current_business_date()
+    allocation = servicing.Allocation(overpayment_kop=amount_kop)
+    entry = _post_payment(
+        loan=loan,
+        allocation=allocation,
+        key=f"payment:{provider}:{event_id}",
+        on=on,
+        kind="repayment",
+    )
+    payment = IncomingPayment.objects.create(
+        provider=provider,
+        event_id=event_id,
+        loan=loan,
+        amount_kop=amount_kop,
+        business_date=on,
+        entry=entry,
+        allocation=allocation.as_dict(),
+    )
+    loan.overpayment_kop += amount_kop
+    _save(loan, actor=actor, reason=f"payment held for the borrower: the loan is {loan.status}")
     return payment
 
 
