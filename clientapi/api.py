@@ -315,8 +315,15 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
     def sign(self, request, pk=None):
         """Sign the offer with the code; the payout is ordered at once."""
         data = valid(s.SignSerializer, request.data)
+        destination = None
+        if data.get("payout_method") is not None:
+            destination = own_payout_destination(request.user, data["payout_method"])
         payout = services.offer_sign(
-            account=request.user, loan=self._loan(), code=data["code"], ip=_ip(request)
+            account=request.user,
+            loan=self._loan(),
+            code=data["code"],
+            ip=_ip(request),
+            destination=destination,
         )
         return Response(s.SignedSerializer(payout).data, status=status.HTTP_201_CREATED)
 
@@ -331,7 +338,9 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
         """After a failed payout, send the money to another method."""
         data = valid(s.PayoutRetrySerializer, request.data)
         destination = own_payout_destination(request.user, data["payout_method"])
-        order = services.payout_retry(loan=self._loan(), destination=destination)
+        order = services.payout_retry(
+            account=request.user, loan=self._loan(), destination=destination
+        )
         return Response(s.PayoutOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: s.ApplicationDetailSerializer, **errors(409)})

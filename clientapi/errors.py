@@ -135,6 +135,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Сумма больше задолженности с учётом уже начатых и ещё не оплаченных платежей.",
         "The amount is more than the debt, counting the payments already started and not yet paid.",
     ),
+    "payout_method_required": (
+        "Выберите, куда перечислить деньги.",
+        "Choose where the money goes.",
+    ),
     "idempotency_key_required": (
         "Нужен заголовок Idempotency-Key.",
         "The Idempotency-Key header is required.",

@@ -307,6 +307,13 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 class SignSerializer(serializers.Serializer):
     code = serializers.RegexField(_CODE_RE)
+    payout_method = serializers.IntegerField(
+        min_value=1,
+        max_value=2**62,
+        required=False,
+        help_text="Where the money goes; required when the application named none "
+        "(one made by staff), otherwise it replaces the one chosen",
+    )
 
 
 class PayoutRetrySerializer(serializers.Serializer):

@@ -296,20 +296,61 @@ def offer_code_send(*, account: ClientAccount, loan: Loan) -> OneTimeCode:
     )
 
 
-def offer_sign(*, account: ClientAccount, loan: Loan, code: str, ip: str | None) -> PayoutOrder:
-    """Sign with the code and order the payout to the method chosen in the application.
+def offer_sign(
+    *,
+    account: ClientAccount,
+    loan: Loan,
+    code: str,
+    ip: str | None,
+    destination: PayoutDestination | None = None,
+) -> PayoutOrder:
+    """Sign with the code and order the payout to the method chosen in the application, or to
+    `destination` (required when the application was not made through the API: a loan staff
+    registered, or a seeded one).
 
     Not one transaction on purpose: a wrong code must stay counted when signing is refused.
     """
     if loan.status != LoanStatus.APPROVED or loan.signed_at is not None:
         raise DomainError("Only an approved, unsigned offer can be signed", code="already_signed")
+    if destination is None and not LoanRequest.objects.filter(loan=loan).exists():
+        raise DomainError(
+            "Choose where the money goes", code="payout_method_required", field="payout_method"
+        )
     otp = code_consume(phone=account.phone, purpose=CodePurpose.SIGN_OFFER, code=code, loan=loan)
-    return _sign_and_disburse(account=account, loan=loan, otp=otp, code=code, ip=ip)
+    return _sign_and_disburse(
+        account=account, loan=loan, otp=otp, code=code, ip=ip, destination=destination
+    )
+
+
+def _payout_destination_for(
+    *, account: ClientAccount, loan: Loan, destination: PayoutDestination | None
+) -> PayoutDestination:
+    """The method the money goes to, kept on the loan's request record (made here for a loan
+    that has none)."""
+    request = LoanRequest.objects.select_for_update().filter(loan=loan).first()
+    if destination is None:
+        if request is None:
+            raise DomainError(
+                "Choose where the money goes", code="payout_method_required", field="payout_method"
+            )
+        return request.payout_destination
+    if request is None:
+        LoanRequest.objects.create(loan=loan, account=account, payout_destination=destination)
+    elif request.payout_destination_id != destination.pk:
+        request.payout_destination = destination
+        request.save(update_fields=["payout_destination"])
+    return destination
 
 
 @transaction.atomic
 def _sign_and_disburse(
-    *, account: ClientAccount, loan: Loan, otp: OneTimeCode, code: str, ip: str | None
+    *,
+    account: ClientAccount,
+    loan: Loan,
+    otp: OneTimeCode,
+    code: str,
+    ip: str | None,
+    destination: PayoutDestination | None,
 ) -> PayoutOrder:
     loan = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
     quote = selectors.offer_quote(loan=loan)
@@ -321,9 +362,7 @@ def _sign_and_disburse(
     Signature.objects.create(
         loan=loan, account=account, code=code, document_hash=digest, document=document, ip=ip
     )
-    destination = (
-        LoanRequest.objects.select_related("payout_destination").get(loan=loan).payout_destination
-    )
+    destination = _payout_destination_for(account=account, loan=loan, destination=destination)
     return loan_services.loan_disburse(
         loan=loan, method=destination.kind, destination=destination.destination()
     )
@@ -337,11 +376,11 @@ def application_cancel(*, loan: Loan) -> Loan:
 
 
 @transaction.atomic
-def payout_retry(*, loan: Loan, destination: PayoutDestination) -> PayoutOrder:
+def payout_retry(
+    *, account: ClientAccount, loan: Loan, destination: PayoutDestination
+) -> PayoutOrder:
     """After a failed payout the borrower picks a method again."""
-    request = LoanRequest.objects.select_for_update().get(loan=loan)
-    request.payout_destination = destination
-    request.save(update_fields=["payout_destination"])
+    _payout_destination_for(account=account, loan=loan, destination=destination)
     return loan_services.loan_disburse(
         loan=loan, method=destination.kind, destination=destination.destination()
     )
