@@ -297,6 +297,24 @@ def decide(
     )
 
 
+def model_unavailable(facts: dict) -> Outcome:
+    """The champion's artifact cannot be loaded (missing, or its SHA-256 differs): the hard
+    rules still decline what they decline, everything else goes to an underwriter."""
+    failed = hard_rules(facts)
+    if failed:
+        return Outcome(Decision.DECLINE, method="hard_rules", reasons=failed)
+    return Outcome(
+        Decision.REFER,
+        method="unavailable",
+        reasons=[
+            Reason(
+                "MODEL_UNAVAILABLE",
+                "Модель скоринга недоступна: решение принимает андеррайтер",
+            )
+        ],
+    )
+
+
 FALLBACK_DECLINE_BUREAU_DPD = 90
 FALLBACK_DECLINE_OWN_DPD = 60
 FALLBACK_REFER_OWN_DPD = 30

@@ -27,7 +27,7 @@ from scoring.models import (
     ScoreResult,
     ShadowScore,
 )
-from scoring.policy import decide, model_row, pd_decision, resolve_cutoff
+from scoring.policy import decide, model_row, model_unavailable, pd_decision, resolve_cutoff
 from scoring.snapshot import build_snapshot, pack_attributes
 from scoring.training import TrainedModel
 
@@ -111,10 +111,16 @@ def score_application(
     snapshot = build_snapshot(loan=loan, bureau=bureau, on=on, channel=channel)
     attributes = bureau.primary.attributes
     champion, challenger = registry.champion_and_challenger(ModelKind.APPLICATION)
-    model = registry.load_model(champion) if champion else None
     facts = snapshot["facts"]
     cutoff = resolve_cutoff(segment=facts["segment"], product_code=facts["product"]["code"])
-    outcome = decide(snapshot, attributes=attributes, cutoff=cutoff, model=model)
+    try:
+        model = registry.load_model(champion) if champion else None
+    except registry.ArtifactRefused as exc:
+        # The risk team must know at once; the applicant must not wait for them.
+        log.error("scoring: the champion cannot run (%s); loan %s goes to a person", exc, loan.pk)
+        outcome = model_unavailable(facts)
+    else:
+        outcome = decide(snapshot, attributes=attributes, cutoff=cutoff, model=model)
     result = ScoreResult.objects.create(
         loan=loan,
         purpose=Purpose.APPLICATION,

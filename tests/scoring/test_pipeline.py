@@ -1,6 +1,7 @@
 from django.db.models import Count
 
 from loans.models import Loan, LoanStatus, TransitionLog
+from scoring import registry
 from scoring.models import Decision, ScoreResult
 from tests.factories import BorrowerFactory, PdlProductFactory, applied_loan
 from tests.scoring.conftest import clean_bureau
@@ -34,3 +35,33 @@ def test_submit_scores_synchronously_without_a_champion(business_date):
     assert result.method == "rules"
     assert loan.status == LoanStatus.IN_REVIEW  # a new borrower goes to an underwriter
     assert [r["code"] for r in result.reasons] == ["FB_NEW"]
+
+
+def test_a_champion_whose_artifact_fails_its_check_refers_the_application(
+    business_date, champion_at, caplog
+):
+    version = champion_at(0.02)
+    registry.forget_loaded_models()
+    path = registry.artifacts_dir() / version.artifact_path
+    path.write_bytes(path.read_bytes() + b"\0")
+    loan = applied_loan(borrower=clean_bureau(BorrowerFactory()))
+
+    pipeline.score_and_route_task(loan.pk)
+
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.IN_REVIEW
+    result = ScoreResult.objects.get(loan=loan)
+    assert result.method == "unavailable"
+    assert [r["code"] for r in result.reasons] == ["MODEL_UNAVAILABLE"]
+    assert any("cannot run" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+
+
+def test_a_champion_whose_artifact_is_missing_refers_the_application(business_date, champion_at):
+    version = champion_at(0.02)
+    registry.forget_loaded_models()
+    (registry.artifacts_dir() / version.artifact_path).unlink()
+    loan = applied_loan(borrower=clean_bureau(BorrowerFactory()))
+
+    pipeline.score_and_route_task(loan.pk)
+
+    assert Loan.objects.get(pk=loan.pk).status == LoanStatus.IN_REVIEW
