@@ -29,6 +29,9 @@ from zaymer.sandbox import REFUND_ENTRY_KINDS, gateway_provider
 from zaymer.statement import BOOKED_CURRENCY, Statement, StatementLine
 
 PAYMENT_KEY_PREFIXES = ("payment:", "card-payment:", "card-excess:")
+# The kinds of those entries: a day's entries are found through (business_date, kind) without
+# reading its accruals (one entry per live loan and card each day).
+PAYMENT_ENTRY_KINDS = ("repayment", "prolongation", "card_repayment", "card_refund_due")
 _KEY_LENGTH = 120  # JournalEntry.key; the card's keys are cut to it
 _PAYOUT_REF_RE = re.compile(r"payout-([0-9]{1,18})-([0-9]{1,5})")
 _TRANSFER_REF_RE = re.compile(r"card-transfer-([0-9]{1,18})")
@@ -145,7 +148,8 @@ def _refunds(lines) -> dict[Key, Booking]:
 def booked_movements(*, on: date, provider: str) -> dict[Key, Booking]:
     """Everything the book says the provider moved on business day `on`."""
     lines = JournalLine.objects.filter(entry__business_date=on)
-    found = _payments(lines.filter(_payment_filter(provider)), provider)
+    payments = lines.filter(_payment_filter(provider), entry__kind__in=PAYMENT_ENTRY_KINDS)
+    found = _payments(payments, provider)
     if provider == gateway_provider():
         found |= _payouts(JournalEntry.objects.filter(business_date=on))
         found |= _refunds(lines)

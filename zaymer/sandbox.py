@@ -107,10 +107,13 @@ def _payments(*, on: date, provider: str) -> Iterator[StatementRow]:
     ).order_by("pk")
     for event in events.iterator():
         data = (event.payload or {}).get("data") or {}
+        amount = data.get("amount_kop")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            continue  # the API refuses such an event before keeping it
         yield StatementRow(
             event_id=event.event_id,
             kind=MovementKind.PAYMENT,
-            amount_kop=int(data["amount_kop"]),
+            amount_kop=amount,
             currency=CURRENCY,
             on=on,
             our_reference=str(data.get("payment_id", "")),
