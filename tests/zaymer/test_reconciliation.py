@@ -151,6 +151,17 @@ def test_a_report_in_roubles_with_a_decimal_comma_reconciles(day):
     assert status == 0, output
 
 
+def test_a_report_with_russian_dates_and_a_byte_order_mark_reconciles(day):
+    header, *rows = day.rows()
+    russian = day.on.strftime("%d.%m.%Y")
+    path = day.write([header, *[[*r[:4], russian, r[5]] for r in rows]])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+
+    status, output = reconcile(path)
+
+    assert status == 0, output
+
+
 # --- differences: exit 1, each named ---------------------------------------------------------
 
 
