@@ -59,7 +59,10 @@ from loans.payment_details import compute_control_digit
 from loans.regulation import earliest_payout
 
 S = LoanStatus
-PROVIDER = "sandbox"
+# The simulated repayments are booked straight through the services, not collected by the
+# sandbox provider (no payment webhook): they carry their own provider name, so the sandbox's
+# settlement report (payouts, refunds, webhook payments) reconciles with the book.
+PROVIDER = "demo"
 
 # --- products and accounts ---------------------------------------------------------------
 

@@ -1,11 +1,12 @@
 """Double-entry ledger: posting balanced entries and reading balances back."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import CharField, Exists, OuterRef, Sum, Value
+from django.db.models.functions import Cast, Concat
 
 from loans.errors import DomainError
 from loans.models import (
@@ -213,3 +214,37 @@ def payouts_in_transit_difference() -> int:
         or 0
     )
     return account_balance(account=Account.PAYOUTS_IN_TRANSIT) - waiting
+
+
+def _confirmation_missing(prefix: str) -> Exists:
+    key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), output_field=CharField())
+    return ~Exists(JournalEntry.objects.filter(key=key))
+
+
+def confirmed_payouts_without_entry(limit: int = 100) -> list[str]:
+    """Gateway keys of the payouts the gateway confirmed (a loan's payout order succeeded, a
+    card transfer paid) that have no confirmation entry."""
+    orders = PayoutOrder.objects.filter(
+        _confirmation_missing("payout-done:"), status=PayoutStatus.SUCCEEDED
+    ).order_by("pk")[:limit]
+    transfers = CreditLineTransfer.objects.filter(
+        _confirmation_missing("card-transfer-done:"),
+        status=TransferStatus.PAID,
+    ).order_by("pk")[:limit]
+    return [o.idempotency_key for o in orders.only("pk", "loan_id", "attempt")] + [
+        t.idempotency_key for t in transfers.only("pk")
+    ]
+
+
+# Proofs a higher floor adds to `ledger_check` (the borrower API's webhooks, which this floor
+# does not know): each answers what is wrong, one sentence per finding, or nothing.
+_EXTRA_CHECKS: list[Callable[[], list[str]]] = []
+
+
+def register_ledger_check(check: Callable[[], list[str]]) -> None:
+    if check not in _EXTRA_CHECKS:
+        _EXTRA_CHECKS.append(check)
+
+
+def extra_check_findings() -> list[str]:
+    return [finding for check in _EXTRA_CHECKS for finding in check()]

@@ -110,3 +110,25 @@ def live_loan(*, on: dt.date | None = None, **kwargs) -> Loan:
         destination={"account": valid_account(), "bik": DEMO_BIK},
     )
     return Loan.objects.get(pk=loan.pk)
+
+
+_client_phones = itertools.count(9_300_000_000)
+
+
+def payment_intent(*, amount_kop: int, loan: Loan | None = None, credit_line=None):
+    """A payment the borrower started at the provider (what the API's repayment start writes),
+    for a loan or a card; the provider's webhook settles it."""
+    from clientapi.models import ClientAccount, IntentPurpose, PaymentIntent
+
+    borrower = loan.borrower if loan is not None else credit_line.borrower
+    account = ClientAccount.objects.filter(borrower=borrower).first()
+    if account is None:
+        account = ClientAccount.objects.create(phone=f"+7{next(_client_phones)}", borrower=borrower)
+    return PaymentIntent.objects.create(
+        loan=loan,
+        credit_line=credit_line,
+        account=account,
+        purpose=IntentPurpose.REPAYMENT,
+        amount_kop=amount_kop,
+        confirmation_url="https://pay.sandbox.invalid/checkout/",
+    )

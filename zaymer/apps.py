@@ -10,10 +10,14 @@ class ZaymerConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_execute_in_worker, pre_enqueue, pre_execute
 
+        from loans.ledger import register_ledger_check
         from zaymer import observability
+        from zaymer.reconciliation import webhook_ledger_check
 
         pre_enqueue.connect(observability.carry_request_id, dispatch_uid="zaymer-request-id")
         pre_execute.connect(observability.task_started, dispatch_uid="zaymer-task-started")
         post_execute_in_worker.connect(
             observability.task_finished, dispatch_uid="zaymer-task-finished"
         )
+        # ledger_check lives on the loans floor; the webhooks' proof is added from here.
+        register_ledger_check(webhook_ledger_check)

@@ -209,6 +209,9 @@ PAYMENT_WEBHOOK_SECRET = env(
 )
 if not PAYMENT_WEBHOOK_SECRET:
     raise ImproperlyConfigured("PAYMENT_WEBHOOK_SECRET must be set when DEBUG is off")
+# The payout gateway (loans.gateway.PaymentGateway). The sandbox one keeps a durable record of
+# what it paid, from which `manage.py sandbox_statement` exports its settlement report.
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="zaymer.sandbox.RecordingSandboxGateway")
 PAYMENT_PAGE_URL = env("PAYMENT_PAGE_URL", default="https://pay.sandbox.invalid/checkout/")
 # One-time codes are echoed to the console only in development.
 OTP_ECHO_TO_CONSOLE = env.bool("OTP_ECHO_TO_CONSOLE", default=DEBUG)

@@ -1,7 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from loans.ledger import (
+    confirmed_payouts_without_entry,
     credit_lines_out_of_balance,
+    extra_check_findings,
     loans_out_of_balance,
     payouts_in_transit_difference,
     unbalanced_entries,
@@ -12,7 +15,9 @@ from loans.models import CreditLine, JournalEntry, Loan
 class Command(BaseCommand):
     help = (
         "Prove the book: every entry balances, every loan's and credit line's cached "
-        "balances equal its ledger, and the money in transit is the payouts awaiting the gateway."
+        "balances equal its ledger, the money in transit is the payouts awaiting the gateway, "
+        "every payout the gateway confirmed has its confirmation entry, and the checks the "
+        "higher floors register (every payment the provider reported is booked)."
     )
 
     def handle(self, *args, **options):
@@ -22,7 +27,9 @@ class Command(BaseCommand):
         bad_loans = loans_out_of_balance()
         bad_lines = credit_lines_out_of_balance()
         in_transit = payouts_in_transit_difference()
-        if bad_entries or bad_loans or bad_lines or in_transit:
+        unconfirmed = confirmed_payouts_without_entry()
+        findings = extra_check_findings()
+        if bad_entries or bad_loans or bad_lines or in_transit or unconfirmed or findings:
             lines = []
             if bad_entries:
                 lines.append("unbalanced entries: " + ", ".join(bad_entries))
@@ -40,6 +47,12 @@ class Command(BaseCommand):
                     f"payouts in transit differ by {in_transit} kop from the payout orders and "
                     "card transfers awaiting the gateway"
                 )
+            if unconfirmed:
+                lines.append(
+                    _("payouts the gateway confirmed with no confirmation entry: %(keys)s")
+                    % {"keys": ", ".join(unconfirmed)}
+                )
+            lines += findings
             raise CommandError("; ".join(lines))
         card_lines = CreditLine.objects.count()
         self.stdout.write(
