@@ -5,7 +5,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -14,9 +13,11 @@ from rest_framework.views import APIView
 from clientapi import selectors, services
 from clientapi import serializers as s
 from clientapi.auth import BorrowerTokenAuthentication
+from clientapi.client_ip import client_ip
 from clientapi.errors import ApiError
 from clientapi.idempotency import HEADER, idempotent
 from clientapi.models import CodePurpose, PayoutDestination
+from clientapi.parsers import MAX_BODY_BYTES, BoundedJSONParser
 from clientapi.throttles import (
     CodeIpThrottle,
     CodePhoneThrottle,
@@ -28,16 +29,6 @@ from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.models import Loan
 from loans.payment_details import looks_like_card_number
-
-MAX_BODY_BYTES = 64 * 1024
-
-
-class BoundedJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        request = parser_context["request"]
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-            raise ApiError("body_too_large", status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        return super().parse(stream, media_type, parser_context)
 
 
 def errors(*codes: int) -> dict:
@@ -65,10 +56,6 @@ class BorrowerApi:
         # DRF copies the user onto the Django request, where simple_history looks for the
         # author of history rows; a borrower is not a staff user, so history records none.
         request._request.user = AnonymousUser()
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def own_payout_destination(account, pk: int):
@@ -164,7 +151,7 @@ class ConsentViewSet(BorrowerApi, viewsets.ViewSet):
     def create(self, request):
         """Give a consent to the named version of a document."""
         data = valid(s.ConsentSerializer, request.data)
-        consent = services.consent_give(account=request.user, ip=_ip(request), **data)
+        consent = services.consent_give(account=request.user, ip=client_ip(request), **data)
         return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
 
@@ -315,7 +302,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
         """Sign the offer with the code; the payout is ordered at once."""
         data = valid(s.SignSerializer, request.data)
         payout = services.offer_sign(
-            account=request.user, loan=self._loan(), code=data["code"], ip=_ip(request)
+            account=request.user, loan=self._loan(), code=data["code"], ip=client_ip(request)
         )
         return Response(s.SignedSerializer(payout).data, status=status.HTTP_201_CREATED)
 
@@ -485,3 +472,21 @@ class PaymentWebhookView(APIView):
             event_id=event["event_id"], event_type=event["type"], data=data, payload=request.data
         )
         return Response({"status": "applied" if applied else "duplicate"})
+
+
+# --- anything else under /api/ -------------------------------------------------------------
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """A path under /api/ that names no endpoint: 404 in the error shape, whatever the method
+    (Django's own page is HTML and, with DEBUG on, lists the URL patterns)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [BoundedJSONParser]
+    renderer_classes = [JSONRenderer]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise ApiError("not_found", status_code=status.HTTP_404_NOT_FOUND)

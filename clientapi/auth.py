@@ -4,6 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from clientapi import services
+from clientapi.errors import ApiError
 
 
 class BorrowerTokenAuthentication(authentication.BaseAuthentication):
@@ -26,6 +27,23 @@ class BorrowerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+class BorrowerTokenRefused(BorrowerTokenAuthentication):
+    """On staff endpoints: a borrower's token is recognised and refused as such (403
+    `staff_only`), not taken for a missing sign-in. Any other header is left to the others."""
+
+    def authenticate(self, request):
+        try:
+            found = super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            return None
+        if found is not None:
+            raise ApiError("staff_only", status_code=403)
+        return None
+
+    def authenticate_header(self, request) -> None:
+        return None
 
 
 class BorrowerTokenScheme(OpenApiAuthenticationExtension):

@@ -1,6 +1,6 @@
 """The borrower API under /api/v1/, its OpenAPI schema and the docs page (local assets)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -33,4 +33,6 @@ urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last: any other path under /api/ answers 404 in the API's error shape.
+    re_path(r"^", client_api.NotFoundView.as_view(), name="api-not-found"),
 ]
