@@ -464,8 +464,10 @@ def idempotency_abandon(*, record: IdempotencyRecord) -> None:
 
 
 def webhook_signature_valid(*, body: bytes, signature: str) -> bool:
+    """Compared as bytes: a str comparison refuses non-ASCII text with a TypeError."""
     expected = hmac.new(settings.PAYMENT_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(f"sha256={expected}", signature)
+    given = signature.encode("utf-8", errors="replace")
+    return hmac.compare_digest(f"sha256={expected}".encode(), given)
 
 
 @transaction.atomic
