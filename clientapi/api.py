@@ -10,7 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clientapi import selectors, services
+from clientapi import profiles, selectors, services
 from clientapi import serializers as s
 from clientapi.auth import BorrowerTokenAuthentication
 from clientapi.client_ip import client_ip
@@ -21,6 +21,8 @@ from clientapi.parsers import MAX_BODY_BYTES, BoundedJSONParser
 from clientapi.throttles import (
     CodeIpThrottle,
     CodePhoneThrottle,
+    ProfileIpThrottle,
+    ProfileThrottle,
     SignInIpThrottle,
     SignInPhoneThrottle,
 )
@@ -121,18 +123,25 @@ class AuthViewSet(BorrowerApi, viewsets.ViewSet):
 
 
 class ProfileView(BorrowerApi, APIView):
+    def get_throttles(self):
+        if self.request.method == "PUT":
+            return [ProfileThrottle(), ProfileIpThrottle()]
+        return super().get_throttles()
+
     @extend_schema(responses={200: s.ProfileSerializer, **errors()})
     def get(self, request):
         """The borrower's profile and KYC fields (404 until filled in)."""
-        if request.user.borrower is None:
+        borrower = profiles.profile_shown(account=request.user)
+        if borrower is None:
             raise ApiError("profile_required", status_code=404)
-        return Response(s.ProfileSerializer(request.user.borrower).data)
+        return Response(s.ProfileSerializer(borrower).data)
 
     @extend_schema(request=s.ProfileSerializer, responses={200: s.ProfileSerializer, **errors(422)})
     def put(self, request):
-        """Fill in or correct the profile."""
+        """Fill in or correct the profile. A passport is checked by staff when needed; until
+        they have, applications answer `profile_under_review`."""
         data = valid(s.ProfileSerializer, request.data)
-        borrower = services.profile_save(account=request.user, data=data)
+        borrower = profiles.profile_save(account=request.user, data=data)
         return Response(s.ProfileSerializer(borrower).data)
 
 

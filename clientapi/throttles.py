@@ -61,5 +61,13 @@ class SignInIpThrottle(_IpThrottle):
     scope = "sign_in_ip"
 
 
+class ProfileThrottle(_SharedHistory, UserRateThrottle):
+    scope = "profile"
+
+
+class ProfileIpThrottle(_IpThrottle):
+    scope = "profile_ip"
+
+
 class ApplicationThrottle(_SharedHistory, UserRateThrottle):
     scope = "applications"
