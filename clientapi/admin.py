@@ -4,8 +4,8 @@ profiles held for review because they named a passport another borrower holds.""
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from clientapi import profiles
-from clientapi.models import LoanRequest, PassportReview, PassportReviewStatus
+from clientapi import profiles, services
+from clientapi.models import LoanRequest, PassportReview, PassportReviewStatus, StaffToken
 from loans.admin import ReadOnlyAdmin, admin_link
 from loans.masking import mask_passport
 
@@ -110,3 +110,26 @@ class PassportReviewAdmin(ReadOnlyAdmin):
             profiles.passport_review_close(review=review)
             closed += 1
         self.message_user(request, f"{closed} review(s) closed", messages.SUCCESS)
+
+
+@admin.register(StaffToken)
+class StaffTokenAdmin(ReadOnlyAdmin):
+    """Issued by `manage.py staff_token`; here they are listed and revoked."""
+
+    list_display = ("id", "user", "label", "created_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    list_select_related = ("user",)
+    fields = ("user", "label", "created_at", "expires_at", "revoked_at")
+    actions = ("revoke_tokens",)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("clientapi.change_stafftoken")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke_tokens(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.staff_token_revoke(token=token)
+        self.message_user(request, "Revoked", messages.SUCCESS)

@@ -3,6 +3,7 @@ signatures, payment intents, idempotency records and provider webhooks."""
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from loans.models import Borrower, CreditLine, Loan
@@ -64,6 +65,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"Token #{self.pk}"
+
+
+class StaffToken(models.Model):
+    """A bearer token for a staff user on the staff API (/api/v1/staff/); only its SHA-256 is
+    stored. Issued by `manage.py staff_token`, revoked in the admin."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Staff token #{self.pk}"
 
 
 class ConsentKind(models.TextChoices):

@@ -31,6 +31,7 @@ from clientapi.models import (
     PayoutDestination,
     PayoutMethodKind,
     Signature,
+    StaffToken,
     WebhookEvent,
 )
 from loans import card_transfers, credit_lines
@@ -174,6 +175,42 @@ def token_account(*, key: str) -> ClientAccount | None:
 @transaction.atomic
 def token_revoke(*, key: str) -> None:
     ApiToken.objects.filter(key_hash=_token_hash(key)).update(revoked_at=timezone.now())
+
+
+def staff_token_user(*, key: str):
+    """The active staff user a staff token belongs to, or None."""
+    token = (
+        StaffToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active or not token.user.is_staff:
+        return None
+    return token.user
+
+
+@transaction.atomic
+def staff_token_issue(*, user, days: int, label: str = "") -> tuple[StaffToken, str]:
+    """A new staff token; the key is returned once and only its hash is kept."""
+    if not user.is_active or not user.is_staff:
+        raise DomainError("Only an active staff user gets a staff token", code="not_staff")
+    if not 1 <= days <= 365:
+        raise DomainError("A staff token lasts 1 to 365 days", code="invalid", field="days")
+    key = secrets.token_urlsafe(32)
+    token = StaffToken.objects.create(
+        user=user,
+        key_hash=_token_hash(key),
+        label=label[:100],
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return token, key
+
+
+@transaction.atomic
+def staff_token_revoke(*, token: StaffToken) -> None:
+    StaffToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 # --- profile and consents ------------------------------------------------------------------

@@ -346,10 +346,12 @@ API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["clientapi.parsers.BoundedJSONParser"]
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     "rest_framework.authentication.SessionAuthentication",
-    "clientapi.auth.BorrowerTokenRefused",
+    "clientapi.auth.StaffTokenAuthentication",
 ]
-# The schema and docs pages are public: a borrower's token on them is not refused.
+# The schema and docs pages are public: a borrower's token on them is not refused. The staff
+# API has its own schema (/api/schema/staff/), for staff.
 SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = []
+SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = ["zaymer.api_urls.borrower_endpoints"]
 
 # Signing an offer: codes sent per loan and per phone, and wrong codes per loan across all its
 # codes before signing pauses for SIGNING_LOCK_MINUTES (the borrower is told by SMS).
