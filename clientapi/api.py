@@ -1,7 +1,6 @@
 """Viewsets of the borrower API. Thin: they validate, call services and selectors, render."""
 
 from django.contrib.auth.models import AnonymousUser
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +14,7 @@ from clientapi import serializers as s
 from clientapi.auth import BorrowerTokenAuthentication
 from clientapi.client_ip import client_ip
 from clientapi.errors import ApiError
-from clientapi.idempotency import HEADER, idempotent
+from clientapi.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH, idempotent
 from clientapi.models import CodePurpose, PayoutDestination
 from clientapi.parsers import MAX_BODY_BYTES, BoundedJSONParser
 from clientapi.throttles import (
@@ -39,7 +38,7 @@ def errors(*codes: int) -> dict:
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": KEY_PATTERN, "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     required=True,
     description="Unique per command; a repeat with the same body returns the first answer.",
