@@ -292,7 +292,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
         """Poll here while the status is applied, scored or in_review."""
         return application_response(self._loan())
 
-    @extend_schema(request=None, responses={202: s.CodeSentSerializer, **errors(409, 422)})
+    @extend_schema(request=None, responses={202: s.CodeSentSerializer, **errors(409, 422, 423)})
     @action(detail=True, methods=["post"], url_path="sign-code")
     def sign_code(self, request, pk=None):
         """Send the code that signs the offer shown now."""
@@ -302,7 +302,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
     @extend_schema(
         request=s.SignSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: s.SignedSerializer, **errors(409, 422)},
+        responses={201: s.SignedSerializer, **errors(409, 422, 423)},
     )
     @action(detail=True, methods=["post"])
     @idempotent

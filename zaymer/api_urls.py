@@ -110,6 +110,7 @@ staff_schema = SpectacularAPIView.as_view(
         "POSTPROCESSING_HOOKS": [
             "drf_spectacular.hooks.postprocess_schema_enums",
             "zaymer.api_urls.empty_filter_values",
+            "clientapi.schema.common_error_responses",
         ],
         # Programs use a staff token; the session is the browser's.
         "AUTHENTICATION_WHITELIST": ["clientapi.auth.StaffTokenAuthentication"],

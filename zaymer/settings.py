@@ -352,6 +352,10 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
 # API has its own schema (/api/schema/staff/), for staff.
 SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = []
 SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = ["zaymer.api_urls.borrower_endpoints"]
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "clientapi.schema.common_error_responses",
+]
 
 # Signing an offer: codes sent per loan and per phone, and wrong codes per loan across all its
 # codes before signing pauses for SIGNING_LOCK_MINUTES (the borrower is told by SMS).
