@@ -1,26 +1,28 @@
 """Viewsets of the borrower API. Thin: they validate, call services and selectors, render."""
 
 from django.contrib.auth.models import AnonymousUser
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clientapi import selectors, services
+from clientapi import profiles, selectors, services
 from clientapi import serializers as s
 from clientapi.auth import BorrowerTokenAuthentication
+from clientapi.client_ip import client_ip
 from clientapi.errors import ApiError
-from clientapi.idempotency import HEADER, idempotent
+from clientapi.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH, idempotent
 from clientapi.models import CodePurpose, PayoutDestination
+from clientapi.parsers import MAX_BODY_BYTES, BoundedJSONParser
 from clientapi.throttles import (
     CodeIpThrottle,
     CodePhoneThrottle,
+    ProfileIpThrottle,
+    ProfileThrottle,
     SignInIpThrottle,
     SignInPhoneThrottle,
 )
@@ -30,16 +32,6 @@ from loans.business_date import current_business_date
 from loans.models import Loan
 from loans.payment_details import looks_like_card_number
 
-MAX_BODY_BYTES = 64 * 1024
-
-
-class BoundedJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        request = parser_context["request"]
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-            raise ApiError("body_too_large", status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        return super().parse(stream, media_type, parser_context)
-
 
 def errors(*codes: int) -> dict:
     return {code: s.ErrorSerializer for code in (400, 401, 404, 429, *codes)}
@@ -47,7 +39,7 @@ def errors(*codes: int) -> dict:
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": KEY_PATTERN, "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     required=True,
     description="Unique per command; a repeat with the same body returns the first answer.",
@@ -66,10 +58,6 @@ class BorrowerApi:
         # DRF copies the user onto the Django request, where simple_history looks for the
         # author of history rows; a borrower is not a staff user, so history records none.
         request._request.user = AnonymousUser()
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def own_payout_destination(account, pk: int):
@@ -135,18 +123,25 @@ class AuthViewSet(BorrowerApi, viewsets.ViewSet):
 
 
 class ProfileView(BorrowerApi, APIView):
+    def get_throttles(self):
+        if self.request.method == "PUT":
+            return [ProfileThrottle(), ProfileIpThrottle()]
+        return super().get_throttles()
+
     @extend_schema(responses={200: s.ProfileSerializer, **errors()})
     def get(self, request):
         """The borrower's profile and KYC fields (404 until filled in)."""
-        if request.user.borrower is None:
+        borrower = profiles.profile_shown(account=request.user)
+        if borrower is None:
             raise ApiError("profile_required", status_code=404)
-        return Response(s.ProfileSerializer(request.user.borrower).data)
+        return Response(s.ProfileSerializer(borrower).data)
 
     @extend_schema(request=s.ProfileSerializer, responses={200: s.ProfileSerializer, **errors(422)})
     def put(self, request):
-        """Fill in or correct the profile."""
+        """Fill in or correct the profile. A passport is checked by staff when needed; until
+        they have, applications answer `profile_under_review`."""
         data = valid(s.ProfileSerializer, request.data)
-        borrower = services.profile_save(account=request.user, data=data)
+        borrower = profiles.profile_save(account=request.user, data=data)
         return Response(s.ProfileSerializer(borrower).data)
 
 
@@ -165,7 +160,7 @@ class ConsentViewSet(BorrowerApi, viewsets.ViewSet):
     def create(self, request):
         """Give a consent to the named version of a document."""
         data = valid(s.ConsentSerializer, request.data)
-        consent = services.consent_give(account=request.user, ip=_ip(request), **data)
+        consent = services.consent_give(account=request.user, ip=client_ip(request), **data)
         return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
 
@@ -298,7 +293,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
         """Poll here while the status is applied, scored or in_review."""
         return application_response(self._loan())
 
-    @extend_schema(request=None, responses={202: s.CodeSentSerializer, **errors(409, 422)})
+    @extend_schema(request=None, responses={202: s.CodeSentSerializer, **errors(409, 422, 423)})
     @action(detail=True, methods=["post"], url_path="sign-code")
     def sign_code(self, request, pk=None):
         """Send the code that signs the offer shown now."""
@@ -308,7 +303,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
     @extend_schema(
         request=s.SignSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: s.SignedSerializer, **errors(409, 422)},
+        responses={201: s.SignedSerializer, **errors(409, 422, 423)},
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -322,7 +317,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
             account=request.user,
             loan=self._loan(),
             code=data["code"],
-            ip=_ip(request),
+            ip=client_ip(request),
             destination=destination,
         )
         return Response(s.SignedSerializer(payout).data, status=status.HTTP_201_CREATED)
@@ -498,3 +493,21 @@ class PaymentWebhookView(APIView):
             event_id=event["event_id"], event_type=event["type"], data=data, payload=request.data
         )
         return Response({"status": "applied" if applied else "duplicate"})
+
+
+# --- anything else under /api/ -------------------------------------------------------------
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """A path under /api/ that names no endpoint: 404 in the error shape, whatever the method
+    (Django's own page is HTML and, with DEBUG on, lists the URL patterns)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [BoundedJSONParser]
+    renderer_classes = [JSONRenderer]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise ApiError("not_found", status_code=status.HTTP_404_NOT_FOUND)

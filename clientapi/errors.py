@@ -39,6 +39,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "malformed_json": ("Тело запроса — не корректный JSON.", "The body is not valid JSON."),
     "body_too_large": ("Слишком большой запрос.", "The request body is too large."),
     "throttled": ("Слишком много запросов, попробуйте позже.", "Too many requests, retry later."),
+    "json_too_deep": (
+        "Слишком глубокая вложенность JSON.",
+        "The JSON is nested too deeply.",
+    ),
+    "staff_only": (
+        "Этот раздел API только для сотрудников.",
+        "This part of the API is for staff only.",
+    ),
+    "sign_codes_limit": (
+        "Слишком много кодов для подписания, повторите через {minutes} мин.",
+        "Too many signing codes; retry in {minutes} min.",
+    ),
+    "offer_locked": (
+        "Подписание приостановлено после неверных кодов, повторите через {minutes} мин.",
+        "Signing is paused after wrong codes; retry in {minutes} min.",
+    ),
+    "profile_under_review": (
+        "Анкета на проверке, мы сообщим о результате по SMS.",
+        "Your profile is being checked; we will tell you by SMS.",
+    ),
     "internal_error": ("Внутренняя ошибка, мы уже разбираемся.", "Internal error."),
     "service_unavailable": (
         "Сервис временно недоступен, повторите попытку позже.",
@@ -219,20 +239,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 class ApiError(exceptions.APIException):
-    """A refusal of the API layer itself, with a catalogue code."""
+    """A refusal of the API layer itself, with a catalogue code.
 
-    def __init__(self, code: str, *, status_code: int = 400, field: str | None = None):
+    `retry_after` (seconds) goes out as the Retry-After header and, rounded up to minutes, into
+    the message of a code whose text names them.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        status_code: int = 400,
+        field: str | None = None,
+        retry_after: int | None = None,
+    ):
         self.code = code
         self.field = field
         self.status_code = status_code
+        self.retry_after = retry_after
         super().__init__(detail=code, code=code)
 
 
-def message(code: str, default: str = "") -> str:
+def message(code: str, default: str = "", *, retry_after: int | None = None) -> str:
     pair = MESSAGES.get(code)
     if pair is None:
         return default or code
-    return pair[1] if (translation.get_language() or "ru").startswith("en") else pair[0]
+    text = pair[1] if (translation.get_language() or "ru").startswith("en") else pair[0]
+    if "{minutes}" in text:
+        text = text.format(minutes=max(1, -(-(retry_after or 0) // 60)))
+    return text
 
 
 def error_body(code: str, text: str, field: str | None = None) -> dict:
@@ -265,7 +300,11 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return _domain_response(exc)
     if isinstance(exc, ApiError):
-        return Response(error_body(exc.code, message(exc.code), exc.field), status=exc.status_code)
+        text = message(exc.code, retry_after=exc.retry_after)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+        return Response(
+            error_body(exc.code, text, exc.field), status=exc.status_code, headers=headers
+        )
     if isinstance(exc, exceptions.ValidationError):
         field, code, text = _first_validation_error(exc.detail)
         return Response(error_body(code, text, field), status=status.HTTP_400_BAD_REQUEST)

@@ -3,6 +3,7 @@ signatures, payment intents, idempotency records and provider webhooks."""
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from loans.models import Borrower, CreditLine, Loan
@@ -64,6 +65,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"Token #{self.pk}"
+
+
+class StaffToken(models.Model):
+    """A bearer token for a staff user on the staff API (/api/v1/staff/); only its SHA-256 is
+    stored. Issued by `manage.py staff_token`, revoked in the admin."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Staff token #{self.pk}"
 
 
 class ConsentKind(models.TextChoices):
@@ -142,9 +160,62 @@ class LoanRequest(models.Model):
         PayoutDestination, on_delete=models.PROTECT, related_name="loan_requests"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Wrong signing codes since the last pause, across all the offer's codes; too many pause
+    # signing until `signing_locked_until` (clientapi.signing).
+    signing_failures = models.PositiveSmallIntegerField(default=0)
+    signing_locked_until = models.DateTimeField(null=True, blank=True)
+    signing_locks = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times signing was paused after wrong codes"
+    )
 
     def __str__(self) -> str:
         return f"Request for loan #{self.loan_id}"
+
+
+class PassportReviewStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting staff review"
+    CLOSED = "closed", "Reviewed"
+
+
+class PassportReview(models.Model):
+    """A profile that named a passport another borrower already holds.
+
+    The API does not say so (that would tell anyone whose passport belongs to a client): the
+    rest of the profile is saved, the passport waits here for staff, and the account cannot
+    apply until they close the review.
+    """
+
+    account = models.ForeignKey(
+        ClientAccount, on_delete=models.PROTECT, related_name="passport_reviews"
+    )
+    holder = models.ForeignKey(
+        Borrower,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The borrower who already holds this passport",
+    )
+    passport_series = models.CharField(max_length=4)
+    passport_number = models.CharField(max_length=6)
+    profile = models.JSONField(help_text="The profile as sent, for the review")
+    status = models.CharField(
+        max_length=8, choices=PassportReviewStatus.choices, default=PassportReviewStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(status="pending"),
+                name="one_pending_passport_review_per_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Passport review #{self.pk}"
 
 
 class Signature(models.Model):

@@ -23,6 +23,7 @@ from loans.models.restructuring import MAX_PERIOD_DAYS, MAX_PERIODS, MIN_PERIOD_
 CURRENCY = "RUB"
 MAX_KOP = 10**13
 _CODE_RE = r"^[0-9]{6}$"
+PRODUCT_CODE_PATTERN = r"^[-a-zA-Z0-9_]{1,32}$"
 
 
 @extend_schema_field({"type": "string", "enum": [CURRENCY]})
@@ -51,11 +52,26 @@ class ErrorSerializer(serializers.Serializer):
 # --- sign-in -------------------------------------------------------------------------------
 
 
+# The spelling the schema shows; PhoneField also takes spaces, brackets and hyphens between the
+# digits (+7 (916) 123-45-67).
+PHONE_PATTERN = r"^(\+7|8)?9[0-9]{9}$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 32,
+        "pattern": PHONE_PATTERN,
+        "example": "+79161234567",
+        "description": "+79XXXXXXXXX, 89XXXXXXXXX or 9XXXXXXXXX; spaces, brackets and "
+        "hyphens between the digits are accepted too.",
+    }
+)
 class PhoneField(serializers.CharField):
     """A Russian mobile number in any usual spelling, kept as +7XXXXXXXXXX."""
 
     def __init__(self, **kwargs):
-        super().__init__(max_length=32, **kwargs)
+        super().__init__(max_length=32, trim_whitespace=False, **kwargs)
 
     def to_internal_value(self, data):
         raw = super().to_internal_value(data)
@@ -183,7 +199,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class CalculatorRequestSerializer(serializers.Serializer):
-    product = serializers.CharField(max_length=32)
+    product = serializers.RegexField(PRODUCT_CODE_PATTERN, max_length=32)
     amount_kop = _kop()
     term_days = serializers.IntegerField(min_value=1, max_value=3650)
 
@@ -255,7 +271,7 @@ class PayoutMethodSerializer(serializers.ModelSerializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    product = serializers.CharField(max_length=32)
+    product = serializers.RegexField(PRODUCT_CODE_PATTERN, max_length=32)
     amount_kop = _kop()
     term_days = serializers.IntegerField(min_value=1, max_value=3650)
     payout_method = serializers.IntegerField(min_value=1, max_value=2**62)

@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from rest_framework import status
 
-from clientapi import selectors
+from clientapi import profiles, selectors, signing
 from clientapi.errors import ApiError
 from clientapi.models import (
     ApiToken,
@@ -30,6 +31,7 @@ from clientapi.models import (
     PayoutDestination,
     PayoutMethodKind,
     Signature,
+    StaffToken,
     WebhookEvent,
 )
 from loans import card_transfers, credit_lines
@@ -45,7 +47,6 @@ from loans.models import (
     Loan,
     LoanStatus,
     PayoutOrder,
-    Region,
 )
 from loans.models.messages import CODE_KIND_PREFIX
 from loans.payment_details import validate_bank_account, validate_card
@@ -98,8 +99,13 @@ def code_send(
     return otp
 
 
+class WrongCode(ApiError):
+    """A guess checked against a live code and found wrong (counted on the code)."""
+
+
 def code_consume(*, phone: str, purpose: str, code: str, loan: Loan | None = None) -> OneTimeCode:
     """Use the latest live code. A wrong guess is counted even though the request fails."""
+    refusal_class = ApiError
     with transaction.atomic():
         otp = (
             OneTimeCode.objects.select_for_update()
@@ -123,7 +129,9 @@ def code_consume(*, phone: str, purpose: str, code: str, loan: Loan | None = Non
             refusal = (
                 "code_attempts_exhausted" if otp.attempts >= CODE_MAX_ATTEMPTS else "invalid_code"
             )
-    raise ApiError(refusal, field="code")
+            refusal_class = WrongCode
+    # Raised after the block: the counted attempt commits.
+    raise refusal_class(refusal, field="code")
 
 
 # --- accounts and tokens -------------------------------------------------------------------
@@ -169,45 +177,43 @@ def token_revoke(*, key: str) -> None:
     ApiToken.objects.filter(key_hash=_token_hash(key)).update(revoked_at=timezone.now())
 
 
-# --- profile and consents ------------------------------------------------------------------
+def staff_token_user(*, key: str):
+    """The active staff user a staff token belongs to, or None."""
+    token = (
+        StaffToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active or not token.user.is_staff:
+        return None
+    return token.user
 
 
 @transaction.atomic
-def profile_save(*, account: ClientAccount, data: dict) -> Borrower:
-    """Create the borrower from the KYC fields, or update them."""
-    account = ClientAccount.objects.select_for_update().get(pk=account.pk)
-    region = Region.objects.filter(code=data["region"]).first()
-    if region is None:
-        raise DomainError("Unknown region", code="invalid", field="region")
-    borrower = account.borrower or Borrower(phone=account.phone)
-    passport = (data["passport_series"], data["passport_number"])
-    taken = Borrower.objects.filter(passport_series=passport[0], passport_number=passport[1])
-    if borrower.pk:
-        taken = taken.exclude(pk=borrower.pk)
-    if taken.exists():
-        raise DomainError(
-            "Passport already registered", code="duplicate_passport", field="passport"
-        )
-    if Borrower.objects.filter(phone=account.phone).exclude(pk=borrower.pk).exists():
-        raise DomainError("Phone already registered", code="duplicate_phone", field="phone")
-    for field in (
-        "full_name",
-        "birth_date",
-        "email",
-        "passport_series",
-        "passport_number",
-        "employment",
-        "declared_income_kop",
-    ):
-        if field in data:
-            setattr(borrower, field, data[field])
-    borrower.region = region
-    borrower.time_zone = region.time_zone
-    borrower.save()
-    if account.borrower_id != borrower.pk:
-        account.borrower = borrower
-        account.save(update_fields=["borrower"])
-    return borrower
+def staff_token_issue(*, user, days: int, label: str = "") -> tuple[StaffToken, str]:
+    """A new staff token; the key is returned once and only its hash is kept."""
+    if not user.is_active or not user.is_staff:
+        raise DomainError("Only an active staff user gets a staff token", code="not_staff")
+    if not 1 <= days <= 365:
+        raise DomainError("A staff token lasts 1 to 365 days", code="invalid", field="days")
+    key = secrets.token_urlsafe(32)
+    token = StaffToken.objects.create(
+        user=user,
+        key_hash=_token_hash(key),
+        label=label[:100],
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return token, key
+
+
+@transaction.atomic
+def staff_token_revoke(*, token: StaffToken) -> None:
+    StaffToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+# --- profile and consents ------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -266,6 +272,8 @@ def application_preflight(
     *, account: ClientAccount, destination_id: int
 ) -> tuple[Borrower, PayoutDestination]:
     """What an application needs before it reaches the loan core."""
+    if profiles.passport_review_pending(account=account):
+        raise ApiError("profile_under_review", status_code=422)
     if account.borrower_id is None:
         raise ApiError("profile_required", status_code=422)
     if selectors.missing_consents(account=account):
@@ -285,7 +293,10 @@ def loan_request_record(
     return LoanRequest.objects.create(loan=loan, account=account, payout_destination=destination)
 
 
+@transaction.atomic
 def offer_code_send(*, account: ClientAccount, loan: Loan) -> OneTimeCode:
+    """A code for the offer shown now, within the signing limits (clientapi.signing)."""
+    signing.signing_code_allowed(account=account, loan=loan)
     quote = selectors.offer_quote(loan=loan)
     document = selectors.offer_document(loan=loan, quote=quote)
     return code_send(
@@ -316,7 +327,18 @@ def offer_sign(
         raise DomainError(
             "Choose where the money goes", code="payout_method_required", field="payout_method"
         )
-    otp = code_consume(phone=account.phone, purpose=CodePurpose.SIGN_OFFER, code=code, loan=loan)
+    signing.signing_lock_check(loan=loan)
+    try:
+        otp = code_consume(
+            phone=account.phone, purpose=CodePurpose.SIGN_OFFER, code=code, loan=loan
+        )
+    except WrongCode:
+        pause = signing.signing_failure_record(account=account, loan=loan)
+        if pause is not None:
+            raise ApiError(
+                "offer_locked", status_code=status.HTTP_423_LOCKED, retry_after=pause
+            ) from None
+        raise
     return _sign_and_disburse(
         account=account, loan=loan, otp=otp, code=code, ip=ip, destination=destination
     )
@@ -510,8 +532,10 @@ def idempotency_abandon(*, record: IdempotencyRecord) -> None:
 
 
 def webhook_signature_valid(*, body: bytes, signature: str) -> bool:
+    """Compared as bytes: a str comparison refuses non-ASCII text with a TypeError."""
     expected = hmac.new(settings.PAYMENT_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(f"sha256={expected}", signature)
+    given = signature.encode("utf-8", errors="replace")
+    return hmac.compare_digest(f"sha256={expected}".encode(), given)
 
 
 @transaction.atomic

@@ -11,16 +11,22 @@ from django.core.cache import caches
 from django.utils.connection import ConnectionProxy
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
+from clientapi.client_ip import client_ip
+
 THROTTLE_CACHE = "throttles"
 
 
 def _digest(ident: str) -> str:
-    # Idents come from the client (a phone, X-Forwarded-For): keys stay short and printable.
+    # Idents come from the client (a phone, an address): keys stay short and printable.
     return hashlib.sha256(ident.encode(errors="replace")).hexdigest()[:32]
 
 
 class _SharedHistory:
     cache = ConnectionProxy(caches, THROTTLE_CACHE)
+
+    def get_ident(self, request) -> str:
+        # X-Forwarded-For only from a trusted proxy (DRF's own get_ident believes anyone).
+        return client_ip(request) or ""
 
 
 class _PhoneThrottle(_SharedHistory, SimpleRateThrottle):
@@ -53,6 +59,14 @@ class SignInPhoneThrottle(_PhoneThrottle):
 
 class SignInIpThrottle(_IpThrottle):
     scope = "sign_in_ip"
+
+
+class ProfileThrottle(_SharedHistory, UserRateThrottle):
+    scope = "profile"
+
+
+class ProfileIpThrottle(_IpThrottle):
+    scope = "profile_ip"
 
 
 class ApplicationThrottle(_SharedHistory, UserRateThrottle):

@@ -1,5 +1,6 @@
 """Settings from the environment (12-factor). See README for the variables."""
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -328,3 +329,58 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Borrower API against abuse (issue 15) -------------------------------------------------
+
+# The client's address (throttles, axes, consents, signatures) is REMOTE_ADDR; X-Forwarded-For
+# is read only from these proxies (addresses or CIDR networks), or, when their addresses are not
+# known, behind this many proxy hops. See clientapi/client_ip.py.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address") from _exc
+AXES_CLIENT_IP_CALLABLE = "clientapi.client_ip.client_ip"
+
+# Every API parser bounds the body and its nesting; staff endpoints refuse borrower tokens.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["clientapi.parsers.BoundedJSONParser"]
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "rest_framework.authentication.SessionAuthentication",
+    "clientapi.auth.StaffTokenAuthentication",
+]
+# The schema and docs pages are public: a borrower's token on them is not refused. The staff
+# API has its own schema (/api/schema/staff/), for staff.
+SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = []
+SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = ["zaymer.api_urls.borrower_endpoints"]
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "clientapi.schema.common_error_responses",
+]
+
+# Signing an offer: codes sent per loan and per phone, and wrong codes per loan across all its
+# codes before signing pauses for SIGNING_LOCK_MINUTES (the borrower is told by SMS).
+SIGNING_CODES_PER_LOAN = {
+    "hour": env.int("SIGNING_CODES_PER_LOAN_HOUR", default=5),
+    "day": env.int("SIGNING_CODES_PER_LOAN_DAY", default=10),
+}
+SIGNING_CODES_PER_PHONE = {
+    "hour": env.int("SIGNING_CODES_PER_PHONE_HOUR", default=10),
+    "day": env.int("SIGNING_CODES_PER_PHONE_DAY", default=20),
+}
+SIGNING_WRONG_CODES_PER_LOAN = env.int("SIGNING_WRONG_CODES_PER_LOAN", default=10)
+SIGNING_LOCK_MINUTES = env.int("SIGNING_LOCK_MINUTES", default=60)
+
+# Profile updates, per account and per address.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
+    {
+        "profile": env("API_RATE_PROFILE", default="10/day"),
+        "profile_ip": env("API_RATE_PROFILE_IP", default="60/day"),
+    }
+)
+if env.bool("API_THROTTLES_OFF", default=False):
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(
+        REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    )

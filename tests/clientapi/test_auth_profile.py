@@ -8,7 +8,7 @@ from clientapi.models import ApiToken, ClientAccount, Consent, OneTimeCode
 from clientapi.selectors import CONSENT_DOCUMENT_VERSIONS
 from loans.models import BorrowerMessage
 from tests.clientapi.conftest import PROFILE, last_code, sign_in
-from tests.factories import BorrowerFactory, RegionFactory
+from tests.factories import RegionFactory
 
 PHONE = "+79161234567"
 
@@ -109,11 +109,6 @@ def test_profile_and_consents(db, api):
 
     young = api.put("/api/v1/me/", {**profile, "birth_date": "2015-01-01"}, format="json")
     assert young.json()["error"]["code"] == "invalid_age"
-
-    BorrowerFactory(passport_series="4510", passport_number="654321")
-    taken = api.put("/api/v1/me/", {**profile, "passport_number": "654321"}, format="json")
-    assert taken.status_code == 400
-    assert taken.json()["error"]["code"] == "duplicate_passport"
 
     documents = api.get("/api/v1/consents/").json()
     assert {d["kind"] for d in documents} == set(CONSENT_DOCUMENT_VERSIONS)
