@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from rest_framework import status
 
@@ -52,43 +53,52 @@ def signing_lock_check(*, loan: Loan) -> None:
         raise refusal
 
 
-def _codes_refusal(codes, limits: dict[str, int], now: datetime) -> ApiError | None:
-    for window, limit in limits.items():
-        since = now - WINDOWS[window]
-        sent = list(
-            codes.filter(created_at__gt=since)
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)[: max(limit, 0)]
-        )
-        if len(sent) >= limit:
-            # The oldest of the last `limit` codes leaves the window first.
-            oldest = sent[-1] if sent else now
-            return ApiError(
-                "sign_codes_limit",
-                status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-                retry_after=_seconds_until(oldest + WINDOWS[window], now),
-            )
-    return None
+def _count(condition: Q, since: datetime) -> Count:
+    return Count("pk", filter=condition & Q(created_at__gt=since))
 
 
 def signing_code_allowed(*, account: ClientAccount, loan: Loan) -> None:
     """Refuse a new signing code while signing is paused or too many were sent.
 
-    Called inside the transaction that sends the code; the account's row is locked so that two
-    requests at once cannot both take the last code.
+    Called inside the transaction that sends the code, with the offer's request row locked so
+    that two requests at once cannot both take the offer's last code. One statement counts the
+    codes of every window.
     """
-    ClientAccount.objects.select_for_update().filter(pk=account.pk).first()
     now = timezone.now()
-    refusal = _locked(LoanRequest.objects.filter(loan=loan).first(), now)
-    offer_codes = OneTimeCode.objects.filter(purpose=CodePurpose.SIGN_OFFER)
-    refusal = refusal or _codes_refusal(
-        offer_codes.filter(loan=loan), settings.SIGNING_CODES_PER_LOAN, now
-    )
-    refusal = refusal or _codes_refusal(
-        offer_codes.filter(phone=account.phone), settings.SIGNING_CODES_PER_PHONE, now
-    )
+    request = LoanRequest.objects.select_for_update().filter(loan=loan).first()
+    refusal = _locked(request, now)
     if refusal is not None:
         raise refusal
+    limits = {
+        ("loan", window): (Q(loan=loan), limit)
+        for window, limit in settings.SIGNING_CODES_PER_LOAN.items()
+    } | {
+        ("phone", window): (Q(phone=account.phone), limit)
+        for window, limit in settings.SIGNING_CODES_PER_PHONE.items()
+    }
+    codes = OneTimeCode.objects.filter(purpose=CodePurpose.SIGN_OFFER)
+    sent = codes.aggregate(
+        **{
+            f"{who}_{window}": _count(condition, now - WINDOWS[window])
+            for (who, window), (condition, _) in limits.items()
+        }
+    )
+    for (who, window), (condition, limit) in limits.items():
+        if sent[f"{who}_{window}"] >= limit:
+            raise _codes_refusal(codes.filter(condition), limit, window, now)
+
+
+def _codes_refusal(codes, limit: int, window: str, now: datetime) -> ApiError:
+    """429 until the oldest of the last `limit` codes leaves the window."""
+    since = now - WINDOWS[window]
+    recent = codes.filter(created_at__gt=since).order_by("-created_at")
+    oldest = recent.values_list("created_at", flat=True)[max(limit, 1) - 1 : max(limit, 1)]
+    leaves = (oldest[0] if oldest else now) + WINDOWS[window]
+    return ApiError(
+        "sign_codes_limit",
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        retry_after=_seconds_until(leaves, now),
+    )
 
 
 @transaction.atomic
