@@ -323,7 +323,8 @@ def offer_sign(
     """
     if loan.status != LoanStatus.APPROVED or loan.signed_at is not None:
         raise DomainError("Only an approved, unsigned offer can be signed", code="already_signed")
-    if destination is None and not LoanRequest.objects.filter(loan=loan).exists():
+    request = LoanRequest.objects.select_related("payout_destination").filter(loan=loan).first()
+    if destination is None and request is None:
         raise DomainError(
             "Choose where the money goes", code="payout_method_required", field="payout_method"
         )
@@ -340,16 +341,25 @@ def offer_sign(
             ) from None
         raise
     return _sign_and_disburse(
-        account=account, loan=loan, otp=otp, code=code, ip=ip, destination=destination
+        account=account,
+        loan=loan,
+        otp=otp,
+        code=code,
+        ip=ip,
+        destination=destination,
+        request=request,
     )
 
 
 def _payout_destination_for(
-    *, account: ClientAccount, loan: Loan, destination: PayoutDestination | None
+    *,
+    account: ClientAccount,
+    loan: Loan,
+    destination: PayoutDestination | None,
+    request: LoanRequest | None,
 ) -> PayoutDestination:
     """The method the money goes to, kept on the loan's request record (made here for a loan
-    that has none)."""
-    request = LoanRequest.objects.select_for_update().filter(loan=loan).first()
+    that has none). The caller holds the loan's row lock."""
     if destination is None:
         if request is None:
             raise DomainError(
@@ -373,6 +383,7 @@ def _sign_and_disburse(
     code: str,
     ip: str | None,
     destination: PayoutDestination | None,
+    request: LoanRequest | None,
 ) -> PayoutOrder:
     loan = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
     quote = selectors.offer_quote(loan=loan)
@@ -384,7 +395,9 @@ def _sign_and_disburse(
     Signature.objects.create(
         loan=loan, account=account, code=code, document_hash=digest, document=document, ip=ip
     )
-    destination = _payout_destination_for(account=account, loan=loan, destination=destination)
+    destination = _payout_destination_for(
+        account=account, loan=loan, destination=destination, request=request
+    )
     return loan_services.loan_disburse(
         loan=loan, method=destination.kind, destination=destination.destination()
     )
@@ -402,7 +415,9 @@ def payout_retry(
     *, account: ClientAccount, loan: Loan, destination: PayoutDestination
 ) -> PayoutOrder:
     """After a failed payout the borrower picks a method again."""
-    _payout_destination_for(account=account, loan=loan, destination=destination)
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    request = LoanRequest.objects.filter(loan=loan).first()
+    _payout_destination_for(account=account, loan=loan, destination=destination, request=request)
     return loan_services.loan_disburse(
         loan=loan, method=destination.kind, destination=destination.destination()
     )
