@@ -58,6 +58,33 @@ def test_a_call_shows_the_number_once_and_puts_it_on_record(client, case, collec
     assert shown.fields["borrower_id"] == case.loan.borrower_id
 
 
+def _cookie_values(client, response) -> str:
+    return " ".join(
+        [m.value for m in response.cookies.values()] + [m.value for m in client.cookies.values()]
+    )
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_call_puts_the_number_in_the_response_and_in_no_cookie(client, case, collector, htmx):
+    client.force_login(collector)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post(page(case, "call"), headers=headers)
+    phone = case.loan.borrower.phone
+    assert response.status_code == 200 and phone in response.content.decode()
+    cookies = _cookie_values(client, response)
+    assert "messages" not in response.cookies
+    assert phone not in cookies and phone[-7:] not in cookies
+    # The messages cookie is signed, not encrypted: nothing of it may decode to the number.
+    stored = client.get(page(case))
+    assert phone not in stored.content.decode()
+
+
+def test_the_case_page_is_never_stored_by_a_cache(client, case, collector):
+    client.force_login(collector)
+    response = client.get(page(case))
+    assert "no-store" in response["Cache-Control"]
+
+
 def test_a_second_call_the_same_day_is_refused_with_the_reason(client, case, collector):
     client.force_login(collector)
     call = {"channel": "call", "outcome": "refused", "note": "will pay Friday"}
