@@ -358,6 +358,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Powerful browser features no page of ours uses are off for them and anything they embed.
+# The console: one readable line per request; no traceback for a refused one.
+LOGGING["filters"] = {
+    "no_client_error_traceback": {"()": "zaymer.observability.NoClientErrorTraceback"}
+}
+LOGGING["handlers"]["console"]["filters"] = ["no_client_error_traceback"]
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=()"
