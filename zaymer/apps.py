@@ -1,12 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFilesConfig
-
-
-class StaticFilesConfig(DjangoStaticFilesConfig):
-    """collectstatic as Django's, leaving out the unused Redoc bundle of drf-spectacular-sidecar
-    (a megabyte that whitenoise would compress on every deployment)."""
-
-    ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, "redoc"]
 
 
 class ZaymerConfig(AppConfig):

@@ -338,7 +338,10 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # collectstatic leaves out Redoc, which the API docs do not use (they are Swagger UI).
-INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.staticfiles")] = "zaymer.apps.StaticFilesConfig"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "zaymer.static_finders.AppDirectoriesFinder",
+]
 INSTALLED_APPS += ["csp"]
 # The policy and the headers go on every response, static files included (so before
 # WhiteNoise); no-store goes on the API, the admin and every page of a signed-in user.

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from collection.models import ContactAttempt, RefusedContact
 from tests.collection.conftest import msk, staff
+from tests.csp_console import watch_csp_violations
 from tests.scoring.conftest import _isolated_scoring  # noqa: F401 - autouse: artifacts in tmp
 from tests.underwriting.conftest import staff as underwriting_staff
 
@@ -124,10 +125,15 @@ def test_in_the_browser_a_logged_call_makes_the_next_call_refused(live_server, m
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         tab = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1100})
+        violations = watch_csp_violations(tab)
         tab.goto(f"{live_server.url}/collection/cases/{case.pk}/")
         tab.fill("input[name=username]", "collector")
         tab.fill("input[name=password]", "correct-horse-battery")
         tab.click("button[type=submit]")
+        tab.click("#call")  # htmx swaps the number into the page
+        tab.wait_for_selector("#call-number strong")
+        number = tab.inner_text("#call-number")
+        call_cookies = " ".join(c["value"] for c in tab.context.cookies())
         for _ in range(2):
             tab.wait_for_selector("#contact-form")
             tab.select_option("#contact-form select[name=channel]", "call")
@@ -139,6 +145,8 @@ def test_in_the_browser_a_logged_call_makes_the_next_call_refused(live_server, m
         browser.close()
     assert "Next allowed" in refusal
     assert ContactAttempt.objects.filter(case=case).count() == 1
+    assert case.loan.borrower.phone in number and case.loan.borrower.phone not in call_cookies
+    assert not violations
 
 
 def test_the_team_page_is_for_team_leads(client, case, collector, team_lead):
