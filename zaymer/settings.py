@@ -378,3 +378,17 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=()"
 )
+
+# The admin's second factor is django-otp's TOTP device (zaymer.security): wrong codes are
+# counted on the device in the database (its throttling counter, not django-otp's growing
+# delays), and five in a row lock it for ADMIN_TOTP_LOCK_MINUTES, whichever session tries.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("zaymer.security.AdminSecondFactorMiddleware"),
+    "django_otp.middleware.OTPMiddleware",
+)
+OTP_TOTP_ISSUER = "Zaymer"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+ADMIN_TOTP_MAX_FAILURES = 5
+ADMIN_TOTP_LOCK_MINUTES = env.int("ADMIN_TOTP_LOCK_MINUTES", default=15)
