@@ -23,13 +23,15 @@ def console():
     """What the project's console handler writes, with the text format of development."""
     (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
     text = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
-    stream, formatter = io.StringIO(), handler.formatter
-    previous = handler.setStream(stream)
+    # Its stream is swapped without setStream, which flushes the old one: under pytest that can
+    # be a capture file already closed.
+    stream, previous, formatter = io.StringIO(), handler.stream, handler.formatter
+    handler.stream = stream
     handler.setFormatter(text)
     try:
         yield stream
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
         handler.setFormatter(formatter)
 
 
