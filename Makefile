@@ -30,7 +30,9 @@ run: seed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/
 	@echo "Web: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	DEBUG=$${DEBUG:-1} $(PY) manage.py qcluster & QPID=$$!; \
-	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
+	DEBUG=$${DEBUG:-1} $(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/ \
+	  --after-start 120 & APID=$$!; \
+	trap "kill $$QPID $$APID 2>/dev/null" EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production mode: DEBUG off, gunicorn and the django-q2 cluster. Needs SECRET_KEY,

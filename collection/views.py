@@ -72,9 +72,13 @@ def team(request):
 @role_required(COLLECTOR, ADMINISTRATOR)
 def case_page(request, case_id: int):
     case = _my_case(request, case_id)
+    return render(request, "collection/case.html", _case_context(request, case))
+
+
+def _case_context(request, case: CollectionCase) -> dict:
     now = timezone.now()
     borrower = case.loan.borrower
-    context = {
+    return {
         "case": case,
         "borrower": borrower,
         "masked": {
@@ -103,7 +107,6 @@ def case_page(request, case_id: int):
         "message_form": MessageForm(),
         "restructuring_form": RestructuringForm(),
     }
-    return render(request, "collection/case.html", context)
 
 
 def _refusal_text(refusal: DomainError) -> str:
@@ -127,18 +130,23 @@ def _invalid(request, form, case_id: int):
 @require_POST
 @role_required(COLLECTOR, ADMINISTRATOR)
 def call(request, case_id: int):
-    """Start a call: the full number is shown once, and the showing is on record."""
+    """Start a call: the full number is shown once, in this response only (never in a cookie,
+    such as the messages one, which is signed but readable), and the showing is on record."""
     case = _my_case(request, case_id)
     verdict = selectors.channel_allowances(case=case, at=timezone.now())["call"]
     if not verdict.allowed:
+        if request.htmx:
+            return render(request, "collection/_call_number.html", {"call_refused": verdict.reason})
         messages.error(request, verdict.reason)
         return redirect("collection:case", case_id=case_id)
     pii_log.info(
         "personal data shown",
         extra={"fields": {"user_id": request.user.pk, "borrower_id": case.loan.borrower_id}},
     )
-    messages.info(request, _("Number to call: %(phone)s") % {"phone": case.loan.borrower.phone})
-    return redirect("collection:case", case_id=case_id)
+    number = {"call_number": case.loan.borrower.phone}
+    if request.htmx:
+        return render(request, "collection/_call_number.html", number)
+    return render(request, "collection/case.html", {**_case_context(request, case), **number})
 
 
 @require_POST

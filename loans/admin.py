@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransition
 from simple_history.admin import SimpleHistoryAdmin
 
 from loans import credit_lines, services
+from loans.admin_search import PersonalDataSearchMixin, sees_personal_data
 from loans.errors import DomainError
 from loans.masking import (
     mask_birth_date,
@@ -197,7 +198,7 @@ PII_FIELDS = ("full_name", "birth_date", "phone", "email", "passport_series", "p
 
 
 @admin.register(Borrower)
-class BorrowerAdmin(SimpleHistoryAdmin):
+class BorrowerAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
     """Full personal data only for staff who may change borrowers; others see it masked."""
 
     list_filter = ("region", "employment", "self_ban_active")
@@ -223,7 +224,7 @@ class BorrowerAdmin(SimpleHistoryAdmin):
 
     @staticmethod
     def sees_personal_data(request) -> bool:
-        return request.user.has_perm("loans.change_borrower")
+        return sees_personal_data(request.user)
 
     def get_list_display(self, request):
         who = (
@@ -410,7 +411,7 @@ def _money_display(field: str, description: str):
 
 
 @admin.register(Loan)
-class LoanAdmin(SimpleHistoryAdmin):
+class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
     """Loans are never edited in a form: the actions call the services (DESIGN.md)."""
 
     list_display = (
@@ -764,7 +765,7 @@ class RestructuringRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BorrowerMessage)
-class BorrowerMessageAdmin(ReadOnlyAdmin):
+class BorrowerMessageAdmin(PersonalDataSearchMixin, ReadOnlyAdmin):
     """The outbox. A one-time code is readable only in development (DEBUG); elsewhere masked."""
 
     list_display = (
@@ -928,7 +929,7 @@ class CreditLineTransferAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CreditLine)
-class CreditLineAdmin(ReadOnlyAdmin):
+class CreditLineAdmin(PersonalDataSearchMixin, ReadOnlyAdmin):
     """Credit lines change only through `loans.credit_lines`: freezing, unfreezing and closing
     are actions; a limit change is added on the limit changes page (it calls the service)."""
 

@@ -1,6 +1,5 @@
 """What the top floor keeps of its own: staff security and the dashboards' daily tables."""
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -23,18 +22,6 @@ class SecurityPolicy(models.Model):
     @classmethod
     def current(cls) -> "SecurityPolicy":
         return cls.objects.get_or_create(pk=1)[0]
-
-
-class TotpDevice(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
-    )
-    secret = models.CharField(max_length=64)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    last_step = models.BigIntegerField(default=0, help_text="A code is accepted once")
-
-    def __str__(self) -> str:
-        return f"Authenticator of {self.user}"
 
 
 class DashboardSnapshot(models.Model):

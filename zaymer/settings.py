@@ -5,7 +5,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -384,3 +386,68 @@ if env.bool("API_THROTTLES_OFF", default=False):
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(
         REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     )
+
+# --- Response headers and production start (issue 15) --------------------------------------
+
+# collectstatic's target; the production-start test collects into a folder of its own.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Pages name static files by their hashed names only, so collectstatic compresses those alone;
+# source maps (a developer's tool, megabytes in the API docs' bundles) are left uncompressed.
+# Brotli at its best quality over the docs' bundles otherwise takes collectstatic a minute.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
+# collectstatic leaves out Redoc, which the API docs do not use (they are Swagger UI).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "zaymer.static_finders.AppDirectoriesFinder",
+]
+INSTALLED_APPS += ["csp"]
+# The policy and the headers go on every response, static files included (so before
+# WhiteNoise); no-store goes on the API, the admin and every page of a signed-in user.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "zaymer.headers.PrivacyHeadersMiddleware"
+)
+# Scripts and styles only from our own origin, or inline with this response's nonce (the API
+# docs page, the printable claim package); no plugins, no framing, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The console: one readable line per request; no traceback for a refused one.
+LOGGING["filters"] = {
+    "no_client_error_traceback": {"()": "zaymer.observability.NoClientErrorTraceback"}
+}
+LOGGING["handlers"]["console"]["filters"] = ["no_client_error_traceback"]
+# Powerful browser features no page of ours uses are off for them and anything they embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
+# The admin's second factor is django-otp's TOTP device (zaymer.security): wrong codes are
+# counted on the device in the database (its throttling counter, not django-otp's growing
+# delays), and five in a row lock it for ADMIN_TOTP_LOCK_MINUTES, whichever session tries.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("zaymer.security.AdminSecondFactorMiddleware"),
+    "django_otp.middleware.OTPMiddleware",
+)
+OTP_TOTP_ISSUER = "Zaymer"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+ADMIN_TOTP_MAX_FAILURES = 5
+ADMIN_TOTP_LOCK_MINUTES = env.int("ADMIN_TOTP_LOCK_MINUTES", default=15)

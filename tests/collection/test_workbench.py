@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from collection.models import ContactAttempt, RefusedContact
 from tests.collection.conftest import msk, staff
+from tests.csp_console import watch_csp_violations
 from tests.scoring.conftest import _isolated_scoring  # noqa: F401 - autouse: artifacts in tmp
 from tests.underwriting.conftest import staff as underwriting_staff
 
@@ -58,6 +59,33 @@ def test_a_call_shows_the_number_once_and_puts_it_on_record(client, case, collec
     assert shown.fields["borrower_id"] == case.loan.borrower_id
 
 
+def _cookie_values(client, response) -> str:
+    return " ".join(
+        [m.value for m in response.cookies.values()] + [m.value for m in client.cookies.values()]
+    )
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_call_puts_the_number_in_the_response_and_in_no_cookie(client, case, collector, htmx):
+    client.force_login(collector)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post(page(case, "call"), headers=headers)
+    phone = case.loan.borrower.phone
+    assert response.status_code == 200 and phone in response.content.decode()
+    cookies = _cookie_values(client, response)
+    assert "messages" not in response.cookies
+    assert phone not in cookies and phone[-7:] not in cookies
+    # The messages cookie is signed, not encrypted: nothing of it may decode to the number.
+    stored = client.get(page(case))
+    assert phone not in stored.content.decode()
+
+
+def test_the_case_page_is_never_stored_by_a_cache(client, case, collector):
+    client.force_login(collector)
+    response = client.get(page(case))
+    assert "no-store" in response["Cache-Control"]
+
+
 def test_a_second_call_the_same_day_is_refused_with_the_reason(client, case, collector):
     client.force_login(collector)
     call = {"channel": "call", "outcome": "refused", "note": "will pay Friday"}
@@ -97,10 +125,15 @@ def test_in_the_browser_a_logged_call_makes_the_next_call_refused(live_server, m
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         tab = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1100})
+        violations = watch_csp_violations(tab)
         tab.goto(f"{live_server.url}/collection/cases/{case.pk}/")
         tab.fill("input[name=username]", "collector")
         tab.fill("input[name=password]", "correct-horse-battery")
         tab.click("button[type=submit]")
+        tab.click("#call")  # htmx swaps the number into the page
+        tab.wait_for_selector("#call-number strong")
+        number = tab.inner_text("#call-number")
+        call_cookies = " ".join(c["value"] for c in tab.context.cookies())
         for _ in range(2):
             tab.wait_for_selector("#contact-form")
             tab.select_option("#contact-form select[name=channel]", "call")
@@ -112,6 +145,8 @@ def test_in_the_browser_a_logged_call_makes_the_next_call_refused(live_server, m
         browser.close()
     assert "Next allowed" in refusal
     assert ContactAttempt.objects.filter(case=case).count() == 1
+    assert case.loan.borrower.phone in number and case.loan.borrower.phone not in call_cookies
+    assert not violations
 
 
 def test_the_team_page_is_for_team_leads(client, case, collector, team_lead):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from loans.models import Loan, LoanStatus
+from tests.csp_console import watch_csp_violations
 from tests.underwriting.conftest import referred_task, staff
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -30,8 +31,11 @@ def page(monkeypatch):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         context = browser.new_context(locale="ru-RU", viewport={"width": 1400, "height": 1000})
-        yield context.new_page()
+        tab = context.new_page()
+        violations = watch_csp_violations(tab)
+        yield tab
         context.close()
+        assert not violations, "the Content-Security-Policy refused something on a page"
         browser.close()
 
 
