@@ -13,6 +13,7 @@ from loans.models.credit_line import (
     StatementStatus,
     TransferStatus,
 )
+from loans.models.documents import ContractDocument, DocumentKind, LenderDetails
 from loans.models.ledger import Account, JournalEntry, JournalLine
 from loans.models.loan import Loan, LoanStatus, ScheduleItem, TransitionLog
 from loans.models.messages import BorrowerMessage, MessageStatus
@@ -27,6 +28,7 @@ __all__ = [
     "BorrowerMessage",
     "BusinessDate",
     "CobRun",
+    "ContractDocument",
     "CreditLine",
     "CreditLineDraw",
     "CreditLineLimitChange",
@@ -34,11 +36,13 @@ __all__ = [
     "CreditLineStatement",
     "CreditLineStatus",
     "CreditLineTransfer",
+    "DocumentKind",
     "DrawKind",
     "FreezeReason",
     "IncomingPayment",
     "JournalEntry",
     "JournalLine",
+    "LenderDetails",
     "Loan",
     "LoanStatus",
     "MarketAveragePsk",
