@@ -1,5 +1,7 @@
 """Viewsets of the borrower API. Thin: they validate, call services and selectors, render."""
 
+import json
+
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,7 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,6 +28,8 @@ from clientapi.throttles import (
 from loans import selectors as loan_selectors
 from loans import services as loan_services
 from loans.business_date import current_business_date
+from loans.documents import storage as documents
+from loans.documents.http import pdf_response
 from loans.models import Loan
 from loans.payment_details import looks_like_card_number
 
@@ -65,6 +69,23 @@ class BorrowerApi:
         # DRF copies the user onto the Django request, where simple_history looks for the
         # author of history rows; a borrower is not a staff user, so history records none.
         request._request.user = AnonymousUser()
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for `application/pdf`; the documents are answered as they are stored."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+DOCUMENT_RENDERERS = [JSONRenderer, PdfRenderer]
 
 
 def _ip(request) -> str | None:
@@ -263,9 +284,7 @@ def application_response(loan, *, status_code=status.HTTP_200_OK) -> Response:
         offer = {
             **quote.__dict__,
             "total_kop": quote.total_kop,
-            "document_hash": selectors.document_hash(
-                selectors.offer_document(loan=loan, quote=quote)
-            ),
+            "document_hash": documents.offer_contract_hash(loan=loan),
         }
     serializer = s.ApplicationDetailSerializer(loan, context={"offer": offer})
     return Response(serializer.data, status=status_code)
@@ -332,6 +351,28 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
         destination = own_payout_destination(request.user, data["payout_method"])
         order = services.payout_retry(loan=self._loan(), destination=destination)
         return Response(s.PayoutOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(409)},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=DOCUMENT_RENDERERS)
+    def contract(self, request, pk=None):
+        """The contract (individual conditions) as PDF: the offer's before signing, the signed
+        one after. `X-Document-SHA256` is the hash the signing code signs."""
+        return pdf_response(documents.current_contract(loan=self._loan()))
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(409)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="schedule-document",
+        renderer_classes=DOCUMENT_RENDERERS,
+    )
+    def schedule_document(self, request, pk=None):
+        """The payment schedule of the offer or of the signed contract as PDF."""
+        return pdf_response(documents.schedule_document(loan=self._loan()))
 
     @extend_schema(request=None, responses={200: s.ApplicationDetailSerializer, **errors(409)})
     @action(detail=True, methods=["post"])

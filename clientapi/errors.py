@@ -86,6 +86,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Условия оферты изменились, запросите новый код.",
         "The offer has changed; request a new code.",
     ),
+    "contract_unavailable": (
+        "Договора пока нет: заявка не одобрена, отклонена или отменена.",
+        "There is no contract: the application is not approved, or was declined or cancelled.",
+    ),
     "self_ban": (
         "Действует самозапрет на кредиты.",
         "A self-ban on loans is active.",

@@ -35,6 +35,7 @@ from clientapi.models import (
 from loans import card_transfers, credit_lines
 from loans import services as loan_services
 from loans.business_date import current_business_date
+from loans.documents import storage as documents
 from loans.errors import CreditLineClosed, DomainError, InvalidAmount, TransitionNotAllowed
 from loans.messaging import message_enqueue
 from loans.models import (
@@ -286,13 +287,15 @@ def loan_request_record(
 
 
 def offer_code_send(*, account: ClientAccount, loan: Loan) -> OneTimeCode:
-    quote = selectors.offer_quote(loan=loan)
-    document = selectors.offer_document(loan=loan, quote=quote)
+    """Store the offer's contract as the borrower can read it now and send the code that signs
+    its hash (the SHA-256 of its canonical rendering)."""
+    selectors.offer_quote(loan=loan)
+    document = documents.offer_contract(loan=loan)
     return code_send(
         phone=account.phone,
         purpose=CodePurpose.SIGN_OFFER,
         loan=loan,
-        document_hash=selectors.document_hash(document),
+        document_hash=document.sha256,
     )
 
 
@@ -311,15 +314,21 @@ def offer_sign(*, account: ClientAccount, loan: Loan, code: str, ip: str | None)
 def _sign_and_disburse(
     *, account: ClientAccount, loan: Loan, otp: OneTimeCode, code: str, ip: str | None
 ) -> PayoutOrder:
-    loan = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
-    quote = selectors.offer_quote(loan=loan)
-    document = selectors.offer_document(loan=loan, quote=quote)
-    digest = selectors.document_hash(document)
-    if digest != otp.document_hash:
+    loan = Loan.objects.select_for_update().select_related("product", "borrower").get(pk=loan.pk)
+    selectors.offer_quote(loan=loan)
+    # The code signed the stored offer; the offer shown now must still be that one.
+    offer = documents.offered_document(loan=loan, sha256=otp.document_hash)
+    if documents.offer_contract_hash(loan=loan) != offer.sha256:
         raise DomainError("The offer changed after the code was sent", code="offer_changed")
     loan = loan_services.loan_sign(loan=loan)
+    signed = documents.contract_signed_store(loan=loan, offer=offer)
     Signature.objects.create(
-        loan=loan, account=account, code=code, document_hash=digest, document=document, ip=ip
+        loan=loan,
+        account=account,
+        code=code,
+        document_hash=signed.sha256,
+        document=signed.terms,
+        ip=ip,
     )
     destination = (
         LoanRequest.objects.select_related("payout_destination").get(loan=loan).payout_destination
