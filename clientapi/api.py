@@ -25,6 +25,7 @@ from clientapi.throttles import (
     SignInIpThrottle,
     SignInPhoneThrottle,
 )
+from loans import debt_load as debt_loads
 from loans import selectors as loan_selectors
 from loans import services as loan_services
 from loans.business_date import current_business_date
@@ -276,6 +277,11 @@ class PayoutMethodViewSet(
 # --- applications --------------------------------------------------------------------------
 
 
+def _pdn_notice_required(loan) -> bool:
+    debt_load = debt_loads.debt_load_for_offer(loan=loan)
+    return debt_load is not None and debt_load.needs_notice
+
+
 def application_response(loan, *, status_code=status.HTTP_200_OK) -> Response:
     """An application with its offer while one is open for signing."""
     offer = None
@@ -285,6 +291,7 @@ def application_response(loan, *, status_code=status.HTTP_200_OK) -> Response:
             **quote.__dict__,
             "total_kop": quote.total_kop,
             "document_hash": documents.offer_contract_hash(loan=loan),
+            "pdn_notice_required": _pdn_notice_required(loan),
         }
     serializer = s.ApplicationDetailSerializer(loan, context={"offer": offer})
     return Response(serializer.data, status=status_code)
@@ -334,7 +341,11 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
         """Sign the offer with the code; the payout is ordered at once."""
         data = valid(s.SignSerializer, request.data)
         payout = services.offer_sign(
-            account=request.user, loan=self._loan(), code=data["code"], ip=_ip(request)
+            account=request.user,
+            loan=self._loan(),
+            code=data["code"],
+            ip=_ip(request),
+            pdn_notice_acknowledged=data["pdn_notice_acknowledged"],
         )
         return Response(s.SignedSerializer(payout).data, status=status.HTTP_201_CREATED)
 
@@ -373,6 +384,17 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
     def schedule_document(self, request, pk=None):
         """The payment schedule of the offer or of the signed contract as PDF."""
         return pdf_response(documents.schedule_document(loan=self._loan()))
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(409)},
+    )
+    @action(
+        detail=True, methods=["get"], url_path="pdn-notice", renderer_classes=DOCUMENT_RENDERERS
+    )
+    def pdn_notice(self, request, pk=None):
+        """The written notice of a debt load above 50 %, to read before signing (the signing
+        call then acknowledges it: `pdn_notice_acknowledged`); 409 when none is needed."""
+        return pdf_response(documents.pdn_notice(loan=self._loan()))
 
     @extend_schema(request=None, responses={200: s.ApplicationDetailSerializer, **errors(409)})
     @action(detail=True, methods=["post"])

@@ -209,7 +209,12 @@ class QuoteSerializer(serializers.Serializer):
 
 
 class OfferSerializer(QuoteSerializer):
-    document_hash = serializers.CharField()
+    document_hash = serializers.CharField(
+        help_text="SHA-256 of the contract's canonical rendering: what the signing code signs"
+    )
+    pdn_notice_required = serializers.BooleanField(
+        help_text="The debt load is above 50 %: read /pdn-notice/ and acknowledge it to sign"
+    )
 
 
 # --- payout methods ------------------------------------------------------------------------
@@ -307,6 +312,11 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 class SignSerializer(serializers.Serializer):
     code = serializers.RegexField(_CODE_RE)
+    pdn_notice_acknowledged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The borrower read the notice of a debt load above 50 % (needed then)",
+    )
 
 
 class PayoutRetrySerializer(serializers.Serializer):

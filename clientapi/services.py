@@ -33,6 +33,7 @@ from clientapi.models import (
     WebhookEvent,
 )
 from loans import card_transfers, credit_lines
+from loans import debt_load as debt_loads
 from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.documents import storage as documents
@@ -291,6 +292,9 @@ def offer_code_send(*, account: ClientAccount, loan: Loan) -> OneTimeCode:
     its hash (the SHA-256 of its canonical rendering)."""
     selectors.offer_quote(loan=loan)
     document = documents.offer_contract(loan=loan)
+    debt_load = debt_loads.debt_load_for_offer(loan=loan)
+    if debt_load is not None and debt_load.needs_notice:
+        documents.pdn_notice(loan=loan)  # stored before the code that signs can be sent
     return code_send(
         phone=account.phone,
         purpose=CodePurpose.SIGN_OFFER,
@@ -299,20 +303,49 @@ def offer_code_send(*, account: ClientAccount, loan: Loan) -> OneTimeCode:
     )
 
 
-def offer_sign(*, account: ClientAccount, loan: Loan, code: str, ip: str | None) -> PayoutOrder:
+def offer_sign(
+    *,
+    account: ClientAccount,
+    loan: Loan,
+    code: str,
+    ip: str | None,
+    pdn_notice_acknowledged: bool = False,
+) -> PayoutOrder:
     """Sign with the code and order the payout to the method chosen in the application.
 
+    A debt load above 50 % needs the borrower's acknowledgement of the written notice; without
+    it signing is refused before the code is checked (the code stays usable).
     Not one transaction on purpose: a wrong code must stay counted when signing is refused.
     """
     if loan.status != LoanStatus.APPROVED or loan.signed_at is not None:
         raise DomainError("Only an approved, unsigned offer can be signed", code="already_signed")
+    debt_load = debt_loads.debt_load_for_offer(loan=loan)
+    if debt_load is not None and debt_load.needs_notice and not pdn_notice_acknowledged:
+        raise DomainError(
+            "The debt load is above 50 %: read the notice and acknowledge it to sign",
+            code="pdn_notice_required",
+            field="pdn_notice_acknowledged",
+        )
     otp = code_consume(phone=account.phone, purpose=CodePurpose.SIGN_OFFER, code=code, loan=loan)
-    return _sign_and_disburse(account=account, loan=loan, otp=otp, code=code, ip=ip)
+    return _sign_and_disburse(
+        account=account,
+        loan=loan,
+        otp=otp,
+        code=code,
+        ip=ip,
+        acknowledged=pdn_notice_acknowledged,
+    )
 
 
 @transaction.atomic
 def _sign_and_disburse(
-    *, account: ClientAccount, loan: Loan, otp: OneTimeCode, code: str, ip: str | None
+    *,
+    account: ClientAccount,
+    loan: Loan,
+    otp: OneTimeCode,
+    code: str,
+    ip: str | None,
+    acknowledged: bool,
 ) -> PayoutOrder:
     loan = Loan.objects.select_for_update().select_related("product", "borrower").get(pk=loan.pk)
     selectors.offer_quote(loan=loan)
@@ -322,6 +355,10 @@ def _sign_and_disburse(
         raise DomainError("The offer changed after the code was sent", code="offer_changed")
     loan = loan_services.loan_sign(loan=loan)
     signed = documents.contract_signed_store(loan=loan, offer=offer)
+    debt_load = debt_loads.debt_load_freeze(loan=loan)
+    if debt_load is not None and debt_load.needs_notice:
+        documents.pdn_notice(loan=loan)
+        debt_loads.debt_load_acknowledge(debt_load=debt_load, acknowledged=acknowledged)
     Signature.objects.create(
         loan=loan,
         account=account,

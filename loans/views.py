@@ -17,6 +17,7 @@ log = logging.getLogger("zaymer.security")
 DOCUMENTS = {
     "contract": storage.current_contract,
     "schedule": storage.schedule_document,
+    "pdn-notice": storage.pdn_notice,
 }
 
 

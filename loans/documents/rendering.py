@@ -28,11 +28,19 @@ CONTRACT = DocumentTemplate(
     "loans/documents/contract.html", "ИУ-2026.12-1", "Индивидуальные условия"
 )
 SCHEDULE = DocumentTemplate("loans/documents/schedule.html", "ГП-2026.12-1", "График платежей")
+PDN_NOTICE = DocumentTemplate(
+    "loans/documents/pdn_notice.html", "ПДН-2026.12-1", "Уведомление о ПДН"
+)
+INCOME_RULES = {
+    "confirmed": "подтверждённый доход",
+    "declared": "доход, указанный в анкете",
+    "regional_average": "среднедушевой доход в регионе, он ниже указанного в анкете",
+}
 
 
 def all_templates() -> tuple[DocumentTemplate, ...]:
     """Every document template, for the start-up check."""
-    return (CONTRACT, SCHEDULE)
+    return (CONTRACT, SCHEDULE, PDN_NOTICE)
 
 
 def font_family() -> str:
@@ -256,3 +264,28 @@ def contract_html(terms: dict) -> str:
 
 def schedule_html(terms: dict) -> str:
     return render_html(SCHEDULE, {"terms": terms, "schedule": schedule_rows(terms)})
+
+
+def pdn_terms(debt_load) -> dict:
+    """The debt load as the notice states it (JSON-ready)."""
+    return {
+        "other_payments_kop": debt_load.other_payments_kop,
+        "other_payments_source": debt_load.other_payments_source,
+        "new_payment_kop": debt_load.new_payment_kop,
+        "payments_kop": debt_load.payments_kop,
+        "income_kop": debt_load.income_kop,
+        "income_rule": debt_load.income_rule,
+        "computed_on": debt_load.computed_on.isoformat(),
+    }
+
+
+def pdn_notice_html(terms: dict, pdn: dict) -> str:
+    percent = Decimal(pdn["payments_kop"] * 100) / Decimal(pdn["income_kop"])
+    shown = {
+        **pdn,
+        "percent_text": f.percent_exact_ru(
+            percent.quantize(Decimal("0.00001"), rounding="ROUND_UP")
+        ),
+        "income_rule_text": INCOME_RULES[pdn["income_rule"]],
+    }
+    return render_html(PDN_NOTICE, {"terms": terms, "pdn": shown})

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from loans.documents import rendering
 from loans.documents.terms import contract_terms
-from loans.errors import DomainError, TransitionNotAllowed
+from loans.errors import Conflict, DomainError, TransitionNotAllowed
 from loans.models import ContractDocument, DocumentKind, Loan
 
 
@@ -139,4 +139,26 @@ def schedule_document(*, loan: Loan) -> ContractDocument:
         template=rendering.SCHEDULE,
         html=rendering.schedule_html(terms),
         terms=terms,
+    )
+
+
+class NoticeNotRequired(Conflict):
+    code = "pdn_notice_not_required"
+
+
+def pdn_notice(*, loan: Loan) -> ContractDocument:
+    """The written notice of a debt load above 50 %, for the offer shown (or as signed)."""
+    from loans.debt_load import debt_load_for_offer
+
+    terms = contract_terms(loan=loan)
+    debt_load = debt_load_for_offer(loan=loan)
+    if debt_load is None or not debt_load.needs_notice:
+        raise NoticeNotRequired("The debt load is not above 50 %: no notice is needed")
+    pdn = rendering.pdn_terms(debt_load)
+    return document_store(
+        loan=loan,
+        kind=DocumentKind.PDN_NOTICE,
+        template=rendering.PDN_NOTICE,
+        html=rendering.pdn_notice_html(terms, pdn),
+        terms={**terms, "pdn": pdn},
     )

@@ -13,6 +13,7 @@ from loans.models.credit_line import (
     StatementStatus,
     TransferStatus,
 )
+from loans.models.debt_load import DebtLoad, IncomeRule, PaymentsSource
 from loans.models.documents import ContractDocument, DocumentKind, LenderDetails
 from loans.models.ledger import Account, JournalEntry, JournalLine
 from loans.models.loan import Loan, LoanStatus, ScheduleItem, TransitionLog
@@ -36,9 +37,11 @@ __all__ = [
     "CreditLineStatement",
     "CreditLineStatus",
     "CreditLineTransfer",
+    "DebtLoad",
     "DocumentKind",
     "DrawKind",
     "FreezeReason",
+    "IncomeRule",
     "IncomingPayment",
     "JournalEntry",
     "JournalLine",
@@ -47,6 +50,7 @@ __all__ = [
     "LoanStatus",
     "MarketAveragePsk",
     "MessageStatus",
+    "PaymentsSource",
     "PayoutMethod",
     "PayoutOrder",
     "PayoutStatus",

@@ -62,3 +62,17 @@ def test_the_admin_lists_a_loans_stored_documents(client, make_task, administrat
     page = client.get(f"/admin/loans/loan/{task.loan_id}/change/").content.decode()
     assert f"/documents/{document.pk}.pdf" in page
     assert document.sha256 in page
+
+
+def test_the_dossier_shows_the_debt_load_kept_and_its_notice_above_fifty(
+    client, make_task, underwriter
+):
+    task = make_task()
+    task.loan.borrower.declared_income_kop = 2_000_000
+    task.loan.borrower.save()
+    client.force_login(underwriter)
+    client.post(task_url(task, "claim"))
+    client.post(task_url(task, "approve"), {"amount": "10000", "term": "30"})
+    page = client.get(task_url(task)).content.decode()
+    assert 'id="debt-load" class="warn"' in page
+    assert f"/documents/loans/{task.loan_id}/pdn-notice.pdf" in page
