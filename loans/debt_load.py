@@ -1,6 +1,7 @@
 """The debt load (ПДН) kept with the contract: noted at the decision with the other payments the
 robot counted, recomputed for the offer shown (its schedule and date), frozen at signing."""
 
+import logging
 from datetime import date
 
 from django.db import transaction
@@ -18,6 +19,8 @@ from loans.models import (
 )
 from loans.pdn import average_monthly_payment_kop, income_for_pdn
 from loans.schedules import Installment
+
+log = logging.getLogger(__name__)
 
 OPEN_STATUSES = (LoanStatus.DISBURSED, LoanStatus.SERVICED, LoanStatus.OVERDUE)
 
@@ -84,7 +87,12 @@ def debt_load_note(*, loan: Loan, other_payments_kop: int | None) -> DebtLoad | 
         other, source = internal_monthly_payments_kop(loan=loan), PaymentsSource.INTERNAL
     else:
         other, source = other_payments_kop, PaymentsSource.SCORING
-    values = _compute(loan, other_payments_kop=other, source=source)
+    try:
+        values = _compute(loan, other_payments_kop=other, source=source)
+    except DomainError as refusal:
+        # The decision stands; the offer's own checks refuse such terms when it is shown.
+        log.warning("debt load not computed for loan %s: %s", loan.pk, refusal.code)
+        return None
     if values is None:
         return None
     existing = DebtLoad.objects.filter(loan=loan).first()

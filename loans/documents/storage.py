@@ -9,6 +9,7 @@ bytes.
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from loans.documents import rendering
 from loans.documents.terms import contract_terms
@@ -153,7 +154,7 @@ def pdn_notice(*, loan: Loan) -> ContractDocument:
     terms = contract_terms(loan=loan)
     debt_load = debt_load_for_offer(loan=loan)
     if debt_load is None or not debt_load.needs_notice:
-        raise NoticeNotRequired("The debt load is not above 50 %: no notice is needed")
+        raise NoticeNotRequired(_("The debt load is not above 50 %: no notice is needed."))
     pdn = rendering.pdn_terms(debt_load)
     return document_store(
         loan=loan,

@@ -9,6 +9,8 @@ runs can be compared field by field.
 
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from loans.business_date import current_business_date
 from loans.errors import TransitionNotAllowed
 from loans.models import LenderDetails, Loan, LoanStatus, ScheduleItem
@@ -69,7 +71,8 @@ def contract_terms(*, loan: Loan) -> dict:
         return _signed_terms(loan)
     if loan.status != LoanStatus.APPROVED:
         raise ContractUnavailable(
-            f"Loan #{loan.pk} has no contract: it is '{loan.status}', not approved"
+            _("There is no contract: application #%(pk)s is not approved (status: %(status)s).")
+            % {"pk": loan.pk, "status": loan.status}
         )
     return _offer_terms(loan, on=current_business_date())
 

@@ -41,7 +41,7 @@ def test_a_contract_for_an_application_not_approved_is_refused_clearly(
     client.force_login(underwriter)
     answer = client.get(f"/documents/loans/{task.loan_id}/contract.pdf")
     assert answer.status_code == 409
-    assert "not approved" in answer.content.decode()
+    assert "не одобрена" in answer.content.decode()
 
 
 def test_documents_need_a_staff_role(client, make_task, db):
