@@ -1,12 +1,15 @@
 """Viewsets of the borrower API. Thin: they validate, call services and selectors, render."""
 
+import json
+
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,9 +29,12 @@ from clientapi.throttles import (
     SignInIpThrottle,
     SignInPhoneThrottle,
 )
+from loans import debt_load as debt_loads
 from loans import selectors as loan_selectors
 from loans import services as loan_services
 from loans.business_date import current_business_date
+from loans.documents import storage as documents
+from loans.documents.http import pdf_response
 from loans.models import Loan
 from loans.payment_details import looks_like_card_number
 
@@ -58,6 +64,23 @@ class BorrowerApi:
         # DRF copies the user onto the Django request, where simple_history looks for the
         # author of history rows; a borrower is not a staff user, so history records none.
         request._request.user = AnonymousUser()
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for `application/pdf`; the documents are answered as they are stored."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+DOCUMENT_RENDERERS = [JSONRenderer, PdfRenderer]
 
 
 def own_payout_destination(account, pk: int):
@@ -251,6 +274,11 @@ class PayoutMethodViewSet(
 # --- applications --------------------------------------------------------------------------
 
 
+def _pdn_notice_required(loan) -> bool:
+    debt_load = debt_loads.debt_load_for_offer(loan=loan)
+    return debt_load is not None and debt_load.needs_notice
+
+
 def application_response(loan, *, status_code=status.HTTP_200_OK) -> Response:
     """An application with its offer while one is open for signing."""
     offer = None
@@ -259,9 +287,8 @@ def application_response(loan, *, status_code=status.HTTP_200_OK) -> Response:
         offer = {
             **quote.__dict__,
             "total_kop": quote.total_kop,
-            "document_hash": selectors.document_hash(
-                selectors.offer_document(loan=loan, quote=quote)
-            ),
+            "document_hash": documents.offer_contract_hash(loan=loan),
+            "pdn_notice_required": _pdn_notice_required(loan),
         }
     serializer = s.ApplicationDetailSerializer(loan, context={"offer": offer})
     return Response(serializer.data, status=status_code)
@@ -319,6 +346,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
             code=data["code"],
             ip=client_ip(request),
             destination=destination,
+            pdn_notice_acknowledged=data["pdn_notice_acknowledged"],
         )
         return Response(s.SignedSerializer(payout).data, status=status.HTTP_201_CREATED)
 
@@ -337,6 +365,39 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
             account=request.user, loan=self._loan(), destination=destination
         )
         return Response(s.PayoutOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(409)},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=DOCUMENT_RENDERERS)
+    def contract(self, request, pk=None):
+        """The contract (individual conditions) as PDF: the offer's before signing, the signed
+        one after. `X-Document-SHA256` is the hash the signing code signs."""
+        return pdf_response(documents.current_contract(loan=self._loan()))
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(409)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="schedule-document",
+        renderer_classes=DOCUMENT_RENDERERS,
+    )
+    def schedule_document(self, request, pk=None):
+        """The payment schedule of the offer or of the signed contract as PDF."""
+        return pdf_response(documents.schedule_document(loan=self._loan()))
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(409)},
+    )
+    @action(
+        detail=True, methods=["get"], url_path="pdn-notice", renderer_classes=DOCUMENT_RENDERERS
+    )
+    def pdn_notice(self, request, pk=None):
+        """The written notice of a debt load above 50 %, to read before signing (the signing
+        call then acknowledges it: `pdn_notice_acknowledged`); 409 when none is needed."""
+        return pdf_response(documents.pdn_notice(loan=self._loan()))
 
     @extend_schema(request=None, responses={200: s.ApplicationDetailSerializer, **errors(409)})
     @action(detail=True, methods=["post"])

@@ -106,6 +106,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Условия оферты изменились, запросите новый код.",
         "The offer has changed; request a new code.",
     ),
+    "contract_unavailable": (
+        "Договора пока нет: заявка не одобрена, отклонена или отменена.",
+        "There is no contract: the application is not approved, or was declined or cancelled.",
+    ),
+    "pdn_notice_required": (
+        "Долговая нагрузка выше 50 %: прочитайте уведомление о риске и подтвердите это "
+        "(pdn_notice_acknowledged: true), чтобы подписать договор.",
+        "The debt load is above 50 %: read the risk notice and acknowledge it "
+        "(pdn_notice_acknowledged: true) to sign.",
+    ),
+    "pdn_notice_not_required": (
+        "Долговая нагрузка не выше 50 %: уведомление не требуется.",
+        "The debt load is not above 50 %: no notice is needed.",
+    ),
     "self_ban": (
         "Действует самозапрет на кредиты.",
         "A self-ban on loans is active.",

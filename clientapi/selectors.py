@@ -1,8 +1,5 @@
 """Reads of the borrower API: own objects only, offers and the loan calculator."""
 
-import hashlib
-import json
-
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -66,28 +63,3 @@ def offer_quote(*, loan: Loan) -> Quote:
         term_days=loan.term_days,
         daily_rate_ppm=loan.daily_rate_ppm,
     )
-
-
-def offer_document(*, loan: Loan, quote: Quote) -> dict:
-    """The offer as the borrower signs it; its hash binds the signature to these terms."""
-    return {
-        "loan_id": loan.pk,
-        "borrower_id": loan.borrower_id,
-        "product": loan.product.code,
-        "principal_kop": quote.principal_kop,
-        "term_days": quote.term_days,
-        "daily_rate_ppm": loan.daily_rate_ppm or loan.product.daily_rate_ppm,
-        "issue_date": quote.issue_date.isoformat(),
-        "schedule": [
-            [i.seq, i.due_date.isoformat(), i.principal_kop, i.interest_kop] for i in quote.items
-        ],
-        "total_kop": quote.total_kop,
-        "psk_percent": str(quote.psk.percent),
-        "psk_kop": quote.psk.amount_kop,
-        "currency": "RUB",
-    }
-
-
-def document_hash(document: dict) -> str:
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()

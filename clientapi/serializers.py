@@ -225,7 +225,12 @@ class QuoteSerializer(serializers.Serializer):
 
 
 class OfferSerializer(QuoteSerializer):
-    document_hash = serializers.CharField()
+    document_hash = serializers.CharField(
+        help_text="SHA-256 of the contract's canonical rendering: what the signing code signs"
+    )
+    pdn_notice_required = serializers.BooleanField(
+        help_text="The debt load is above 50 %: read /pdn-notice/ and acknowledge it to sign"
+    )
 
 
 # --- payout methods ------------------------------------------------------------------------
@@ -329,6 +334,11 @@ class SignSerializer(serializers.Serializer):
         required=False,
         help_text="Where the money goes; required when the application named none "
         "(one made by staff), otherwise it replaces the one chosen",
+    )
+    pdn_notice_acknowledged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The borrower read the notice of a debt load above 50 % (needed then)",
     )
 
 

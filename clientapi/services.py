@@ -35,8 +35,10 @@ from clientapi.models import (
     WebhookEvent,
 )
 from loans import card_transfers, credit_lines
+from loans import debt_load as debt_loads
 from loans import services as loan_services
 from loans.business_date import current_business_date
+from loans.documents import storage as documents
 from loans.errors import CreditLineClosed, DomainError, InvalidAmount, TransitionNotAllowed
 from loans.messaging import message_enqueue
 from loans.models import (
@@ -295,15 +297,20 @@ def loan_request_record(
 
 @transaction.atomic
 def offer_code_send(*, account: ClientAccount, loan: Loan) -> OneTimeCode:
-    """A code for the offer shown now, within the signing limits (clientapi.signing)."""
+    """Store the offer's contract as the borrower can read it now and send the code that signs
+    its hash (the SHA-256 of its canonical rendering), within the signing limits
+    (clientapi.signing)."""
     signing.signing_code_allowed(account=account, loan=loan)
-    quote = selectors.offer_quote(loan=loan)
-    document = selectors.offer_document(loan=loan, quote=quote)
+    selectors.offer_quote(loan=loan)
+    document = documents.offer_contract(loan=loan)
+    debt_load = debt_loads.debt_load_for_offer(loan=loan)
+    if debt_load is not None and debt_load.needs_notice:
+        documents.pdn_notice(loan=loan)  # stored before the code that signs can be sent
     return code_send(
         phone=account.phone,
         purpose=CodePurpose.SIGN_OFFER,
         loan=loan,
-        document_hash=selectors.document_hash(document),
+        document_hash=document.sha256,
     )
 
 
@@ -314,11 +321,14 @@ def offer_sign(
     code: str,
     ip: str | None,
     destination: PayoutDestination | None = None,
+    pdn_notice_acknowledged: bool = False,
 ) -> PayoutOrder:
     """Sign with the code and order the payout to the method chosen in the application, or to
     `destination` (required when the application was not made through the API: a loan staff
     registered, or a seeded one).
 
+    A debt load above 50 % needs the borrower's acknowledgement of the written notice; without
+    it signing is refused before the code is checked (the code stays usable).
     Not one transaction on purpose: a wrong code must stay counted when signing is refused.
     """
     if loan.status != LoanStatus.APPROVED or loan.signed_at is not None:
@@ -327,6 +337,13 @@ def offer_sign(
     if destination is None and request is None:
         raise DomainError(
             "Choose where the money goes", code="payout_method_required", field="payout_method"
+        )
+    debt_load = debt_loads.debt_load_for_offer(loan=loan)
+    if debt_load is not None and debt_load.needs_notice and not pdn_notice_acknowledged:
+        raise DomainError(
+            "The debt load is above 50 %: read the notice and acknowledge it to sign",
+            code="pdn_notice_required",
+            field="pdn_notice_acknowledged",
         )
     signing.signing_lock_check(loan=loan)
     try:
@@ -348,6 +365,7 @@ def offer_sign(
         ip=ip,
         destination=destination,
         request=request,
+        acknowledged=pdn_notice_acknowledged,
     )
 
 
@@ -384,16 +402,27 @@ def _sign_and_disburse(
     ip: str | None,
     destination: PayoutDestination | None,
     request: LoanRequest | None,
+    acknowledged: bool,
 ) -> PayoutOrder:
-    loan = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
-    quote = selectors.offer_quote(loan=loan)
-    document = selectors.offer_document(loan=loan, quote=quote)
-    digest = selectors.document_hash(document)
-    if digest != otp.document_hash:
+    loan = Loan.objects.select_for_update().select_related("product", "borrower").get(pk=loan.pk)
+    selectors.offer_quote(loan=loan)
+    # The code signed the stored offer; the offer shown now must still be that one.
+    offer = documents.offered_document(loan=loan, sha256=otp.document_hash)
+    if documents.offer_contract_hash(loan=loan) != offer.sha256:
         raise DomainError("The offer changed after the code was sent", code="offer_changed")
     loan = loan_services.loan_sign(loan=loan)
+    signed = documents.contract_signed_store(loan=loan, offer=offer)
+    debt_load = debt_loads.debt_load_freeze(loan=loan)
+    if debt_load is not None and debt_load.needs_notice:
+        documents.pdn_notice(loan=loan)
+        debt_loads.debt_load_acknowledge(debt_load=debt_load, acknowledged=acknowledged)
     Signature.objects.create(
-        loan=loan, account=account, code=code, document_hash=digest, document=document, ip=ip
+        loan=loan,
+        account=account,
+        code=code,
+        document_hash=signed.sha256,
+        document=signed.terms,
+        ip=ip,
     )
     destination = _payout_destination_for(
         account=account, loan=loan, destination=destination, request=request

@@ -12,6 +12,7 @@ from collection.models import (
     PreCollectionReminder,
     PromiseToPay,
     RefusedContact,
+    StateFeeBracket,
     ThirdPartyConsent,
 )
 from loans.admin import ReadOnlyAdmin
@@ -35,6 +36,15 @@ class ContactRuleAdmin(admin.ModelAdmin):
         "visits_per_week",
         "confirmed",
     )
+
+
+@admin.register(StateFeeBracket)
+class StateFeeBracketAdmin(admin.ModelAdmin):
+    """The Tax Code's scale (art. 333.19), editable when the law changes: add rows with a new
+    `valid_from` rather than editing the scale a filed claim used."""
+
+    list_display = ("valid_from", "over_kop", "base_kop", "percent", "max_fee_kop")
+    list_filter = ("valid_from",)
 
 
 @admin.register(CalendarDay)

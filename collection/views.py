@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from collection import selectors, services
+from collection import claim, selectors, services
 from collection.errors import ContactRefused
 from collection.forms import (
     ContactForm,
@@ -26,6 +26,7 @@ from collection.policy import contact_budget
 from loans.business_date import current_business_date
 from loans.errors import DomainError
 from loans.masking import mask_name, mask_passport, mask_phone
+from loans.models import Loan
 from loans.pages import form_errors_as_messages, run_as_message
 from loans.roles import ADMINISTRATOR, COLLECTOR, role_required
 
@@ -268,8 +269,28 @@ def claim_package(request, case_id: int):
     case = _my_case(request, case_id)
     if case.stage != CaseStage.LEGAL:
         raise Http404
-    package = selectors.claim_package(case=case, on=current_business_date())
-    if request.GET.get("format") == "csv":
+    on = current_business_date()
+    wanted = request.GET.get("format")
+    if wanted == "pdf":
+        try:
+            pdf = claim.application_pdf(case=case, on=on)
+        except DomainError as refusal:
+            return HttpResponse(
+                refusal.message, status=409, content_type="text/plain; charset=utf-8"
+            )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="court-order-{case.pk}.pdf"'
+        return response
+    if wanted == "csv":  # the calculation, for a Russian Excel
+        loan = Loan.objects.get(pk=case.loan_id)
+        response = HttpResponse(
+            claim.calculation_csv(claim.calculation(loan=loan, on=on)),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="calculation-{case.pk}.csv"'
+        return response
+    package = selectors.claim_package(case=case, on=on)
+    if wanted == "kop":  # the package for the legal team's systems, amounts in kopecks
         response = HttpResponse(
             selectors.claim_package_csv(package), content_type="text/csv; charset=utf-8"
         )

@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransition
 from simple_history.admin import SimpleHistoryAdmin
 
 from loans import credit_lines, services
+from loans.admin_documents import ContractDocumentInline, contract_links
 from loans.admin_search import PersonalDataSearchMixin, sees_personal_data
 from loans.errors import DomainError
 from loans.masking import (
@@ -178,9 +179,22 @@ class MarketAveragePskAdmin(admin.ModelAdmin):
 class BorrowerLoanInline(ReadOnlyInline):
     model = Loan
     fk_name = "borrower"
-    fields = ("product", "status", "principal", "debt", "days_past_due", "signed_on", "closed_on")
+    fields = (
+        "product",
+        "status",
+        "principal",
+        "debt",
+        "days_past_due",
+        "signed_on",
+        "closed_on",
+        "documents",
+    )
     readonly_fields = fields
     ordering = ("-pk",)
+
+    @admin.display(description="documents")
+    def documents(self, obj):
+        return contract_links(obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product")
@@ -430,7 +444,13 @@ class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
     list_select_related = ("borrower", "product")
     search_fields = ("id__exact", "borrower__full_name", "=borrower__phone")
     date_hierarchy = "applied_at"
-    inlines = (ScheduleInline, TransitionInline, PayoutInline, PaymentInline)
+    inlines = (
+        ScheduleInline,
+        TransitionInline,
+        PayoutInline,
+        PaymentInline,
+        ContractDocumentInline,
+    )
     actions = (
         "action_score",
         "action_refer",
@@ -491,6 +511,7 @@ class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
                     "max_prolongations",
                     "schedule_version",
                     "restructured",
+                    "documents",
                 )
             },
         ),
@@ -532,6 +553,7 @@ class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
         "borrower_link",
         "requested",
         "principal",
+        "documents",
         "daily_rate",
         "psk_money",
         "charges_cap",
@@ -580,6 +602,10 @@ class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
     @admin.display(description="daily rate")
     def daily_rate(self, obj):
         return percent_per_day(obj.daily_rate_ppm)
+
+    @admin.display(description="documents")
+    def documents(self, obj):
+        return contract_links(obj)
 
     @admin.display(description="ledger")
     def ledger_link(self, obj):

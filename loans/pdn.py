@@ -37,6 +37,25 @@ def income_for_pdn_kop(
     on_date: date,
 ) -> int:
     """The monthly income the debt load is computed against."""
+    return income_for_pdn(
+        declared_kop=declared_kop,
+        confirmed_kop=confirmed_kop,
+        regional_average_kop=regional_average_kop,
+        loan_principal_kop=loan_principal_kop,
+        on_date=on_date,
+    )[0]
+
+
+def income_for_pdn(
+    *,
+    declared_kop: int,
+    confirmed_kop: int | None,
+    regional_average_kop: int | None,
+    loan_principal_kop: int,
+    on_date: date,
+) -> tuple[int, str]:
+    """The monthly income the debt load is computed against and the rule that chose it
+    ("confirmed", "regional_average" or "declared")."""
     for value, field in (
         (declared_kop, "declared_kop"),
         (confirmed_kop, "confirmed_kop"),
@@ -48,11 +67,11 @@ def income_for_pdn_kop(
         if value is not None and value < 0:
             raise InvalidAmount("amounts cannot be negative", field=field)
     if confirmed_kop is not None:
-        return confirmed_kop
+        return confirmed_kop, "confirmed"
     strict = on_date >= STRICT_INCOME_FROM and loan_principal_kop < STRICT_INCOME_BELOW_KOP
-    if strict and regional_average_kop is not None:
-        return min(declared_kop, regional_average_kop)
-    return declared_kop
+    if strict and regional_average_kop is not None and regional_average_kop < declared_kop:
+        return regional_average_kop, "regional_average"
+    return declared_kop, "declared"
 
 
 def debt_load_percent(*, monthly_payments_kop: list[int], monthly_income_kop: int) -> Decimal:
@@ -71,5 +90,20 @@ def debt_load_percent(*, monthly_payments_kop: list[int], monthly_income_kop: in
 
 
 def needs_debt_load_warning(percent: Decimal) -> bool:
-    """The borrower is warned in writing when the debt load is above 50 %."""
+    """The borrower is warned in writing when the debt load is above 50 %.
+
+    Give it an unrounded ratio (`debt_load_exceeds_warning` compares the inputs exactly):
+    `debt_load_percent` rounds to hundredths, so 50.00002 % would not warn.
+    """
     return percent > PDN_WARNING_PERCENT
+
+
+def debt_load_exceeds_warning(*, monthly_payments_kop: list[int], monthly_income_kop: int) -> bool:
+    """Above 50 %, exactly: Σ payments × 100 > 50 × income, in integers (no rounding)."""
+    if monthly_income_kop <= 0:
+        raise DomainError(
+            "monthly income is unknown or not positive; the debt load cannot be computed",
+            code="income_unknown",
+            field="monthly_income_kop",
+        )
+    return sum(monthly_payments_kop) * 100 > PDN_WARNING_PERCENT * monthly_income_kop

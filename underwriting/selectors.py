@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from loans import selectors as loan_selectors
 from loans.business_date import current_business_date
 from loans.errors import DomainError
-from loans.models import Borrower, CreditLine, Loan, TransitionLog
+from loans.models import Borrower, CreditLine, DebtLoad, Loan, TransitionLog
 from loans.models.borrowers import age_years
 from loans.pdn import (
     average_monthly_payment_kop,
+    debt_load_exceeds_warning,
     debt_load_percent,
     income_for_pdn_kop,
-    needs_debt_load_warning,
 )
 from underwriting.identity import IdentityCheck, identity_checks
 from underwriting.models import QUEUED, DeclineReason, ReviewTask, TaskStatus, Verdict
@@ -88,7 +88,10 @@ def offer_preview(*, loan: Loan, on: date, existing_payments_kop: int | None) ->
         offer.pdn_percent = debt_load_percent(
             monthly_payments_kop=payments, monthly_income_kop=offer.income_kop
         )
-        offer.pdn_warning = needs_debt_load_warning(offer.pdn_percent)
+        # Compared exactly, not after rounding: 50.00002 % warns though it shows as 50.00.
+        offer.pdn_warning = debt_load_exceeds_warning(
+            monthly_payments_kop=payments, monthly_income_kop=offer.income_kop
+        )
     except DomainError as refusal:
         offer.problem = refusal.message
     return offer
@@ -185,6 +188,7 @@ class Dossier:
     age: int
     bureau: list[tuple[str, str]]
     decline_reasons: list[str]
+    debt_load: DebtLoad | None = None
 
 
 def dossier(*, task: ReviewTask) -> Dossier:
@@ -203,6 +207,7 @@ def dossier(*, task: ReviewTask) -> Dossier:
         age=age_years(borrower.birth_date, on),
         bureau=bureau_rows(task),
         decline_reasons=[str(DeclineReason(code).label) for code in task.decline_reasons],
+        debt_load=DebtLoad.objects.filter(loan=loan).first(),
     )
 
 

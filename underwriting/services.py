@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loans import services as loan_services
+from loans.debt_load import debt_load_note
 from loans.messaging import message_enqueue
 from loans.models import Loan, LoanStatus
 from loans.money import format_rub
@@ -301,9 +302,11 @@ def review_approve(
     if term > loan.requested_term_days:
         raise ReviewRefused(_("The term cannot be longer than the borrower asked."), field="term")
     reason = f"underwriter: approved {format_rub(amount)} for {term} days"
-    loan_services.loan_approve(
+    loan = loan_services.loan_approve(
         loan=loan, actor=actor, amount_kop=amount, term_days=term, reason=reason
     )
+    # ПДН kept with the offer, over the other payments the robot counted.
+    debt_load_note(loan=loan, other_payments_kop=task.existing_payments_kop)
     task.approved_amount_kop = amount
     task.approved_term_days = term
     _decided(task, verdict=Verdict.APPROVE, actor=actor, now=now, comment=comment)

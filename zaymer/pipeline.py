@@ -19,6 +19,7 @@ from feedback.fast_path import accepted_offer, fast_path_offer
 from feedback.models import PersonalOffer
 from loans import services as loan_services
 from loans.business_date import current_business_date
+from loans.debt_load import debt_load_note
 from loans.models import Borrower, Loan, LoanStatus, Product
 from scoring import selectors as scoring_selectors
 from scoring import services as scoring_services
@@ -112,22 +113,24 @@ def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float, c
     reason = "; ".join(r["text"] for r in result.reasons) or result.decision
     if result.decision == Decision.APPROVE:
         offer = accepted_offer(loan=loan)
-        loan_services.loan_decide(
+        loan = loan_services.loan_decide(
             loan=loan,
             decision="approve",
             amount_kop=result.approved_amount_kop,
             daily_rate_ppm=offer.daily_rate_ppm if offer else None,
             reason=f"scoring: {reason}",
         )
+        debt_load_note(loan=loan, other_payments_kop=_existing_payments_kop(result))
     elif result.decision == Decision.REFER and (
         offer := fast_path_offer(loan=loan, self_ban=bureau.self_ban)
     ):
-        loan_services.loan_decide(
+        loan = loan_services.loan_decide(
             loan=loan,
             decision="approve",
             daily_rate_ppm=offer.daily_rate_ppm,
             reason=f"personal offer #{offer.pk}: nothing changed for the worse",
         )
+        debt_load_note(loan=loan, other_payments_kop=_existing_payments_kop(result))
     elif result.decision == Decision.REFER:
         loan = loan_services.loan_decide(loan=loan, decision="refer", reason=f"scoring: {reason}")
         _open_review(loan=loan, result=result, bureau=bureau, card_token=card_token)

@@ -301,8 +301,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Django's own line per request would repeat ours, with the query string.
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # WeasyPrint reports every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
+
+# The font documents are set in (it must have Cyrillic); installed by the project's files
+# (.ci/system-packages: Debian's fonts-dejavu-core). A missing one stops start-up (loans.checks).
+DOCUMENT_FONT_FAMILY = env("DOCUMENT_FONT_FAMILY", default="DejaVu Sans")
 
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,

@@ -24,6 +24,7 @@ urlpatterns = [
     path("dashboards/<slug:name>.csv", dashboards.business_csv, name="dashboards-csv"),
     path("underwriting/", include("underwriting.urls")),
     path("collection/", include("collection.urls")),
+    path("documents/", include("loans.urls")),
     path("scoring/", include("scoring.urls")),
     path("api/v1/staff/", include("underwriting.api_urls")),
     path("api/", include("zaymer.api_urls")),

@@ -19,6 +19,7 @@ from collection.models.contacts import (
 from collection.models.promises import PromiseStatus, PromiseToPay
 from collection.models.reminders import CollectionDay, PreCollectionReminder, ReminderStatus
 from collection.models.rules import CalendarDay, ContactRule
+from collection.models.state_fee import StateFeeBracket
 
 __all__ = [
     "OPEN_CASE",
@@ -40,6 +41,7 @@ __all__ = [
     "PromiseToPay",
     "RefusedContact",
     "ReminderStatus",
+    "StateFeeBracket",
     "Strategy",
     "ThirdPartyConsent",
 ]

@@ -13,6 +13,8 @@ from loans.models.credit_line import (
     StatementStatus,
     TransferStatus,
 )
+from loans.models.debt_load import DebtLoad, IncomeRule, PaymentsSource
+from loans.models.documents import ContractDocument, DocumentKind, LenderDetails
 from loans.models.ledger import Account, JournalEntry, JournalLine
 from loans.models.loan import Loan, LoanStatus, ScheduleItem, TransitionLog
 from loans.models.messages import BorrowerMessage, MessageStatus
@@ -27,6 +29,7 @@ __all__ = [
     "BorrowerMessage",
     "BusinessDate",
     "CobRun",
+    "ContractDocument",
     "CreditLine",
     "CreditLineDraw",
     "CreditLineLimitChange",
@@ -34,15 +37,20 @@ __all__ = [
     "CreditLineStatement",
     "CreditLineStatus",
     "CreditLineTransfer",
+    "DebtLoad",
+    "DocumentKind",
     "DrawKind",
     "FreezeReason",
+    "IncomeRule",
     "IncomingPayment",
     "JournalEntry",
     "JournalLine",
+    "LenderDetails",
     "Loan",
     "LoanStatus",
     "MarketAveragePsk",
     "MessageStatus",
+    "PaymentsSource",
     "PayoutMethod",
     "PayoutOrder",
     "PayoutStatus",

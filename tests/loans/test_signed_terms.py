@@ -4,8 +4,8 @@ import datetime as dt
 
 from django.test import TestCase
 
-from clientapi import selectors as api_selectors
 from loans import services, tasks
+from loans.documents.terms import contract_terms
 from loans.gateway import SandboxGateway
 from loans.models import BorrowerMessage, Loan, LoanStatus
 from tests.factories import DEMO_BIK, IlProductFactory, applied_loan, valid_account
@@ -92,10 +92,9 @@ def test_the_offer_document_states_the_loans_personal_rate(business_date):
     loan = applied_loan(product=product, amount_kop=3_000_000, term_days=84)
     loan = services.loan_approve(loan=services.loan_score(loan=loan), daily_rate_ppm=PERSONAL_RATE)
 
-    quote = api_selectors.offer_quote(loan=loan)
-    document = api_selectors.offer_document(loan=loan, quote=quote)
+    terms = contract_terms(loan=loan)
 
-    assert document["daily_rate_ppm"] == PERSONAL_RATE
+    assert terms["daily_rate_ppm"] == PERSONAL_RATE
 
 
 def test_a_product_edited_after_signing_does_not_change_the_redated_schedule(business_date):
