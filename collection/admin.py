@@ -3,7 +3,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from collection import services
 from collection.models import (
-    CalendarDay,
     CollectionCase,
     CollectionDay,
     ContactAttempt,
@@ -35,13 +34,6 @@ class ContactRuleAdmin(admin.ModelAdmin):
         "visits_per_week",
         "confirmed",
     )
-
-
-@admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ("date", "name", "is_working")
-    list_filter = ("is_working",)
-    date_hierarchy = "date"
 
 
 @admin.register(CollectionCase)

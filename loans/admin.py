@@ -1092,3 +1092,6 @@ class CreditLineLimitChangeAdmin(admin.ModelAdmin):
         # The service wrote the row in the form's clean(); show that one.
         obj.pk = form.change.pk
         obj.old_limit_kop = form.change.old_limit_kop
+
+
+from loans import admin_calendar  # noqa: E402, F401  (the production calendar's admin)

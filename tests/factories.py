@@ -8,7 +8,7 @@ import factory
 from loans import services
 from loans.business_date import current_business_date, set_business_date
 from loans.gateway import SandboxGateway
-from loans.models import Borrower, Loan, Product, ProductKind, Region
+from loans.models import Borrower, CalendarOverride, Loan, Product, ProductKind, Region
 from loans.models.products import PenaltyMode
 from loans.payment_details import compute_control_digit
 
@@ -21,6 +21,16 @@ DEMO_BIK = "044525225"
 def valid_account() -> str:
     digit = compute_control_digit(account_with_zero_control="40817810000000000001", bik=DEMO_BIK)
     return f"40817810{digit}00000000001"
+
+
+class CalendarOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarOverride
+
+    day = dt.date(2028, 1, 10)
+    is_working = False
+    name = "Перенос выходного дня"
+    decree = "Постановление Правительства РФ (тест)"
 
 
 class RegionFactory(factory.django.DjangoModelFactory):

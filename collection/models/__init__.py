@@ -18,13 +18,12 @@ from collection.models.contacts import (
 )
 from collection.models.promises import PromiseStatus, PromiseToPay
 from collection.models.reminders import CollectionDay, PreCollectionReminder, ReminderStatus
-from collection.models.rules import CalendarDay, ContactRule
+from collection.models.rules import ContactRule
 
 __all__ = [
     "OPEN_CASE",
     "BanKind",
     "Bucket",
-    "CalendarDay",
     "CaseStage",
     "Channel",
     "ClosingReason",

@@ -1,5 +1,5 @@
 from loans.models.borrowers import Borrower, Region
-from loans.models.calendar import BusinessDate, CobRun
+from loans.models.calendar import BusinessDate, CalendarOverride, CobRun
 from loans.models.credit_line import (
     CreditLine,
     CreditLineDraw,
@@ -26,6 +26,7 @@ __all__ = [
     "Borrower",
     "BorrowerMessage",
     "BusinessDate",
+    "CalendarOverride",
     "CobRun",
     "CreditLine",
     "CreditLineDraw",
