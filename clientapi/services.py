@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from clientapi import selectors
 from clientapi.errors import ApiError
@@ -303,6 +304,9 @@ def offer_sign(*, account: ClientAccount, loan: Loan, code: str, ip: str | None)
     """
     if loan.status != LoanStatus.APPROVED or loan.signed_at is not None:
         raise DomainError("Only an approved, unsigned offer can be signed", code="already_signed")
+    # The bureaus (when their answer is stale) before the code is used and the loan locked:
+    # if they do not answer, the borrower retries later with the same code.
+    import_string(settings.SIGNING_BUREAU_CHECK)(loan=loan)
     otp = code_consume(phone=account.phone, purpose=CodePurpose.SIGN_OFFER, code=code, loan=loan)
     return _sign_and_disburse(account=account, loan=loan, otp=otp, code=code, ip=ip)
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.module_loading import import_string
 from django_fsm import ConcurrentTransition
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -649,12 +650,13 @@ class LoanAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Sign the approved offer", permissions=["transition"])
     def action_sign(self, request, queryset):
-        self._transition_each(
-            request,
-            queryset,
-            "sign",
-            lambda loan: services.loan_sign(loan=loan, actor=request.user),
-        )
+        bureau_check = import_string(settings.SIGNING_BUREAU_CHECK)
+
+        def sign(loan):
+            bureau_check(loan=loan)  # the bureaus again when their answer is stale
+            return services.loan_sign(loan=loan, actor=request.user)
+
+        self._transition_each(request, queryset, "sign", sign)
 
     @admin.action(description="Write off (overdue loans only)", permissions=["transition"])
     def action_write_off(self, request, queryset):

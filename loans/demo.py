@@ -696,6 +696,15 @@ class PortfolioSimulator:
         if roll < 0.06:
             self.push(self.clock.moment + timedelta(days=1), self.ev_expire, p, loan_id)
             return
+        # At signing the bureaus are asked again when their answer is stale (the pipeline's
+        # ensure_bureau_answer); the simulated bureaus say what the persona's history says.
+        if not services.bureau_answer_is_fresh(borrower=loan.borrower):
+            services.borrower_record_self_ban(
+                borrower=loan.borrower,
+                active=p.self_ban,
+                checked_at=self.clock.moment,
+                high_psk_loans=0,
+            )
         try:
             services.loan_sign(loan=loan)
         except DomainError as exc:

@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 
 import factory
+from django.utils import timezone
 
 from loans import services
 from loans.business_date import current_business_date, set_business_date
@@ -99,10 +100,24 @@ def applied_loan(*, product=None, borrower=None, amount_kop=1_000_000, term_days
     )
 
 
+def bureaus_answered(borrower: Borrower, *, high_psk_loans: int = 0) -> None:
+    """The bureaus answered just now (what the signing service does when the answer is stale),
+    keeping the self-ban on record as it is."""
+    services.borrower_record_self_ban(
+        borrower=borrower,
+        active=bool(borrower.self_ban_active),
+        checked_at=timezone.now(),
+        high_psk_loans=high_psk_loans,
+    )
+
+
 def signed_loan(**kwargs) -> Loan:
     loan = applied_loan(**kwargs)
     loan = services.loan_score(loan=loan)
     loan = services.loan_approve(loan=loan)
+    if not services.bureau_answer_is_fresh(borrower=loan.borrower):
+        bureaus_answered(loan.borrower)
+        loan.borrower.refresh_from_db()
     return services.loan_sign(loan=loan)
 
 

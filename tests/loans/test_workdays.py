@@ -19,6 +19,7 @@ def _messages_in_english():
     with translation.override("en"):
         yield
 
+
 D = dt.date
 
 # The decree of 2025 for 2026 and the decree of 2026 for 2027: every non-working weekday.
