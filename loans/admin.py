@@ -428,7 +428,7 @@ class LoanAdmin(SimpleHistoryAdmin):
     )
     list_filter = ("status", "product", PrincipalFilter, DaysPastDueFilter, "restructured")
     list_select_related = ("borrower", "product")
-    search_fields = ("id__exact", "borrower__full_name", "=borrower__phone")
+    search_fields = ("id__exact", "borrower__full_name", "=borrower__phone", "=credit_uid")
     date_hierarchy = "applied_at"
     inlines = (ScheduleInline, TransitionInline, PayoutInline, PaymentInline)
     actions = (
@@ -474,6 +474,7 @@ class LoanAdmin(SimpleHistoryAdmin):
             "Contract",
             {
                 "fields": (
+                    "credit_uid",
                     "principal",
                     "daily_rate",
                     "term_days",
@@ -530,6 +531,7 @@ class LoanAdmin(SimpleHistoryAdmin):
     )
     readonly_fields = (
         "borrower_link",
+        "credit_uid",
         "requested",
         "principal",
         "daily_rate",

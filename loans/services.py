@@ -16,6 +16,7 @@ from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
 from loans import servicing, workdays
 from loans.business_date import current_business_date
+from loans.credit_uid import new_credit_uid
 from loans.errors import (
     BureauCheckRequired,
     CapExceeded,
@@ -469,6 +470,7 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
     )
     loan.signed_at = timezone.now()
     loan.signed_on = on
+    loan.credit_uid = loan.credit_uid or new_credit_uid()
     loan.daily_rate_ppm = rate
     loan.period_days = product.period_days
     loan.penalty_mode = product.penalty_mode

@@ -19,10 +19,10 @@ from feedback.fast_path import accepted_offer, fast_path_offer
 from feedback.models import PersonalOffer
 from loans import services as loan_services
 from loans.business_date import current_business_date
+from loans.errors import BureausUnavailable
 from loans.models import Borrower, Loan, LoanStatus, Product
 from scoring import selectors as scoring_selectors
 from scoring import services as scoring_services
-from loans.errors import BureausUnavailable
 from scoring.bureau import BureauUnavailable, ask_bureaus, ask_bureaus_at_signing
 from scoring.models import Decision, ScoreResult
 from underwriting import services as underwriting_services
