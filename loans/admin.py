@@ -1098,4 +1098,5 @@ class CreditLineLimitChangeAdmin(admin.ModelAdmin):
         obj.old_limit_kop = form.change.old_limit_kop
 
 
-from loans import admin_calendar  # noqa: E402, F401  (the production calendar's admin)
+# The production calendar's and credit-history reporting's admins register with this module.
+from loans import admin_bureau, admin_calendar  # noqa: E402, F401

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from loans import workdays
+from loans.bureau_outbox import step_bureau_events
 from loans.business_date import BUSINESS_DATE, current_business_date
 from loans.credit_line_cob import step_credit_lines
 from loans.models import BusinessDate, CobRun
@@ -299,6 +300,7 @@ STEPS: list[tuple[str, Callable]] = [
     ("mark_overdue", step_mark_overdue),
     ("days_past_due", step_days_past_due),
     ("credit_lines", step_credit_lines),
+    ("bureau_events", step_bureau_events),
 ]
 
 

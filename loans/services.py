@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
-from loans import servicing, workdays
+from loans import bureau_outbox, servicing, workdays
 from loans.business_date import current_business_date
 from loans.credit_uid import new_credit_uid
 from loans.errors import (
@@ -31,6 +31,7 @@ from loans.ledger import Line, post_entry
 from loans.models import (
     Account,
     Borrower,
+    BureauEventKind,
     IncomingPayment,
     Loan,
     LoanStatus,
@@ -94,6 +95,9 @@ def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: da
         actor_label=actor.get_username() if actor else "system",
         reason=reason,
         business_date=on or current_business_date(),
+    )
+    bureau_outbox.record_transition(
+        loan=loan, name=name, source=source, reason=reason, on=on or current_business_date()
     )
 
 
@@ -183,6 +187,9 @@ def loan_apply(
     )
     loan._history_user = actor
     loan.save()
+    bureau_outbox.record_event(
+        kind=BureauEventKind.APPLICATION, on=current_business_date(), loan=loan
+    )
     return loan
 
 
@@ -483,6 +490,7 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
     loan.limits_snapshot = limits.snapshot()
     _write_schedule(loan, items)
     _save(loan, actor=actor, reason="offer signed")
+    bureau_outbox.record_event(kind=BureauEventKind.SIGNED, on=on, loan=loan)
     return loan
 
 
@@ -719,6 +727,12 @@ def _post_payment(
     *, loan: Loan, allocation: servicing.Allocation, key: str, on: date, kind: str
 ) -> "IncomingPayment":
     a = allocation
+    bureau_outbox.record_event(
+        kind=BureauEventKind.PAYMENT,
+        on=on,
+        loan=loan,
+        extra={"payment_kop": a.total_kop, "payment_kind": kind, "allocation": a.as_dict()},
+    )
     return post_entry(
         key=key,
         kind=kind,
@@ -907,6 +921,9 @@ def loan_prolong(
     _write_schedule(loan, [item])
     _reset_arrears(loan, actor=actor, on=on, reason=f"prolonged by {days} days")
     _save(loan, actor=actor, reason="prolongation")
+    bureau_outbox.record_event(
+        kind=BureauEventKind.PROLONGATION, on=on, loan=loan, extra={"days": days}
+    )
     return loan
 
 
@@ -1020,6 +1037,12 @@ def loan_restructure(*, loan: Loan, periods: int, period_days: int, actor: Actor
     _write_schedule(loan, items, arrears=arrears)
     _reset_arrears(loan, actor=actor, on=on, reason=f"restructured into {periods} installments")
     _save(loan, actor=actor, reason="restructuring")
+    bureau_outbox.record_event(
+        kind=BureauEventKind.RESTRUCTURING,
+        on=on,
+        loan=loan,
+        extra={"periods": periods, "period_days": period_days},
+    )
     return loan
 
 

@@ -1,4 +1,10 @@
 from loans.models.borrowers import Borrower, Region
+from loans.models.bureau import (
+    BureauEvent,
+    BureauEventKind,
+    BureauSubmission,
+    SubmissionStatus,
+)
 from loans.models.calendar import BusinessDate, CalendarOverride, CobRun
 from loans.models.credit_line import (
     CreditLine,
@@ -25,6 +31,9 @@ __all__ = [
     "Account",
     "Borrower",
     "BorrowerMessage",
+    "BureauEvent",
+    "BureauEventKind",
+    "BureauSubmission",
     "BusinessDate",
     "CalendarOverride",
     "CobRun",
@@ -56,6 +65,7 @@ __all__ = [
     "RestructuringStatus",
     "ScheduleItem",
     "StatementStatus",
+    "SubmissionStatus",
     "TransferStatus",
     "TransitionLog",
 ]
