@@ -473,9 +473,7 @@ class PortfolioSimulator:
         """The day's credit-history events go to the sandbox bureaus. Now and then ОКБ
         refuses a day's events; staff correct most such rejections two days later and
         leave the latest ones for the admin and the reporting page to show."""
-        SandboxReportingBureau.faults = (
-            {"okb": "reject:*"} if day.toordinal() % 23 == 0 else {}
-        )
+        SandboxReportingBureau.faults = {"okb": "reject:*"} if day.toordinal() % 23 == 0 else {}
         try:
             bureau_sending.send_due(now=self.clock.moment, limit=1_000_000)
         finally:
