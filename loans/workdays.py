@@ -20,6 +20,7 @@ import holidays
 from holidays.countries.russia import RussiaStaticHolidays
 
 from loans.models import CalendarOverride
+from loans.request_memo import remembered
 
 # A run of non-working days is never longer than this (the New Year holidays are ~10 days).
 MAX_RUN_DAYS = 31
@@ -56,22 +57,30 @@ class Day:
     name: str = ""
 
 
-class WorkCalendar:
-    """The production calendar for a range of dates, the overrides read in one query.
+def _overrides_of_year(year: int) -> dict[date, CalendarOverride]:
+    """The administrator's overrides of one year, read once per request."""
+    return remembered(
+        ("calendar_overrides", year),
+        lambda: {row.day: row for row in CalendarOverride.objects.filter(day__year=year)},
+    )
 
-    Dates outside the range are answered too (their overrides read when first asked)."""
+
+class WorkCalendar:
+    """The production calendar; the overrides are read once per year asked (once per request
+    where the request memo holds them). `start` and `end` say which years to read first."""
 
     def __init__(self, start: date, end: date):
-        self.start, self.end = start, end
-        self.overrides: dict[date, CalendarOverride] = {
-            row.day: row for row in CalendarOverride.objects.filter(day__gte=start, day__lte=end)
-        }
-        self._years_with_overrides: dict[int, bool] = {}
+        self._years: dict[int, dict[date, CalendarOverride]] = {}
+        for year in range(start.year, end.year + 1):
+            self._overrides(year)
+
+    def _overrides(self, year: int) -> dict[date, CalendarOverride]:
+        if year not in self._years:
+            self._years[year] = _overrides_of_year(year)
+        return self._years[year]
 
     def _override(self, day: date) -> CalendarOverride | None:
-        if self.start <= day <= self.end:
-            return self.overrides.get(day)
-        return CalendarOverride.objects.filter(day=day).first()
+        return self._overrides(day.year).get(day)
 
     def is_working(self, day: date) -> bool:
         override = self._override(day)
@@ -88,13 +97,7 @@ class WorkCalendar:
         return Day(day, library_is_working(day), source, days_off.get(day, ""))
 
     def year_confirmed(self, year: int) -> bool:
-        if year in library_confirmed_years():
-            return True
-        if year not in self._years_with_overrides:
-            self._years_with_overrides[year] = CalendarOverride.objects.filter(
-                day__year=year
-            ).exists()
-        return self._years_with_overrides[year]
+        return year in library_confirmed_years() or bool(self._overrides(year))
 
     def on_or_after(self, day: date) -> date:
         """`day` if it is a working day, else the next working day (Civil Code art. 193)."""
