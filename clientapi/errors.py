@@ -241,6 +241,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The card is frozen: no new operations.",
     ),
     "credit_line_closed": ("Карта закрыта.", "The card is closed."),
+    "bureaus_unavailable": (
+        "Бюро кредитных историй сейчас не отвечают, а без их ответа договор подписать нельзя. "
+        "Повторите попытку позже.",
+        "The credit bureaus do not answer now, and the contract cannot be signed without them. "
+        "Please retry later.",
+    ),
+    "bureau_check_required": (
+        "Нужно заново запросить бюро кредитных историй. Повторите попытку позже.",
+        "The credit bureaus must be asked again. Please retry later.",
+    ),
     "credit_line_overdue": (
         "Минимальный платёж просрочен: внесите его, чтобы пользоваться картой.",
         "A minimum payment is overdue: pay it to use the card again.",

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from rest_framework import status
 
 from clientapi import profiles, selectors, signing
@@ -346,6 +347,9 @@ def offer_sign(
             field="pdn_notice_acknowledged",
         )
     signing.signing_lock_check(loan=loan)
+    # The bureaus (when their answer is stale) before the code is used and the loan locked:
+    # if they do not answer, the borrower retries later with the same code.
+    import_string(settings.SIGNING_BUREAU_CHECK)(loan=loan)
     try:
         otp = code_consume(
             phone=account.phone, purpose=CodePurpose.SIGN_OFFER, code=code, loan=loan

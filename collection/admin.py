@@ -3,7 +3,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from collection import services
 from collection.models import (
-    CalendarDay,
     CollectionCase,
     CollectionDay,
     ContactAttempt,
@@ -45,13 +44,6 @@ class StateFeeBracketAdmin(admin.ModelAdmin):
 
     list_display = ("valid_from", "over_kop", "base_kop", "percent", "max_fee_kop")
     list_filter = ("valid_from",)
-
-
-@admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ("date", "name", "is_working")
-    list_filter = ("is_working",)
-    date_hierarchy = "date"
 
 
 @admin.register(CollectionCase)

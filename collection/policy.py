@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collection.models import (
-    CalendarDay,
     CaseStage,
     Channel,
     CollectionCase,
@@ -26,6 +25,7 @@ from collection.models import (
 )
 from collection.models.contacts import CALLS, MESSAGES, SOFT_CHANNELS, UNANSWERED
 from loans.models import Borrower
+from loans.workdays import WorkCalendar
 
 # How far ahead the next allowed moment is looked for (a month limit needs at most ~31 days).
 SEARCH_DAYS = 62
@@ -78,14 +78,11 @@ def period_end(local_day: date, period: str) -> date:
 
 
 class Calendar:
-    """Working days and the contact rules for a range of dates, read once."""
+    """Working days (the production calendar, `loans.workdays`) and the contact rules for a
+    range of dates, read once."""
 
     def __init__(self, start: date, end: date):
-        self.exceptions = dict(
-            CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list(
-                "date", "is_working"
-            )
-        )
+        self.days = WorkCalendar(start, end)
         self.rules = list(
             ContactRule.objects.filter(valid_from__lte=end)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
@@ -93,7 +90,7 @@ class Calendar:
         )
 
     def is_working(self, day: date) -> bool:
-        return self.exceptions.get(day, day.weekday() < 5)
+        return self.days.is_working(day)
 
     def rule(self, day: date) -> ContactRule | None:
         for rule in reversed(self.rules):

@@ -32,6 +32,7 @@ from collection.models import (
 from collection.policy import Verdict, contact_allowed
 from loans.models import IncomingPayment, Loan, PayoutStatus
 from loans.money import format_rub
+from loans.workdays import unconfirmed_years
 
 
 def cases_for_collector(*, collector) -> QuerySet[CollectionCase]:
@@ -61,6 +62,12 @@ def case_promises(*, case: CollectionCase) -> QuerySet[PromiseToPay]:
 
 def debtor_local_time(*, case: CollectionCase, at: datetime) -> datetime:
     return at.astimezone(ZoneInfo(case.loan.borrower.time_zone))
+
+
+def unconfirmed_calendar_years(*, at: datetime) -> list[int]:
+    """The years of the coming two months whose production calendar no decree confirms."""
+    today = at.date()
+    return unconfirmed_years(today, today + timedelta(days=62))
 
 
 def channel_allowances(*, case: CollectionCase, at: datetime) -> dict[str, Verdict]:

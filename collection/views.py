@@ -98,6 +98,7 @@ def _case_context(request, case: CollectionCase) -> dict:
             for channel, verdict in selectors.channel_allowances(case=case, at=now).items()
         ],
         "lead": services.is_team_lead(request.user),
+        "unconfirmed_years": selectors.unconfirmed_calendar_years(at=now),
         "reassign_form": ReassignForm(collectors=services.collectors()),
         "contacts": selectors.case_contacts(case=case)[:50],
         "refused": selectors.case_refused_contacts(case=case)[:20],

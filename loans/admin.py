@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.module_loading import import_string
 from django_fsm import ConcurrentTransition
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -442,7 +443,7 @@ class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
     )
     list_filter = ("status", "product", PrincipalFilter, DaysPastDueFilter, "restructured")
     list_select_related = ("borrower", "product")
-    search_fields = ("id__exact", "borrower__full_name", "=borrower__phone")
+    search_fields = ("id__exact", "borrower__full_name", "=borrower__phone", "=credit_uid")
     date_hierarchy = "applied_at"
     inlines = (
         ScheduleInline,
@@ -494,6 +495,7 @@ class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
             "Contract",
             {
                 "fields": (
+                    "credit_uid",
                     "principal",
                     "daily_rate",
                     "term_days",
@@ -551,6 +553,7 @@ class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
     )
     readonly_fields = (
         "borrower_link",
+        "credit_uid",
         "requested",
         "principal",
         "documents",
@@ -676,12 +679,13 @@ class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Sign the approved offer", permissions=["transition"])
     def action_sign(self, request, queryset):
-        self._transition_each(
-            request,
-            queryset,
-            "sign",
-            lambda loan: services.loan_sign(loan=loan, actor=request.user),
-        )
+        bureau_check = import_string(settings.SIGNING_BUREAU_CHECK)
+
+        def sign(loan):
+            bureau_check(loan=loan)  # the bureaus again when their answer is stale
+            return services.loan_sign(loan=loan, actor=request.user)
+
+        self._transition_each(request, queryset, "sign", sign)
 
     @admin.action(description="Write off (overdue loans only)", permissions=["transition"])
     def action_write_off(self, request, queryset):
@@ -1119,3 +1123,7 @@ class CreditLineLimitChangeAdmin(admin.ModelAdmin):
         # The service wrote the row in the form's clean(); show that one.
         obj.pk = form.change.pk
         obj.old_limit_kop = form.change.old_limit_kop
+
+
+# The production calendar's and credit-history reporting's admins register with this module.
+from loans import admin_bureau, admin_calendar  # noqa: E402, F401

@@ -1,7 +1,8 @@
 """Close-of-business: set-based SQL over every live loan for one business date.
 
 For a date D, in order: accrue the day's interest and penalties (within the cap on all
-charges), mark due dates that passed unpaid (`miss_due_date`: serviced → overdue), and update
+charges), mark due dates that passed unpaid (`miss_due_date`: serviced → overdue; only when D is a
+working day, since a term ending on a non-working day ends on the next working one), and update
 days past due. The whole day commits at once, so a run killed halfway leaves nothing behind,
 and each (loan, date) is accrued once: `accrued_through` and the entry key
 `accrual:<loan>:<date>` both say so. Loans a repayment already accrued today are skipped.
@@ -15,6 +16,8 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from loans import workdays
+from loans.bureau_outbox import step_bureau_events
 from loans.business_date import BUSINESS_DATE, current_business_date
 from loans.credit_line_cob import step_credit_lines
 from loans.models import BusinessDate, CobRun
@@ -193,15 +196,13 @@ def _overdue_sql(
     return interest, principal, in_arrears
 
 
-def step_mark_overdue(cursor, on: date) -> int:
-    _tune_session(cursor)
+def _collect_due(cursor, on: date) -> None:
+    """Fill cob_due with the loans whose due date passed by `on`. On a non-working day nothing
+    passes: a term that ends on a non-working day ends on the next working day (Civil Code
+    art. 193), so its loans are marked, if still unpaid, when that day closes."""
+    if not workdays.is_working_day(on):
+        return
     d = date_param()
-    run(cursor, "DROP TABLE IF EXISTS cob_due")
-    run(
-        cursor,
-        "CREATE TEMP TABLE cob_due"
-        " (loan_id BIGINT PRIMARY KEY, due_sum BIGINT NOT NULL, next_due DATE)",
-    )
     run(
         cursor,
         f"""
@@ -217,6 +218,18 @@ def step_mark_overdue(cursor, on: date) -> int:
         """,
         [on, on, on],
     )
+
+
+def step_mark_overdue(cursor, on: date) -> int:
+    _tune_session(cursor)
+    d = date_param()
+    run(cursor, "DROP TABLE IF EXISTS cob_due")
+    run(
+        cursor,
+        "CREATE TEMP TABLE cob_due"
+        " (loan_id BIGINT PRIMARY KEY, due_sum BIGINT NOT NULL, next_due DATE)",
+    )
+    _collect_due(cursor, on)
     if connection.vendor == "postgresql":
         run(cursor, "ANALYZE cob_due")
     # The split is fixed when a due date passes (servicing.split_when_due); interest accrued
@@ -287,6 +300,7 @@ STEPS: list[tuple[str, Callable]] = [
     ("mark_overdue", step_mark_overdue),
     ("days_past_due", step_days_past_due),
     ("credit_lines", step_credit_lines),
+    ("bureau_events", step_bureau_events),
 ]
 
 

@@ -28,7 +28,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Sum
 
+from loans import bureau_outbox
 from loans.business_date import current_business_date
+from loans.credit_uid import new_credit_uid
 from loans.errors import (
     CapExceeded,
     CreditLimitExceeded,
@@ -46,6 +48,7 @@ from loans.ledger import Line, post_entry
 from loans.models import (
     Account,
     Borrower,
+    BureauEventKind,
     CreditLine,
     CreditLineDraw,
     CreditLineLimitChange,
@@ -171,8 +174,9 @@ def credit_line_open(
     limits = limits_for_contract(signed_on=on, category=PSK_CATEGORY)
     psk = _check_terms(limits=limits, limit_kop=limit_kop, daily_rate_ppm=daily_rate_ppm, on=on)
     check_high_psk_rule(borrower_id=borrower.pk, limits=limits, psk_percent=psk.percent, on=on)
-    return CreditLine.objects.create(
+    line = CreditLine.objects.create(
         borrower=borrower,
+        credit_uid=new_credit_uid(),
         limit_kop=limit_kop,
         daily_rate_ppm=daily_rate_ppm,
         opened_on=on,
@@ -185,6 +189,8 @@ def credit_line_open(
         accrued_through=on,
         period_from=on,
     )
+    bureau_outbox.record_event(kind=BureauEventKind.SIGNED, on=on, credit_line=line)
+    return line
 
 
 @transaction.atomic
@@ -257,6 +263,7 @@ def credit_line_close(*, credit_line: CreditLine, actor: Actor = None) -> Credit
         raise TransitionNotAllowed(f"The line still owes {line.debt_kop} kop")
     line.status, line.freeze_reason, line.closed_on = S.CLOSED, FreezeReason.NONE, on
     save_line(line)
+    bureau_outbox.record_event(kind=BureauEventKind.CLOSED, on=on, credit_line=line)
     return line
 
 
@@ -392,6 +399,12 @@ def credit_line_draw(
     )
     line.principal_out_kop += amount_kop
     save_line(line)
+    bureau_outbox.record_event(
+        kind=BureauEventKind.ISSUED,
+        on=on,
+        credit_line=line,
+        extra={"draw_kop": amount_kop, "draw_kind": kind},
+    )
     if order is not None:
         order.draw = draw
         order.save()
@@ -556,6 +569,9 @@ def credit_line_repay(
     ):
         line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
     save_line(line)
+    bureau_outbox.record_event(
+        kind=BureauEventKind.PAYMENT, on=on, credit_line=line, extra={"payment_kop": amount_kop}
+    )
     return payment
 
 

@@ -35,13 +35,15 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from loans import credit_lines, services, tasks
+from loans import bureau_outbox, bureau_sending, credit_lines, services, tasks
+from loans.bureau_sending import SandboxReportingBureau
 from loans.business_date import MOSCOW, set_business_date
 from loans.cob import run_cob_until
 from loans.errors import DomainError
 from loans.gateway import SandboxGateway
 from loans.models import (
     Borrower,
+    BureauSubmission,
     CobRun,
     CreditLine,
     DrawKind,
@@ -53,6 +55,7 @@ from loans.models import (
     ProductKind,
     Region,
     ScheduleItem,
+    SubmissionStatus,
 )
 from loans.models.products import PenaltyMode
 from loans.payment_details import compute_control_digit
@@ -461,12 +464,34 @@ class PortfolioSimulator:
             if day < self.today:
                 self.clock.moment = datetime.combine(day + timedelta(days=1), time(0, 5), MOSCOW)
                 run_cob_until(until=day)
+                self._report_to_bureaus(day)
                 if (day - self.start).days % 50 == 49:
                     self.log(f"  {day}: {Loan.objects.count()} loans so far")
             day += timedelta(days=1)
         self.report.borrowers = Borrower.objects.count()
         self.report.statuses = loans_per_status()
         return self.report
+
+    def _report_to_bureaus(self, day: date) -> None:
+        """The day's credit-history events go to the sandbox bureaus. Now and then ОКБ
+        refuses a day's events; staff correct most such rejections two days later and
+        leave the latest ones for the admin and the reporting page to show."""
+        SandboxReportingBureau.faults = {"okb": "reject:*"} if day.toordinal() % 23 == 0 else {}
+        try:
+            bureau_sending.send_due(now=self.clock.moment, limit=1_000_000)
+        finally:
+            SandboxReportingBureau.faults = {}
+        stale = BureauSubmission.objects.filter(
+            status=SubmissionStatus.REJECTED, event__occurred_on__lte=day - timedelta(days=2)
+        ).exclude(reason__contains="left for staff")
+        stale = stale.select_related("event")
+        for submission in stale[:20]:
+            if self.rng.random() < 0.8:
+                bureau_outbox.event_correct(event=submission.event)
+            else:  # left rejected: the demo keeps some for staff to see
+                BureauSubmission.objects.filter(pk=submission.pk).update(
+                    reason=submission.reason + " (left for staff to correct)"
+                )
 
     def _personas(self) -> list[Persona]:
         rng = self.rng
@@ -699,6 +724,15 @@ class PortfolioSimulator:
         if roll < 0.06:
             self.push(self.clock.moment + timedelta(days=1), self.ev_expire, p, loan_id)
             return
+        # At signing the bureaus are asked again when their answer is stale (the pipeline's
+        # ensure_bureau_answer); the simulated bureaus say what the persona's history says.
+        if not services.bureau_answer_is_fresh(borrower=loan.borrower):
+            services.borrower_record_self_ban(
+                borrower=loan.borrower,
+                active=p.self_ban,
+                checked_at=self.clock.moment,
+                high_psk_loans=0,
+            )
         try:
             services.loan_sign(loan=loan)
         except DomainError as exc:

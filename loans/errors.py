@@ -36,6 +36,18 @@ class LimitExceeded(DomainError):
     code = "limit_exceeded"
 
 
+class BureauCheckRequired(Conflict):
+    """The bureaus' answer about the borrower is missing or too old to sign on."""
+
+    code = "bureau_check_required"
+
+
+class BureausUnavailable(Conflict):
+    """The credit bureaus did not answer: signing waits, it never goes unchecked."""
+
+    code = "bureaus_unavailable"
+
+
 class InvalidPaymentDetails(DomainError):
     code = "invalid_payment_details"
 

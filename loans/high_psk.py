@@ -22,9 +22,13 @@ def check_high_psk_rule(
     on: date,
     loan_id: int | None = None,
     credit_line_id: int | None = None,
+    bureau_outstanding: int = 0,
 ) -> None:
     """Refuse a contract above the threshold when the borrower already has as many such
-    contracts outstanding as the law allows, or repaid one within the cooling-off."""
+    contracts outstanding as the law allows, or repaid one within the cooling-off.
+
+    The count is the larger of the lender's own book and the bureaus' last answer
+    (`bureau_outstanding`: every lender's contracts the bureaus know of), as scoring counts."""
     threshold = limits.high_psk_threshold_percent
     if threshold is None or psk_percent <= threshold:
         return
@@ -39,13 +43,14 @@ def check_high_psk_rule(
     if limits.max_high_psk_loans is not None:
         # A signed offer is a contract: it counts before the money goes out. A card counts
         # while its contract is in force, drawn or not.
-        outstanding = (
+        own = (
             loans.filter(
                 Q(status__in=[S.DISBURSED, S.SERVICED, S.OVERDUE])
                 | Q(status=S.APPROVED, signed_at__isnull=False)
             ).count()
             + lines.exclude(status=CreditLineStatus.CLOSED).count()
         )
+        outstanding = max(own, bureau_outstanding)
         if outstanding >= limits.max_high_psk_loans:
             raise LimitExceeded(
                 f"The borrower already has {outstanding} outstanding loan(s) with ПСК above "

@@ -4,9 +4,15 @@ Interest accrues daily on the outstanding principal, one day's interest being
 `daily_interest_kop(outstanding, rate)`. A period's scheduled interest is therefore
 `period_days × daily_interest_kop(outstanding at the period start)`: exactly what daily
 accrual charges when the borrower pays on the due date.
+
+A due date that falls on a non-working day moves to the next working day (Civil Code
+art. 193): `due_on` maps each contractual date to the day the payment is due (the loan core
+passes the production calendar's `on_or_after`). The schedule carries the moved dates, and a
+period's interest is for the days between them, so paying on the moved date is on time and
+pays exactly what accrual charged.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
@@ -47,8 +53,9 @@ def pdl_schedule(
     term_days: int,
     issue_date: date,
     charges_room_kop: int | None = None,
+    due_on: Callable[[date], date] | None = None,
 ) -> list[Installment]:
-    """A single repayment of principal and `term_days` days of interest at the end of the term."""
+    """A single repayment of principal and the term's interest at the end of the term."""
     _require_int(term_days, field="term_days", minimum=1, what="the term in days")
     return annuity_schedule(
         principal_kop=principal_kop,
@@ -57,6 +64,7 @@ def pdl_schedule(
         periods=1,
         issue_date=issue_date,
         charges_room_kop=charges_room_kop,
+        due_on=due_on,
     )
 
 
@@ -68,6 +76,7 @@ def annuity_schedule(
     periods: int,
     issue_date: date,
     charges_room_kop: int | None = None,
+    due_on: Callable[[date], date] | None = None,
 ) -> list[Installment]:
     """Equal payments every `period_days` days; the last installment settles the rest.
 
@@ -91,8 +100,14 @@ def annuity_schedule(
     room_kop = charges_room_kop
     outstanding_kop = principal_kop
     items: list[Installment] = []
+    previous_due = issue_date
     for seq in range(1, periods + 1):
-        interest_kop = period_days * daily_interest_kop(outstanding_kop, daily_rate_ppm)
+        due_date = issue_date + timedelta(days=seq * period_days)
+        if due_on is not None:
+            due_date = due_on(due_date)
+        days = (due_date - previous_due).days
+        previous_due = due_date
+        interest_kop = days * daily_interest_kop(outstanding_kop, daily_rate_ppm)
         if room_kop is not None:
             interest_kop = min(interest_kop, room_kop)
             room_kop -= interest_kop
@@ -104,7 +119,7 @@ def annuity_schedule(
         items.append(
             Installment(
                 seq=seq,
-                due_date=issue_date + timedelta(days=seq * period_days),
+                due_date=due_date,
                 principal_kop=principal_part_kop,
                 interest_kop=interest_kop,
             )

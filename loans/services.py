@@ -5,17 +5,21 @@ log and the ledger, and defers side effects (the gateway) to `transaction.on_com
 """
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
-from loans import servicing
+from loans import bureau_outbox, servicing, workdays
 from loans.business_date import current_business_date
+from loans.credit_uid import new_credit_uid
 from loans.errors import (
+    BureauCheckRequired,
     CapExceeded,
     Conflict,
     DomainError,
@@ -29,6 +33,7 @@ from loans.messaging import message_enqueue
 from loans.models import (
     Account,
     Borrower,
+    BureauEventKind,
     IncomingPayment,
     Loan,
     LoanStatus,
@@ -95,6 +100,9 @@ def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: da
         reason=reason,
         business_date=on or current_business_date(),
     )
+    bureau_outbox.record_transition(
+        loan=loan, name=name, source=source, reason=reason, on=on or current_business_date()
+    )
 
 
 def _save(loan: Loan, *, actor: Actor, reason: str = "") -> None:
@@ -115,8 +123,11 @@ def _positive_kop(amount_kop: int, *, what: str = "amount") -> int:
 
 
 @transaction.atomic
-def borrower_record_self_ban(*, borrower: Borrower, active: bool, checked_at: datetime) -> None:
-    """Record what the credit bureaus said about the borrower's self-ban (самозапрет).
+def borrower_record_self_ban(
+    *, borrower: Borrower, active: bool, checked_at: datetime, high_psk_loans: int | None = None
+) -> None:
+    """Record what the credit bureaus said about the borrower's self-ban (самозапрет) and, when
+    given, how many outstanding loans with a high ПСК they know of (545-FZ).
 
     An answer older than the one on record changes nothing: of two applications scored at
     once, the earlier bureau answer must not overwrite the later one. The history keeps the
@@ -124,23 +135,39 @@ def borrower_record_self_ban(*, borrower: Borrower, active: bool, checked_at: da
     """
     not_older = Q(self_ban_checked_at__isnull=True) | Q(self_ban_checked_at__lte=checked_at)
     unchanged = Q(self_ban_active=True) if active else ~Q(self_ban_active=True)
+    values = {"self_ban_active": active, "self_ban_checked_at": checked_at}
+    if high_psk_loans is not None:
+        values["bureau_high_psk_loans"] = high_psk_loans
     # Nearly every check finds the flag as it was: one UPDATE, decided by the row itself.
     if Borrower.objects.filter(not_older, unchanged, pk=borrower.pk).update(
-        self_ban_active=active, self_ban_checked_at=checked_at, updated_at=timezone.now()
+        **values, updated_at=timezone.now()
     ):
         return
     borrower = Borrower.objects.select_for_update().get(pk=borrower.pk)
     if borrower.self_ban_checked_at is not None and borrower.self_ban_checked_at > checked_at:
         return
     flipped = bool(borrower.self_ban_active) != active
-    borrower.self_ban_active = active
-    borrower.self_ban_checked_at = checked_at
-    fields = ["self_ban_active", "self_ban_checked_at", "updated_at"]
+    for name, value in values.items():
+        setattr(borrower, name, value)
+    fields = [*values, "updated_at"]
     if flipped:
         borrower._change_reason = f"credit bureaus: self-ban {'reported' if active else 'lifted'}"
         borrower.save(update_fields=fields)
     else:  # another check wrote this same answer meanwhile
         borrower.save_without_historical_record(update_fields=fields)
+
+
+def bureau_answer_max_age() -> timedelta:
+    """How old the bureaus' last answer may be when a loan is signed (setting, hours)."""
+    return timedelta(hours=float(getattr(settings, "SIGNING_BUREAU_MAX_AGE_HOURS", 4)))
+
+
+def bureau_answer_is_fresh(*, borrower: Borrower, now: datetime | None = None) -> bool:
+    """Did the bureaus answer about this borrower recently enough to sign without asking?"""
+    checked_at = borrower.self_ban_checked_at
+    if checked_at is None or borrower.bureau_high_psk_loans is None:
+        return False
+    return (now or timezone.now()) - checked_at <= bureau_answer_max_age()
 
 
 # --- application and decision -------------------------------------------------------------
@@ -164,6 +191,9 @@ def loan_apply(
     )
     loan._history_user = actor
     loan.save()
+    bureau_outbox.record_event(
+        kind=BureauEventKind.APPLICATION, on=current_business_date(), loan=loan
+    )
     return loan
 
 
@@ -320,14 +350,17 @@ def build_schedule(
     issue_date: date,
     daily_rate_ppm: int | None = None,
 ) -> list[Installment]:
-    """The schedule at the product's rate, or at a lower rate agreed for this loan."""
+    """The schedule at the product's rate, or at a lower rate agreed for this loan; a due
+    date on a non-working day moves to the next working day (the production calendar)."""
     rate = daily_rate_ppm or product.daily_rate_ppm
+    due_on = _due_on(issue_date, term_days)
     if product.kind == ProductKind.PDL:
         return pdl_schedule(
             principal_kop=principal_kop,
             daily_rate_ppm=rate,
             term_days=term_days,
             issue_date=issue_date,
+            due_on=due_on,
         )
     return annuity_schedule(
         principal_kop=principal_kop,
@@ -335,7 +368,15 @@ def build_schedule(
         period_days=product.period_days,
         periods=term_days // product.period_days,
         issue_date=issue_date,
+        due_on=due_on,
     )
+
+
+def _due_on(issue_date: date, term_days: int) -> Callable[[date], date]:
+    """The production calendar's 'this day or the next working day' for a contract's dates."""
+    return workdays.calendar_for(
+        issue_date, issue_date + timedelta(days=term_days + workdays.MAX_RUN_DAYS)
+    ).on_or_after
 
 
 def check_contract_caps(
@@ -402,6 +443,12 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
     if loan.signed_at is not None:
         raise DomainError("The offer is already signed", code="already_signed")
     borrower = loan.borrower
+    if not bureau_answer_is_fresh(borrower=borrower):
+        # The signing service asks the bureaus first (outside this lock); nothing signs unchecked.
+        raise BureauCheckRequired(
+            "The credit bureaus have not been asked about this borrower recently enough to sign "
+            f"(at most {bureau_answer_max_age()} ago); ask them again",
+        )
     if borrower.self_ban_active:
         raise LimitExceeded("The borrower has an active self-ban on loans", code="self_ban")
     on = current_business_date()
@@ -430,9 +477,11 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
         psk_percent=psk.percent,
         on=on,
         loan_id=loan.pk,
+        bureau_outstanding=borrower.bureau_high_psk_loans or 0,
     )
     loan.signed_at = timezone.now()
     loan.signed_on = on
+    loan.credit_uid = loan.credit_uid or new_credit_uid()
     loan.daily_rate_ppm = rate
     loan.period_days = product.period_days
     loan.penalty_mode = product.penalty_mode
@@ -445,6 +494,7 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
     loan.limits_snapshot = limits.snapshot()
     _write_schedule(loan, items)
     _save(loan, actor=actor, reason="offer signed")
+    bureau_outbox.record_event(kind=BureauEventKind.SIGNED, on=on, loan=loan)
     return loan
 
 
@@ -726,6 +776,12 @@ def _post_payment(
     *, loan: Loan, allocation: servicing.Allocation, key: str, on: date, kind: str
 ) -> "IncomingPayment":
     a = allocation
+    bureau_outbox.record_event(
+        kind=BureauEventKind.PAYMENT,
+        on=on,
+        loan=loan,
+        extra={"payment_kop": a.total_kop, "payment_kind": kind, "allocation": a.as_dict()},
+    )
     return post_entry(
         key=key,
         kind=kind,
@@ -876,7 +932,7 @@ def prolongation_quote(*, loan: Loan, days: int, on: date | None = None) -> dict
     debt_today = repayment_quote_kop(loan=loan, on=on)
     charges_due = debt_today - loan.principal_out_kop
     fee = loan.product.prolongation_fee_kop
-    new_due = max(loan.maturity_date, on) + timedelta(days=days)
+    new_due = workdays.on_or_after(max(loan.maturity_date, on) + timedelta(days=days))
     interest = (new_due - on).days * daily_interest_kop(loan.principal_out_kop, loan.daily_rate_ppm)
     accrued_today = debt_today - loan.debt_kop
     room = loan.charges_room_kop - accrued_today
@@ -955,6 +1011,9 @@ def loan_prolong(
     _write_schedule(loan, [item])
     _reset_arrears(loan, actor=actor, on=on, reason=f"prolonged by {days} days")
     _save(loan, actor=actor, reason="prolongation")
+    bureau_outbox.record_event(
+        kind=BureauEventKind.PROLONGATION, on=on, loan=loan, extra={"days": days}
+    )
     return loan
 
 
@@ -967,7 +1026,12 @@ def _reset_arrears(loan: Loan, *, actor: Actor, on: date, reason: str) -> None:
 
 
 def restructuring_plan(
-    *, loan: Loan, periods: int, period_days: int, on: date
+    *,
+    loan: Loan,
+    periods: int,
+    period_days: int,
+    on: date,
+    due_on: Callable[[date], date] | None = None,
 ) -> tuple[list[Installment], list[int]]:
     """Level installments for the debt, with the part of each that pays earlier charges.
 
@@ -975,15 +1039,20 @@ def restructuring_plan(
     plan clears the arrears first and the principal, on which interest accrues, follows; fees
     come after principal, in the last installment. Interest stops at the cap on all charges, as
     accrual does. The level is the smallest payment the last installment does not exceed.
+    Due dates on non-working days move to the next working day, their interest with them.
     """
+    due_on = due_on or _due_on(on, periods * period_days)
 
     def build(level: int) -> tuple[list[Installment], list[int]]:
         outstanding = loan.principal_out_kop
         arrears = loan.interest_out_kop + loan.penalty_out_kop
         room = loan.charges_room_kop
         items, shares = [], []
+        previous = on
         for seq in range(1, periods + 1):
-            interest = min(period_days * daily_interest_kop(outstanding, loan.daily_rate_ppm), room)
+            due = due_on(on + timedelta(days=seq * period_days))
+            days, previous = (due - previous).days, due
+            interest = min(days * daily_interest_kop(outstanding, loan.daily_rate_ppm), room)
             room -= interest
             if seq == periods:
                 share, principal = arrears + loan.fees_out_kop, outstanding
@@ -992,7 +1061,6 @@ def restructuring_plan(
                 principal = min(outstanding, max(0, level - interest - share))
                 arrears -= share
             outstanding -= principal
-            due = on + timedelta(days=seq * period_days)
             items.append(Installment(seq, due, principal, interest))
             shares.append(share)
         return items, shares
@@ -1059,6 +1127,12 @@ def loan_restructure(*, loan: Loan, periods: int, period_days: int, actor: Actor
     _write_schedule(loan, items, arrears=arrears)
     _reset_arrears(loan, actor=actor, on=on, reason=f"restructured into {periods} installments")
     _save(loan, actor=actor, reason="restructuring")
+    bureau_outbox.record_event(
+        kind=BureauEventKind.RESTRUCTURING,
+        on=on,
+        loan=loan,
+        extra={"periods": periods, "period_days": period_days},
+    )
     return loan
 
 

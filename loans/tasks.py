@@ -125,3 +125,10 @@ def run_cob() -> str:
 def release_due_payouts() -> int:
     """Send the payouts whose 115-FZ cooling time after signing has passed."""
     return len(services.payout_release_due())
+
+
+def send_bureau_reports() -> dict:
+    """The credit-history outbox, every minute: what is due goes to each bureau."""
+    from loans import bureau_sending
+
+    return bureau_sending.send_due()

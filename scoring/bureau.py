@@ -65,6 +65,15 @@ class CreditBureau(Protocol):
     def report(self, *, borrower: Borrower, as_of: date, width: int) -> BureauReport: ...
 
 
+class BureauUnavailable(Exception):
+    """A bureau did not answer (down, timed out) or answered something unusable."""
+
+    def __init__(self, bureau: str, reason: str):
+        super().__init__(f"{bureau}: {reason}")
+        self.bureau = bureau
+        self.reason = reason
+
+
 @cache
 def _loadings(width: int) -> np.ndarray:
     # Fixed per attribute index, so attribute 17 means the same thing for every borrower.
@@ -91,6 +100,8 @@ class SandboxBureau:
     name = "sandbox"
     _lock = threading.Lock()
     _overrides: dict[tuple[str, str], dict] = {}
+    # Tests and drills make the sandbox fail as a real bureau does: "down" or "malformed".
+    fault: str = ""
 
     @classmethod
     def override(cls, *, borrower: Borrower, **fields) -> None:
@@ -102,6 +113,7 @@ class SandboxBureau:
     def reset(cls) -> None:
         with cls._lock:
             cls._overrides.clear()
+            SandboxBureau.fault = ""
 
     @staticmethod
     def latent_risk(borrower: Borrower, *, as_of: date) -> float:
@@ -122,6 +134,8 @@ class SandboxBureau:
     ) -> BureauReport:
         if not 0 <= width <= MAX_WIDTH:
             raise ValueError(f"A bureau vector has 0 to {MAX_WIDTH} attributes, not {width}")
+        if SandboxBureau.fault == "down":
+            raise TimeoutError(f"{self.name} did not answer in time")
         seed = _identity_seed(borrower)
         risk = self.latent_risk(borrower, as_of=as_of)
         rng = np.random.default_rng(seed + 1)
@@ -152,6 +166,8 @@ class SandboxBureau:
             attributes=attributes,
         )
         forced = self._overrides.get((borrower.passport_series, borrower.passport_number))
+        if SandboxBureau.fault == "malformed":
+            forced = {**(forced or {}), "open_high_psk_loans": "?"}
         return replace(report, **forced) if forced else report
 
 
@@ -197,4 +213,25 @@ def ask_bureaus(*, borrower: Borrower, as_of: date, width: int | None = None) ->
     reports = [
         bureau.report(borrower=borrower, as_of=as_of, width=width) for bureau in get_bureaus()
     ]
+    return BureauReports(reports, received_at=timezone.now())
+
+
+def _checked(bureau: CreditBureau, *, borrower: Borrower, as_of: date) -> BureauReport:
+    """One bureau's narrow answer for signing, or BureauUnavailable saying why not."""
+    try:
+        report = bureau.report(borrower=borrower, as_of=as_of, width=0)
+    except Exception as exc:  # a timeout, a refused connection, a bug in their answer
+        raise BureauUnavailable(bureau.name, type(exc).__name__) from exc
+    if not isinstance(report.self_ban, bool):
+        raise BureauUnavailable(bureau.name, "malformed answer: self_ban")
+    count = report.open_high_psk_loans
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise BureauUnavailable(bureau.name, "malformed answer: open_high_psk_loans")
+    return report
+
+
+def ask_bureaus_at_signing(*, borrower: Borrower, as_of: date) -> BureauReports:
+    """Ask every bureau for the self-ban and the borrower's other loans (545-FZ), without the
+    wide attribute vector. Every bureau must answer: the law wants all of them asked."""
+    reports = [_checked(b, borrower=borrower, as_of=as_of) for b in get_bureaus()]
     return BureauReports(reports, received_at=timezone.now())

@@ -105,7 +105,10 @@ def score_application(
         return existing
     started = time.perf_counter()
     borrower_record_self_ban(
-        borrower=loan.borrower, active=bureau.self_ban, checked_at=bureau.received_at
+        borrower=loan.borrower,
+        active=bureau.self_ban,
+        checked_at=bureau.received_at,
+        high_psk_loans=bureau.open_high_psk_loans,
     )
     on: date = current_business_date()
     snapshot = build_snapshot(loan=loan, bureau=bureau, on=on, channel=channel)

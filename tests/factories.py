@@ -4,11 +4,12 @@ import datetime as dt
 import itertools
 
 import factory
+from django.utils import timezone
 
 from loans import services
 from loans.business_date import current_business_date, set_business_date
 from loans.gateway import SandboxGateway
-from loans.models import Borrower, Loan, Product, ProductKind, Region
+from loans.models import Borrower, CalendarOverride, Loan, Product, ProductKind, Region
 from loans.models.products import PenaltyMode
 from loans.payment_details import compute_control_digit
 
@@ -21,6 +22,16 @@ DEMO_BIK = "044525225"
 def valid_account() -> str:
     digit = compute_control_digit(account_with_zero_control="40817810000000000001", bik=DEMO_BIK)
     return f"40817810{digit}00000000001"
+
+
+class CalendarOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarOverride
+
+    day = dt.date(2028, 1, 10)
+    is_working = False
+    name = "Перенос выходного дня"
+    decree = "Постановление Правительства РФ (тест)"
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -89,10 +100,24 @@ def applied_loan(*, product=None, borrower=None, amount_kop=1_000_000, term_days
     )
 
 
+def bureaus_answered(borrower: Borrower, *, high_psk_loans: int = 0) -> None:
+    """The bureaus answered just now (what the signing service does when the answer is stale),
+    keeping the self-ban on record as it is."""
+    services.borrower_record_self_ban(
+        borrower=borrower,
+        active=bool(borrower.self_ban_active),
+        checked_at=timezone.now(),
+        high_psk_loans=high_psk_loans,
+    )
+
+
 def signed_loan(**kwargs) -> Loan:
     loan = applied_loan(**kwargs)
     loan = services.loan_score(loan=loan)
     loan = services.loan_approve(loan=loan)
+    if not services.bureau_answer_is_fresh(borrower=loan.borrower):
+        bureaus_answered(loan.borrower)
+        loan.borrower.refresh_from_db()
     return services.loan_sign(loan=loan)
 
 

@@ -23,6 +23,7 @@ PAGES = (
     ("collection:cases", _("My cases"), (COLLECTOR, ADMINISTRATOR), None),
     ("dashboards", _("Dashboards"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("scoring:monitoring", _("Scoring monitoring"), (RISK_MANAGER, ADMINISTRATOR), None),
+    ("bureau-deadlines", _("Credit bureau reporting"), (RISK_MANAGER, ADMINISTRATOR), None),
 )
 
 

@@ -1,4 +1,4 @@
-"""The lifecycle across apps: submit → score → route.
+"""The lifecycle across apps: submit → score → route, and signing with the bureaus asked.
 
 Scoring runs inside the application request while recent decisions are fast enough
 (`SCORING_SYNC_BUDGET_MS`), otherwise as a django-q2 task. Either way `score_and_route` locks
@@ -20,10 +20,11 @@ from feedback.models import PersonalOffer
 from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.debt_load import debt_load_note
+from loans.errors import BureausUnavailable
 from loans.models import Borrower, Loan, LoanStatus, Product
 from scoring import selectors as scoring_selectors
 from scoring import services as scoring_services
-from scoring.bureau import ask_bureaus
+from scoring.bureau import BureauUnavailable, ask_bureaus, ask_bureaus_at_signing
 from scoring.models import Decision, ScoreResult
 from underwriting import services as underwriting_services
 
@@ -190,3 +191,39 @@ def open_missing_reviews() -> int:
         )
         opened += 1
     return opened
+
+
+# --- signing: the bureaus asked again when their answer is stale ---------------------------
+
+
+def ensure_bureau_answer(*, loan: Loan) -> bool:
+    """Before a loan is signed: ask every bureau for the self-ban and the borrower's other
+    loans when the last answer is missing or older than `SIGNING_BUREAU_MAX_AGE_HOURS`
+    (the application's own scoring answer counts while it is that recent). Called outside any
+    lock on the loan: a slow bureau must not hold it. Returns whether the bureaus were asked.
+
+    If a bureau does not answer, signing is refused (BureausUnavailable): retry later."""
+    borrower = Borrower.objects.get(pk=loan.borrower_id)
+    if loan_services.bureau_answer_is_fresh(borrower=borrower):
+        return False
+    try:
+        answer = ask_bureaus_at_signing(borrower=borrower, as_of=current_business_date())
+    except BureauUnavailable as exc:
+        log.warning("bureaus unavailable at signing of loan %s: %s", loan.pk, exc)
+        raise BureausUnavailable(
+            f"The credit bureaus did not answer ({exc.bureau}: {exc.reason}); the loan cannot "
+            "be signed unchecked. Retry later."
+        ) from exc
+    loan_services.borrower_record_self_ban(
+        borrower=borrower,
+        active=answer.self_ban,
+        checked_at=answer.received_at,
+        high_psk_loans=answer.open_high_psk_loans,
+    )
+    return True
+
+
+def sign_offer(*, loan: Loan, actor: AbstractBaseUser | None = None) -> Loan:
+    """Sign an approved offer: the bureaus first (if their answer is stale), then the loan."""
+    ensure_bureau_answer(loan=loan)
+    return loan_services.loan_sign(loan=loan, actor=actor)

@@ -254,6 +254,13 @@ UNDERWRITING_IDLE_RELEASE_MINUTES = env.float("UNDERWRITING_IDLE_RELEASE_MINUTES
 UNDERWRITING_DOCUMENT_WAIT_MINUTES = env.float("UNDERWRITING_DOCUMENT_WAIT_MINUTES", default=60)
 UNDERWRITING_QUEUE_PAGE_SIZE = 50
 
+# --- Credit bureaus -----------------------------------------------------------------------
+
+# Signing asks the bureaus again (self-ban, the 545-FZ count) when their last answer about the
+# borrower is older than this; the signing paths below the top floor reach the check here.
+SIGNING_BUREAU_MAX_AGE_HOURS = env.float("SIGNING_BUREAU_MAX_AGE_HOURS", default=4)
+SIGNING_BUREAU_CHECK = "zaymer.pipeline.ensure_bureau_answer"
+
 # --- Outbox and throttles ------------------------------------------------------------------
 
 # API throttles must hold across worker processes: their history is a database table that

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from zaymer import dashboards, health, views
+from zaymer import bureau_views, dashboards, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("underwriting/metrics/", dashboards.underwriting_metrics, name="underwriting-metrics"),
     path("dashboards/", dashboards.business, name="dashboards"),
+    path("bureaus/", bureau_views.bureau_deadlines, name="bureau-deadlines"),
     path("dashboards/rebuild/", dashboards.business_rebuild, name="dashboards-rebuild"),
     path("dashboards/<slug:name>.csv", dashboards.business_csv, name="dashboards-csv"),
     path("underwriting/", include("underwriting.urls")),

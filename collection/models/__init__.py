@@ -18,14 +18,13 @@ from collection.models.contacts import (
 )
 from collection.models.promises import PromiseStatus, PromiseToPay
 from collection.models.reminders import CollectionDay, PreCollectionReminder, ReminderStatus
-from collection.models.rules import CalendarDay, ContactRule
+from collection.models.rules import ContactRule
 from collection.models.state_fee import StateFeeBracket
 
 __all__ = [
     "OPEN_CASE",
     "BanKind",
     "Bucket",
-    "CalendarDay",
     "CaseStage",
     "Channel",
     "ClosingReason",

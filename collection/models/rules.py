@@ -1,4 +1,4 @@
-"""The 230-FZ contact limits by date, and the calendar of non-working days they depend on."""
+"""The 230-FZ contact limits by date (the working days they depend on: `loans.workdays`)."""
 
 from datetime import time
 
@@ -58,17 +58,3 @@ class ContactRule(models.Model):
         )
         if overlapping.exists():
             raise ValidationError(_("This period overlaps another set of contact rules"))
-
-
-class CalendarDay(models.Model):
-    """An exception to Monday–Friday working: a public holiday, or a Saturday worked instead."""
-
-    date = models.DateField(unique=True)
-    is_working = models.BooleanField(default=False)
-    name = models.CharField(max_length=120)
-
-    class Meta:
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date.isoformat()} {self.name}"

@@ -1,5 +1,11 @@
 from loans.models.borrowers import Borrower, Region
-from loans.models.calendar import BusinessDate, CobRun
+from loans.models.bureau import (
+    BureauEvent,
+    BureauEventKind,
+    BureauSubmission,
+    SubmissionStatus,
+)
+from loans.models.calendar import BusinessDate, CalendarOverride, CobRun
 from loans.models.credit_line import (
     CreditLine,
     CreditLineDraw,
@@ -27,7 +33,11 @@ __all__ = [
     "Account",
     "Borrower",
     "BorrowerMessage",
+    "BureauEvent",
+    "BureauEventKind",
+    "BureauSubmission",
     "BusinessDate",
+    "CalendarOverride",
     "CobRun",
     "ContractDocument",
     "CreditLine",
@@ -63,6 +73,7 @@ __all__ = [
     "RestructuringStatus",
     "ScheduleItem",
     "StatementStatus",
+    "SubmissionStatus",
     "TransferStatus",
     "TransitionLog",
 ]

@@ -65,7 +65,15 @@ class Borrower(models.Model):
         blank=True,
         help_text="As last reported by the credit bureaus; empty = never asked",
     )
-    self_ban_checked_at = models.DateTimeField(null=True, blank=True)
+    self_ban_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the credit bureaus last answered about this borrower"
+    )
+    bureau_high_psk_loans = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Outstanding loans with a high ПСК the bureaus reported at their last answer "
+        "(545-FZ); empty = not asked",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

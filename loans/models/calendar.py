@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class BusinessDate(models.Model):
@@ -24,3 +25,31 @@ class CobRun(models.Model):
 
     def __str__(self) -> str:
         return f"COB {self.business_date}"
+
+
+class CalendarOverride(models.Model):
+    """An administrator's entry in the production calendar, over what the `holidays` library
+    says: a day made working or non-working by a government decree the library does not know
+    yet. One entry per day; an entry also confirms its year's calendar."""
+
+    day = models.DateField(
+        _("day"),
+        unique=True,
+        error_messages={"unique": _("This day already has an entry in the production calendar")},
+    )
+    is_working = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    decree = models.CharField(
+        _("decree"),
+        max_length=200,
+        help_text=_("The act that set this day, e.g. the government's decree on transferred days"),
+    )
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("production calendar override")
+        verbose_name_plural = _("production calendar overrides")
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {'working' if self.is_working else 'day off'}"

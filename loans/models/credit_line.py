@@ -50,6 +50,15 @@ class CreditLine(models.Model):
     )
     limit_kop = models.BigIntegerField()
     daily_rate_ppm = models.PositiveIntegerField(help_text="8000 = 0.8 % per day")
+    credit_uid = models.CharField(
+        "УИд",
+        max_length=38,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The contract's unique identifier (218-FZ), given when the card is opened",
+    )
     opened_on = models.DateField(help_text="Business date the contract was signed")
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_on = models.DateField(null=True, blank=True)

@@ -55,6 +55,15 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     penalty_rate_den = models.PositiveIntegerField(default=1)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_on = models.DateField(null=True, blank=True, help_text="Business date of signing")
+    credit_uid = models.CharField(
+        "УИд",
+        max_length=38,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The contract's unique identifier (218-FZ), given at signing",
+    )
     issue_date = models.DateField(null=True, blank=True)
     psk_percent = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
     psk_kop = models.BigIntegerField(null=True, blank=True)

@@ -43,7 +43,7 @@ def test_an_overdue_loan_gets_its_request_and_the_plan_preview(borrower_api):
         }
         for item, share in zip(items, shares, strict=True)
     ]
-    assert body["schedule"][0]["due_date"] == "2026-12-20"
+    assert body["schedule"][0]["due_date"] == "2026-12-21"  # Sunday 12-20 moves to Monday
     assert body["total_kop"] == sum(row["total_kop"] for row in body["schedule"])
     assert body["currency"] == "RUB"
     assert "+03:00" in body["created_at"]

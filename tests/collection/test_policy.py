@@ -213,3 +213,42 @@ def test_letters_keep_no_hours(debtor):
     assert contact_allowed(
         case_or_borrower=debtor, channel=Channel.LETTER, at=msk(2026, 12, 8, 23, 30)
     ).allowed
+
+
+# --- the production calendar (issue 18): weekend hours on the days the decrees made off -------
+
+
+def test_a_call_at_0830_on_new_years_eve_2027_is_refused(debtor):
+    verdict = contact_allowed(
+        case_or_borrower=debtor, channel=Channel.CALL, at=at(dt.date(2027, 12, 31), 8, 30)
+    )
+    assert not verdict.allowed and verdict.code == "quiet_hours"
+    assert verdict.next_allowed_at == at(dt.date(2027, 12, 31), 9)
+
+
+def test_a_call_at_0830_on_the_4th_of_january_2028_is_refused(debtor):
+    verdict = contact_allowed(
+        case_or_borrower=debtor, channel=Channel.CALL, at=at(dt.date(2028, 1, 4), 8, 30)
+    )
+    assert not verdict.allowed and verdict.code == "quiet_hours"
+
+
+def test_a_call_at_0830_on_the_working_saturday_of_february_2027_is_allowed(debtor):
+    verdict = contact_allowed(
+        case_or_borrower=debtor, channel=Channel.CALL, at=at(dt.date(2027, 2, 20), 8, 30)
+    )
+    assert verdict.allowed
+
+
+def test_a_call_at_0830_on_the_22nd_of_february_2027_is_refused(debtor):
+    verdict = contact_allowed(
+        case_or_borrower=debtor, channel=Channel.CALL, at=at(dt.date(2027, 2, 22), 8, 30)
+    )
+    assert not verdict.allowed and verdict.code == "quiet_hours"
+
+
+def test_a_call_at_0830_on_the_5th_of_november_2027_is_refused(debtor):
+    verdict = contact_allowed(
+        case_or_borrower=debtor, channel=Channel.CALL, at=at(dt.date(2027, 11, 5), 8, 30)
+    )
+    assert not verdict.allowed and verdict.code == "quiet_hours"

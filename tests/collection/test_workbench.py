@@ -218,3 +218,19 @@ def test_a_collector_cannot_reassign(client, case, collector, other_collector):
     client.post(page(case, "reassign"), {"collector": other_collector.pk, "reason": "mine"})
     case.refresh_from_db()
     assert case.collector == collector
+
+
+def test_the_case_page_says_nothing_of_the_calendar_when_the_years_are_confirmed(
+    client, case, collector
+):
+    client.force_login(collector)
+    assert 'id="calendar-unconfirmed"' not in client.get(page(case)).content.decode()
+
+
+def test_the_case_page_warns_when_the_coming_year_is_unconfirmed(
+    client, case, collector, monkeypatch
+):
+    monkeypatch.setattr(timezone, "now", lambda: msk(2027, 12, 8, 12, 0))
+    client.force_login(collector)
+    body = client.get(page(case)).content.decode()
+    assert 'id="calendar-unconfirmed"' in body and "2028" in body

@@ -60,8 +60,8 @@ def test_surveys_know_the_segment_and_how_the_loan_was_repaid(business_date):
 
 
 def test_a_loan_overdue_30_days_by_cob_is_marked_after_collection(business_date):
-    loan = issued(term_days=5)
-    open_day(ISSUE_DATE + 5 * DAY + 31 * DAY)
+    loan = issued(term_days=8)  # due Tuesday 11-10 (5 days would end on a Saturday and move)
+    open_day(ISSUE_DATE + 8 * DAY + 31 * DAY)
     loan = repay(loan)
     services.surveys_offer(on=loan.closed_on)
     assert Survey.objects.get(loan=loan).after_collection

@@ -29,7 +29,8 @@ def book(business_date, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         live = live_loan(on=business_date, term_days=10)
         overdue = live_loan(on=business_date, term_days=5)
-    run_cob_until(until=business_date + dt.timedelta(days=6))
+    # Due Saturday 11-07, so on Monday 11-09 (the next working day); overdue when it closes.
+    run_cob_until(until=business_date + dt.timedelta(days=8))
     live.refresh_from_db()
     overdue.refresh_from_db()
     scored = services.loan_score(loan=applied_loan())

@@ -23,6 +23,7 @@ from tests.factories import (
     IlProductFactory,
     PdlProductFactory,
     applied_loan,
+    bureaus_answered,
     signed_loan,
 )
 from tests.loans.helpers import book, fresh, issued, loan_row, repay
@@ -30,6 +31,7 @@ from tests.loans.helpers import book, fresh, issued, loan_row, repay
 
 def approved_loan(**kwargs) -> Loan:
     loan = applied_loan(**kwargs)
+    bureaus_answered(loan.borrower)
     loan = services.loan_score(loan=loan)
     return services.loan_approve(loan=loan)
 
@@ -119,21 +121,22 @@ def long_pdl_product():
 
 def test_scheduled_charges_above_the_principal_are_refused_from_2026_04_01(db):
     set_business_date(on=dt.date(2026, 4, 1))
-    loan = approved_loan(product=long_pdl_product(), term_days=130)
+    # 128 days, due Friday 2026-08-07 (130 days would end on a Sunday and move to Monday).
+    loan = approved_loan(product=long_pdl_product(), term_days=128)
 
-    # 130 days × 80 ₽ = 10 400 ₽ of interest on 10 000 ₽.
+    # 128 days × 80 ₽ = 10 240 ₽ of interest on 10 000 ₽.
     assert_refused_and_unchanged(
-        loan, CapExceeded, match=r"1040000 kop exceed the cap on all charges of 1000000 kop"
+        loan, CapExceeded, match=r"1024000 kop exceed the cap on all charges of 1000000 kop"
     )
 
 
 def test_the_same_contract_is_allowed_under_the_1_3_cap_on_2026_03_31(db):
     set_business_date(on=dt.date(2026, 3, 31))
-    loan = approved_loan(product=long_pdl_product(), term_days=130)
+    loan = approved_loan(product=long_pdl_product(), term_days=128)  # due Thursday 2026-08-06
 
     loan = services.loan_sign(loan=loan)
 
-    assert loan.schedule_items.get().interest_kop == 1_040_000
+    assert loan.schedule_items.get().interest_kop == 1_024_000
     assert loan.charges_cap_kop == 1_300_000
 
 

@@ -35,6 +35,7 @@ from tests.factories import (
     IlProductFactory,
     PdlProductFactory,
     applied_loan,
+    bureaus_answered,
     valid_account,
 )
 from tests.loans.helpers import rolled_back
@@ -81,6 +82,7 @@ def issue(money: Money, kind: str, hundreds: int, term: int, outcome: str) -> No
     loan = applied_loan(
         product=product, borrower=BorrowerFactory(), amount_kop=amount, term_days=term_days
     )
+    bureaus_answered(loan.borrower)
     loan = services.loan_sign(loan=services.loan_approve(loan=services.loan_score(loan=loan)))
     money.loans.append(loan)
     disburse(money, loan, outcome)

@@ -55,6 +55,7 @@ def test_seed_demo_end_to_end(db, password_file):
     check_every_state(output)
     check_history_is_spread_over_the_past()
     check_borrowers_and_payouts_look_real()
+    check_the_bureaus_were_reported_to()
     assert "ledger ok" in run("ledger_check")
     check_once_changes_nothing(password_file)
     check_second_run_duplicates_nothing_and_can_reset_the_password(password_file)
@@ -119,6 +120,15 @@ def check_borrowers_and_payouts_look_real():
     assert PayoutOrder.objects.filter(status=PayoutStatus.SUCCEEDED).exists()
     assert not PayoutOrder.objects.filter(status__in=[PayoutStatus.SENT, PayoutStatus.PENDING])
     assert not OrmQ.objects.exists()  # nothing left queued for a worker
+
+
+def check_the_bureaus_were_reported_to():
+    from loans.models import BureauEvent, BureauSubmission
+
+    statuses = set(BureauSubmission.objects.values_list("status", flat=True))
+    assert {"acknowledged", "rejected", "superseded"} <= statuses, statuses
+    assert BureauEvent.objects.filter(kind="correction").exists()
+    assert BureauEvent.objects.filter(kind="issued").exists()
 
 
 def check_once_changes_nothing(password_file):

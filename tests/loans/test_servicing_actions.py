@@ -27,7 +27,13 @@ from loans.models import (
     RestructuringRequest,
     TransitionLog,
 )
-from tests.factories import IlProductFactory, PdlProductFactory, applied_loan, signed_loan
+from tests.factories import (
+    IlProductFactory,
+    PdlProductFactory,
+    applied_loan,
+    bureaus_answered,
+    signed_loan,
+)
 from tests.loans.helpers import (
     DAY,
     balance,
@@ -169,12 +175,13 @@ def test_an_installment_loan_cannot_be_prolonged(business_date):
 
 def test_prolongation_that_would_break_the_cap_on_all_charges_is_refused(business_date):
     loan = issued(on=business_date, product=PdlProductFactory(code="pdl-5x", max_prolongations=5))
-    # Prolonged by 30 days on each of three days: charges paid 3 × 80 ₽; the last due date is
+    # Prolonged by 30, 30 and 20 days on three days: charges paid 3 × 80 ₽; 2027-01-01 is a
+    # holiday, so the first new due date is Monday 2027-01-11; the last due date is
     # 2027-03-02. On 2027-11-06 the room is 10 000 − 240 − 80 (today) = 9 680 ₽, and even
     # 7 more days (to 2027-03-09) would charge 123 days × 80 ₽ = 9 840 ₽.
-    for day in (3, 4, 5):
+    for day, days in ((3, 30), (4, 30), (5, 20)):
         open_day(dt.date(2026, 11, day))
-        prolong(loan, days=30)
+        prolong(loan, days=days)
     assert fresh(loan).maturity_date == dt.date(2027, 3, 2)
     open_day(dt.date(2026, 11, 6))
     before = snapshot(loan)
@@ -213,16 +220,18 @@ def test_restructuring_an_overdue_loan_spreads_the_debt_over_a_plan(business_dat
     assert (loan.schedule_version, loan.restructured, loan.penalties_stopped) == (2, True, True)
     assert loan.debt_kop == debt
     items = list(loan.schedule_items.filter(version=2).order_by("seq"))
+    # Every 14 days from Sunday 2026-12-06 is a Sunday: each moves to the next working day,
+    # 2027-01-03 past the New Year holidays (Civil Code art. 193).
     assert [item.due_date for item in items] == [
-        dt.date(2026, 12, 20),
-        dt.date(2027, 1, 3),
-        dt.date(2027, 1, 17),
-        dt.date(2027, 1, 31),
+        dt.date(2026, 12, 21),
+        dt.date(2027, 1, 11),
+        dt.date(2027, 1, 18),
+        dt.date(2027, 2, 1),
     ]
     assert sum(item.principal_kop + item.arrears_kop for item in items) == debt
     assert sum(item.total_kop for item in items) == debt + sum(i.interest_kop for i in items)
     assert loan.charges_total_kop + sum(i.interest_kop for i in items) <= loan.charges_cap_kop
-    assert loan.next_due_date == dt.date(2026, 12, 20)
+    assert loan.next_due_date == dt.date(2026, 12, 21)
     # Level installments, the last one no larger.
     level = items[0].total_kop
     assert [item.total_kop for item in items[:3]] == [level] * 3
@@ -239,11 +248,13 @@ def test_a_restructuring_plan_pays_the_earlier_charges_before_principal(business
     items = list(fresh(loan).schedule_items.filter(version=2).order_by("seq"))
     arrears = 34 * 8_000 + 4 * 547
     assert items[0].arrears_kop == arrears  # a level payment is larger than the arrears
-    assert items[0].principal_kop == items[0].total_kop - arrears - 14 * 8_000
+    # The first due date moves from Sunday 12-20 to Monday 12-21: 15 days of interest.
+    assert items[0].principal_kop == items[0].total_kop - arrears - 15 * 8_000
     assert [item.arrears_kop for item in items[1:]] == [0, 0, 0]
-    outstanding = 1_000_000
+    outstanding, since = 1_000_000, dt.date(2026, 12, 6)
     for item in items:
-        assert item.interest_kop == 14 * rounded_down(outstanding * 8, 1_000)
+        days, since = (item.due_date - since).days, item.due_date
+        assert item.interest_kop == days * rounded_down(outstanding * 8, 1_000)
         outstanding -= item.principal_kop
     assert outstanding == 0
 
@@ -301,7 +312,11 @@ def test_a_restructuring_plan_paid_on_schedule_always_clears_the_debt(
         next_due_date=dt.date(2027, 1, 1),
     )
     items, shares = services.restructuring_plan(
-        loan=loan, periods=periods, period_days=period_days, on=dt.date(2026, 12, 6)
+        loan=loan,
+        periods=periods,
+        period_days=period_days,
+        on=dt.date(2026, 12, 6),
+        due_on=lambda day: day,  # the plan's arithmetic; moved due dates are tested above
     )
 
     assert sum(i.principal_kop for i in items) + sum(shares) == principal + interest + penalty
@@ -608,6 +623,7 @@ def test_a_transition_not_allowed_from_the_status_is_refused_and_changes_nothing
 def test_every_transition_is_logged_once_with_its_actor(business_date, anna):
     loan = services.loan_score(loan=applied_loan())
     loan = services.loan_approve(loan=loan, actor=anna, reason="income confirmed")
+    bureaus_answered(loan.borrower)
     loan = services.loan_sign(loan=loan)
     from django.test import TestCase
 

@@ -250,3 +250,12 @@ def test_a_decided_application_shows_its_verdict_and_no_decision_forms(
     page = client.get(task_url(task)).content.decode()
     assert 'id="verdict"' in page and "Слишком высокая долговая нагрузка" in page
     assert 'id="approve-form"' not in page
+
+
+def test_the_dossier_shows_the_uid_of_a_previous_contract(client, make_task, underwriter):
+    from tests.factories import BorrowerFactory, signed_loan
+
+    borrower = BorrowerFactory()
+    previous = signed_loan(borrower=borrower)
+    task = make_task(borrower=borrower)
+    assert previous.credit_uid in _dossier(client, task, underwriter)

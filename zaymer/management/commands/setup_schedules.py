@@ -49,6 +49,13 @@ SCHEDULES = {
         "cron": None,
         "repeats": -1,
     },
+    "report-to-credit-bureaus": {
+        "func": "loans.tasks.send_bureau_reports",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+        "cron": None,
+        "repeats": -1,
+    },
     "tidy-review-queue": {
         "func": "underwriting.tasks.tidy_queue",
         "schedule_type": Schedule.MINUTES,
