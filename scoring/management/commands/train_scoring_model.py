@@ -25,6 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--csv", type=Path, help="Train on this CSV instead of the database")
         parser.add_argument("--target", help="The CSV's target column")
         parser.add_argument("--positive", help="The target value that means 'bad'")
+        parser.add_argument(
+            "--negative",
+            help="The target value that means 'good' (default: the one other value in the column)",
+        )
         parser.add_argument("--time-column", help="Order CSV rows by this column (else file order)")
         parser.add_argument("--bad-dpd", type=int, default=bad_dpd)
         parser.add_argument("--horizon-days", type=int, default=horizon)
@@ -69,6 +73,7 @@ class Command(BaseCommand):
                 opts["csv"],
                 target=opts["target"],
                 positive=opts["positive"],
+                negative=opts["negative"],
                 time_column=opts["time_column"],
             )
         if opts["kind"] != ModelKind.APPLICATION:
