@@ -196,6 +196,41 @@ def read_csv(
     )
 
 
+def rename_columns(dataset: Dataset, mapping: dict[str, str]) -> Dataset:
+    """The CSV's columns under the names of the kind's features (`--map COLUMN=FEATURE`)."""
+    known = set(dataset.features) | set(dataset.dropped)
+    unknown = [column for column in mapping if column not in known]
+    if unknown:
+        raise TrainingDataError(
+            _("--map names columns the CSV has no feature for: %(columns)s")
+            % {"columns": ", ".join(unknown)}
+        )
+    renamed = [mapping.get(name, name) for name in dataset.features]
+    if len(set(renamed)) != len(renamed):
+        raise TrainingDataError(_("--map gives two columns the same feature name"))
+    # A code read as a number (a region "77") is a category when its feature is one.
+    as_category = [
+        j for j, name in enumerate(dataset.numeric) if mapping.get(name, name) in CATEGORICAL
+    ]
+    keep = [j for j in range(len(dataset.numeric)) if j not in as_category]
+    codes = np.array(
+        [[_code(v) for v in dataset.x_num[:, j]] for j in as_category], dtype=object
+    ).T.reshape(len(dataset), len(as_category))
+    dataset.categorical = [mapping.get(n, n) for n in dataset.categorical] + [
+        mapping.get(dataset.numeric[j], dataset.numeric[j]) for j in as_category
+    ]
+    dataset.x_cat = np.hstack([dataset.x_cat, codes])
+    dataset.numeric = [mapping.get(dataset.numeric[j], dataset.numeric[j]) for j in keep]
+    dataset.x_num = dataset.x_num[:, keep]
+    return dataset
+
+
+def _code(value: float) -> str | None:
+    if np.isnan(value):
+        return None
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 def _target(
     rows: list[tuple[int, list[str]]],
     t: int,

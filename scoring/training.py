@@ -83,7 +83,9 @@ def compile_pipeline(pipeline: Pipeline, *, dataset: Dataset) -> CompiledModel:
     )
 
 
-def holdout_metrics(y: np.ndarray, pd: np.ndarray) -> dict:
+def holdout_metrics(y: np.ndarray, pd: np.ndarray, *, base_rate: float | None = None) -> dict:
+    """AUC, Gini, KS, Brier against a constant PD (`base_rate`, the training bad rate; the
+    holdout's own when not given) and calibration by decile with its mean absolute error."""
     auc = float(roc_auc_score(y, pd))
     fpr, tpr, _ = roc_curve(y, pd)
     order = np.argsort(pd, kind="stable")
@@ -97,11 +99,18 @@ def holdout_metrics(y: np.ndarray, pd: np.ndarray) -> dict:
         for i, part in enumerate(np.array_split(order, 10))
         if len(part)
     ]
+    constant = float(y.mean()) if base_rate is None else base_rate
+    brier = float(brier_score_loss(y, pd))
+    brier_constant = float(np.mean((y - constant) ** 2))
+    error = sum(row["rows"] * abs(row["mean_pd"] - row["bad_rate"]) for row in calibration)
     return {
         "auc": round(auc, 6),
         "gini": round(2 * auc - 1, 6),
         "ks": round(float(np.max(tpr - fpr)), 6),
-        "brier": round(float(brier_score_loss(y, pd)), 6),
+        "brier": round(brier, 6),
+        "brier_constant": round(brier_constant, 6),
+        "brier_ratio": round(brier / brier_constant, 6) if brier_constant > 0 else None,
+        "calibration_error": round(error / len(y), 6),
         "calibration": calibration,
     }
 
@@ -147,7 +156,9 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float = 0.5) -> Trai
     return TrainedModel(
         pipeline=pipeline,
         compiled=compiled,
-        metrics=holdout_metrics(dataset.y[test_idx], pd_test),
+        metrics=holdout_metrics(
+            dataset.y[test_idx], pd_test, base_rate=float(dataset.y[train_idx].mean())
+        ),
         rows_train=len(train_idx),
         rows_test=len(test_idx),
         bad_rate_train=round(float(dataset.y[train_idx].mean()), 6),
