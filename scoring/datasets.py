@@ -62,6 +62,22 @@ class Dataset:
             target=self.target,
         )
 
+    def without_numeric(self, names: list[str]) -> "Dataset":
+        keep = [j for j, name in enumerate(self.numeric) if name not in names]
+        return Dataset(
+            numeric=[self.numeric[j] for j in keep],
+            categorical=self.categorical,
+            x_num=self.x_num[:, keep],
+            x_cat=self.x_cat,
+            y=self.y,
+            order=self.order,
+            source=self.source,
+            target=self.target,
+            time_from=self.time_from,
+            time_to=self.time_to,
+            dropped=[*self.dropped, *names],
+        )
+
 
 # --- CSV ---------------------------------------------------------------------------------
 

@@ -117,3 +117,12 @@ def risk_manager(db):
     from loans.roles import RISK_MANAGER
 
     return staff("risk1", RISK_MANAGER)
+
+
+@pytest.fixture
+def english():
+    """Commands speak the active language (Russian by default); these tests read English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -8,6 +8,8 @@ from scoring.models import ModelKind, ModelStatus, ModelVersion
 from scoring.registry import ArtifactRefused, artifacts_dir, load_model
 from tests.scoring.conftest import constant_model, register
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_tampered_artifact_is_refused(db):
     version = register(constant_model(0.1))

@@ -7,6 +7,8 @@ from django.core.management.base import CommandError
 from scoring.models import ModelVersion
 from tests.scoring.test_training import write_csv
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _cells(path):
     return [line.split(",") for line in path.read_text().splitlines()]

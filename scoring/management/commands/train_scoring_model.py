@@ -65,6 +65,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Columns left out (empty or identifiers): {', '.join(dataset.dropped)}"
             )
+        wrong = m.get("constraints", {}).get("dropped_for_wrong_sign")
+        if wrong:
+            self.stdout.write(
+                _("Left out for a sign against the known direction, and refitted: %(names)s")
+                % {"names": ", ".join(wrong)}
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Registered {model} from {model.source}: {len(model.features)} features, "
