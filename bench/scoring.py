@@ -126,7 +126,11 @@ def main() -> None:
     dataset = _synthetic_dataset(args.train_rows, width)
     trained = train(dataset)
     model_version = services.model_register(trained=trained, dataset=dataset, kind="application")
-    services.model_promote(model=model_version, kind="application")
+    from django.contrib.auth.models import Group, User
+
+    approver = User.objects.create_user("bench-risk")  # promotion needs a risk manager
+    approver.groups.add(Group.objects.get_or_create(name="risk_manager")[0])
+    services.model_promote(model=model_version, kind="application", approver=approver)
     model = registry.load_model(model_version)
     print(
         f"champion: {len(model.features)} input features ({width} bureau attributes), "

@@ -1,22 +1,48 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from loans.errors import DomainError
 from scoring import services
 from scoring.models import (
     CutOff,
     ModelStatus,
+    ModelTransition,
     ModelVersion,
     ProductRiskPolicy,
+    PromotionThresholds,
     ScoreResult,
     ShadowScore,
 )
 
 
+class ModelTransitionInline(admin.TabularInline):
+    model = ModelTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "actor_label", "reason", "at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["kind", "version", "status", "auc", "rows_train", "rows_test", "created_at"]
+    list_display = [
+        "kind",
+        "version",
+        "status",
+        "auc",
+        "rows_train",
+        "rows_test",
+        "trained_by_label",
+        "promoted_by_label",
+        "created_at",
+    ]
     list_filter = ["kind", "status"]
-    actions = ["promote_to_champion", "promote_to_challenger"]
+    actions = ["promote_to_champion", "promote_to_challenger", "retire"]
+    inlines = [ModelTransitionInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in ModelVersion._meta.fields]
@@ -24,25 +50,56 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # models come from train_scoring_model, never typed in
 
-    def _promote(self, request, queryset, role):
+    def _one(self, request, queryset):
         if queryset.count() != 1:
-            self.message_user(request, "Choose exactly one model", messages.ERROR)
+            self.message_user(request, _("Choose exactly one model"), messages.ERROR)
+            return None
+        return queryset.get()
+
+    def _promote(self, request, queryset, role):
+        model = self._one(request, queryset)
+        if model is None:
             return
-        model = queryset.get()
         try:
-            services.model_promote(model=model, kind=model.kind, role=role, actor=request.user)
+            services.model_promote(model=model, kind=model.kind, role=role, approver=request.user)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:
-            self.message_user(request, f"{model} is now the {role}")
+            self.message_user(
+                request, _("%(model)s is now the %(role)s") % {"model": model, "role": role}
+            )
 
-    @admin.action(description="Promote to champion", permissions=["change"])
+    @admin.action(description=gettext_lazy("Promote to champion"), permissions=["change"])
     def promote_to_champion(self, request, queryset):
         self._promote(request, queryset, ModelStatus.CHAMPION)
 
-    @admin.action(description="Score as challenger (shadow)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Score as challenger (shadow)"), permissions=["change"])
     def promote_to_challenger(self, request, queryset):
         self._promote(request, queryset, ModelStatus.CHALLENGER)
+
+    @admin.action(description=gettext_lazy("Retire"), permissions=["change"])
+    def retire(self, request, queryset):
+        model = self._one(request, queryset)
+        if model is None:
+            return
+        try:
+            services.model_retire(model=model, actor=request.user, reason=_("admin action"))
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, _("%(model)s retired") % {"model": model})
+
+
+@admin.register(PromotionThresholds)
+class PromotionThresholdsAdmin(admin.ModelAdmin):
+    list_display = [
+        "kind",
+        "min_auc",
+        "min_ks",
+        "max_brier_ratio",
+        "max_calibration_error",
+        "min_holdout_rows",
+    ]
 
 
 @admin.register(CutOff)

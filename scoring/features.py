@@ -302,6 +302,26 @@ LABELS = {
 }
 
 
+# The directions the risk team knows: +1, a higher value never lowers the PD; -1, it never
+# raises it. A fit that gives one of these the other sign is refitted without it
+# (scoring.training), so a reason code never blames a perfect record.
+DIRECTIONS = {
+    "on_time_share": -1,
+    "loans_repaid": -1,
+    "income_rub": -1,
+    "income_confirmed": -1,
+    "max_dpd": +1,
+    "last_dpd": +1,
+    "pdn_percent": +1,
+    "existing_payments_rub": +1,
+    "bki_open_loans": +1,
+    "bki_open_high_psk_loans": +1,
+    "bki_other_debt_rub": +1,
+    "bki_max_dpd_12m": +1,
+    "bki_delinquencies_30_24m": +1,
+}
+
+
 def label(name: str) -> str:
     if name.startswith("bki_attr_"):
         return f"Атрибут БКИ №{int(name.removeprefix('bki_attr_'))}"

@@ -98,9 +98,12 @@ class CompiledModel:
     def top_contributions(
         self, numeric: np.ndarray, categorical: list, *, count: int
     ) -> list[Contribution]:
-        """The `count` inputs that pushed the log-odds up most, against the average applicant."""
+        """The `count` inputs that pushed the log-odds up most against the typical applicant
+        (the training median; the mean for models trained before medians were the reference).
+        A value at its best can never be one: it is on the good side of the median."""
         x = np.where(np.isnan(numeric), self.fill, numeric)
-        parts = self.weight * (x - self.mean)
+        typical = self.fill if self.meta.get("reason_reference") == "median" else self.mean
+        parts = self.weight * (x - typical)
         top = (
             np.argpartition(-parts, count - 1)[:count] if len(parts) > count else range(len(parts))
         )

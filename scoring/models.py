@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from loans.models import Loan, Product
 
@@ -48,11 +49,40 @@ class ModelVersion(models.Model):
     artifact_path = models.CharField(max_length=300, help_text="Relative to the artifacts folder")
     artifact_sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
-    promoted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("trained by"),
     )
-    promoted_by_label = models.CharField(max_length=150, blank=True)
-    promoted_at = models.DateTimeField(null=True, blank=True)
+    trained_by_label = models.CharField(
+        _("trained by (name)"), max_length=150, blank=True, help_text=_("system: the demo robot")
+    )
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+        help_text=_("The risk manager who approved the promotion (never the trainer)"),
+    )
+    promoted_by_label = models.CharField(_("approved by (name)"), max_length=150, blank=True)
+    promoted_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    gates = models.JSONField(
+        _("promotion gates"),
+        default=dict,
+        blank=True,
+        help_text=_("What the last promotion checked: inputs, thresholds and values, PSI"),
+    )
+    psi_vs_champion = models.FloatField(
+        _("PSI against the champion's population"),
+        null=True,
+        blank=True,
+        help_text=_("Its scores on the champion's applicants against its own training scores"),
+    )
 
     class Meta:
         ordering = ["kind", "-version"]
@@ -76,6 +106,76 @@ class ModelVersion(models.Model):
     @property
     def auc(self) -> float | None:
         return self.metrics.get("auc")
+
+
+class PromotionThresholds(models.Model):
+    """What a model's holdout must show before it may become the champion of its kind."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ModelKind.choices, unique=True)
+    min_auc = models.FloatField(_("minimum AUC"), default=0.62)
+    min_ks = models.FloatField(_("minimum KS"), default=0.15)
+    max_brier_ratio = models.FloatField(
+        _("maximum Brier ratio"),
+        default=0.99,
+        help_text=_(
+            "Holdout Brier score over the Brier score of a constant PD (the training bad rate); "
+            "below 1 the model beats the constant"
+        ),
+    )
+    max_calibration_error = models.FloatField(
+        _("maximum calibration error"),
+        default=0.06,
+        help_text=_("Mean |predicted PD − observed bad rate| over the holdout deciles"),
+    )
+    min_holdout_rows = models.PositiveIntegerField(_("minimum holdout rows"), default=100)
+
+    class Meta:
+        verbose_name = _("promotion thresholds")
+        verbose_name_plural = _("promotion thresholds")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    min_auc__gte=0.5,
+                    min_auc__lte=1,
+                    min_ks__gte=0,
+                    min_ks__lte=1,
+                    max_brier_ratio__gt=0,
+                    max_calibration_error__gte=0,
+                ),
+                name="promotion_thresholds_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Thresholds for %(kind)s") % {"kind": self.get_kind_display()})
+
+
+class ModelTransition(models.Model):
+    """Every change of a model's role: who, when, why, and what the gates measured."""
+
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(_("from"), max_length=12, choices=ModelStatus.choices)
+    to_status = models.CharField(_("to"), max_length=12, choices=ModelStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    actor_label = models.CharField(_("by (name)"), max_length=150)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("model transition")
+
+    def __str__(self) -> str:
+        return f"{self.model_version}: {self.from_status} → {self.to_status}"
 
 
 class Segment(models.TextChoices):

@@ -10,18 +10,20 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loans.business_date import current_business_date
 from loans.errors import DomainError
 from loans.models import Loan
 from loans.services import borrower_record_self_ban
-from scoring import registry
+from scoring import promotion, registry
 from scoring.bureau import BureauReports
 from scoring.datasets import Dataset
 from scoring.inference import points
 from scoring.models import (
     ModelKind,
     ModelStatus,
+    ModelTransition,
     ModelVersion,
     Purpose,
     ScoreResult,
@@ -36,8 +38,11 @@ Actor = AbstractBaseUser | None
 
 
 @transaction.atomic
-def model_register(*, trained: TrainedModel, dataset: Dataset, kind: str) -> ModelVersion:
-    """Write the artifact and register it as a candidate (the next version of its kind)."""
+def model_register(
+    *, trained: TrainedModel, dataset: Dataset, kind: str, trainer: Actor = None
+) -> ModelVersion:
+    """Write the artifact and register it as a candidate (the next version of its kind);
+    `trainer` is recorded, and may not approve its promotion."""
     if kind not in ModelKind.values:
         raise DomainError(f"Unknown model kind '{kind}'", code="invalid_kind", field="kind")
     latest = ModelVersion.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0
@@ -62,36 +67,94 @@ def model_register(*, trained: TrainedModel, dataset: Dataset, kind: str) -> Mod
             feature_sample=trained.feature_sample,
             artifact_path=relative,
             artifact_sha256=sha,
+            trained_by=trainer,
+            trained_by_label=trainer.get_username() if trainer else "system",
         )
     except Exception:
         Path(registry.artifacts_dir() / relative).unlink(missing_ok=True)
         raise
 
 
+def _transition(model: ModelVersion, to: str, *, actor: Actor, reason: str) -> None:
+    ModelTransition.objects.create(
+        model_version=model,
+        from_status=model.status,
+        to_status=to,
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        reason=reason[:300],
+    )
+    model.status = to
+
+
 @transaction.atomic
 def model_promote(
-    *, model: ModelVersion, kind: str, role: str = ModelStatus.CHAMPION, actor: Actor = None
+    *,
+    model: ModelVersion,
+    kind: str,
+    role: str = ModelStatus.CHAMPION,
+    approver: Actor,
+    reason: str = "",
 ) -> ModelVersion:
-    """Make a model the champion (or challenger) of `kind`; the one it replaces is retired."""
+    """Make a model the champion (or challenger) of `kind` once it passes the gates
+    (scoring.promotion) and a risk manager who did not train it approves; the model it
+    replaces is retired. Both changes are in the models' transitions."""
     if role not in (ModelStatus.CHAMPION, ModelStatus.CHALLENGER):
-        raise DomainError(f"A model is promoted to champion or challenger, not '{role}'")
+        raise DomainError(
+            _("A model is promoted to champion or challenger, not '%(role)s'") % {"role": role}
+        )
     models = ModelVersion.objects.select_for_update().filter(kind=model.kind)
     list(models)  # lock the kind's rows: two promotions cannot interleave
     model = ModelVersion.objects.get(pk=model.pk)
     if model.kind != kind:
         raise DomainError(
-            f"{model} was trained for '{model.kind}' and cannot be promoted for '{kind}'",
+            _("%(model)s was trained for '%(trained)s' and cannot be promoted for '%(kind)s'")
+            % {"model": model, "trained": model.kind, "kind": kind},
             code="wrong_model_kind",
         )
     if model.status == role:
-        raise DomainError(f"{model} is already the {role}", code="already_promoted")
-    registry.load_model(model)  # a refused artifact is never promoted
-    models.filter(status=role).exclude(pk=model.pk).update(status=ModelStatus.RETIRED)
-    model.status = role
-    model.promoted_by = actor
-    model.promoted_by_label = actor.get_username() if actor else "system"
+        raise DomainError(
+            _("%(model)s is already the %(role)s") % {"model": model, "role": role},
+            code="already_promoted",
+        )
+    if model.status == ModelStatus.RETIRED:
+        raise DomainError(
+            _("%(model)s is retired; train a new candidate instead") % {"model": model},
+            code="retired",
+        )
+    compiled = registry.load_model(model)  # a refused artifact is never promoted
+    promotion.check_approver(model, approver)
+    gates = promotion.gate(model, compiled, kind=kind, champion=role == ModelStatus.CHAMPION)
+    for previous in models.filter(status=role).exclude(pk=model.pk):
+        _transition(
+            previous,
+            ModelStatus.RETIRED,
+            actor=approver,
+            reason=_("replaced by v%(version)s") % {"version": model.version},
+        )
+        previous.save(update_fields=["status"])
+    _transition(model, role, actor=approver, reason=reason)
+    model.promoted_by = approver
+    model.promoted_by_label = approver.get_username()
     model.promoted_at = timezone.now()
+    model.gates = gates
+    model.psi_vs_champion = gates["population"]["psi"]
     model.save()
+    return model
+
+
+@transaction.atomic
+def model_retire(*, model: ModelVersion, actor: Actor, reason: str = "") -> ModelVersion:
+    """Take a model out of service (a risk manager's decision, recorded with the reason);
+    a retired champion leaves its kind to the rules."""
+    model = ModelVersion.objects.select_for_update().get(pk=model.pk)
+    if model.status == ModelStatus.RETIRED:
+        raise DomainError(
+            _("%(model)s is already retired") % {"model": model}, code="already_retired"
+        )
+    promotion.check_risk_manager(actor)
+    _transition(model, ModelStatus.RETIRED, actor=actor, reason=reason)
+    model.save(update_fields=["status"])
     return model
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sklearn
+from django.utils.translation import gettext as _
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -12,6 +13,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from scoring.datasets import Dataset, TrainingDataError
+from scoring.features import DIRECTIONS
 from scoring.inference import MISSING, CompiledModel, points
 
 ALGORITHM = "logistic_regression"
@@ -79,11 +81,19 @@ def compile_pipeline(pipeline: Pipeline, *, dataset: Dataset) -> CompiledModel:
         categorical=dataset.categorical,
         category_weights=lookups,
         category_baseline=baseline,
-        meta={"algorithm": ALGORITHM, "sklearn": sklearn.__version__, "C": model.C},
+        # Reasons are measured from the training median (the typical applicant), not the mean.
+        meta={
+            "algorithm": ALGORITHM,
+            "sklearn": sklearn.__version__,
+            "C": model.C,
+            "reason_reference": "median",
+        },
     )
 
 
-def holdout_metrics(y: np.ndarray, pd: np.ndarray) -> dict:
+def holdout_metrics(y: np.ndarray, pd: np.ndarray, *, base_rate: float | None = None) -> dict:
+    """AUC, Gini, KS, Brier against a constant PD (`base_rate`, the training bad rate; the
+    holdout's own when not given) and calibration by decile with its mean absolute error."""
     auc = float(roc_auc_score(y, pd))
     fpr, tpr, _ = roc_curve(y, pd)
     order = np.argsort(pd, kind="stable")
@@ -97,11 +107,18 @@ def holdout_metrics(y: np.ndarray, pd: np.ndarray) -> dict:
         for i, part in enumerate(np.array_split(order, 10))
         if len(part)
     ]
+    constant = float(y.mean()) if base_rate is None else base_rate
+    brier = float(brier_score_loss(y, pd))
+    brier_constant = float(np.mean((y - constant) ** 2))
+    error = sum(row["rows"] * abs(row["mean_pd"] - row["bad_rate"]) for row in calibration)
     return {
         "auc": round(auc, 6),
         "gini": round(2 * auc - 1, 6),
         "ks": round(float(np.max(tpr - fpr)), 6),
-        "brier": round(float(brier_score_loss(y, pd)), 6),
+        "brier": round(brier, 6),
+        "brier_constant": round(brier_constant, 6),
+        "brier_ratio": round(brier / brier_constant, 6) if brier_constant > 0 else None,
+        "calibration_error": round(error / len(y), 6),
         "calibration": calibration,
     }
 
@@ -125,6 +142,44 @@ def time_split(dataset: Dataset, *, test_share: float) -> tuple[np.ndarray, np.n
     return order[:-n_test], order[-n_test:]
 
 
+def wrong_signs(pipeline: Pipeline, dataset: Dataset) -> list[str]:
+    """The constrained numeric features whose fitted weight has the sign the risk team rules out."""
+    coef = pipeline.named_steps["model"].coef_[0][: len(dataset.numeric)]
+    wrong = [
+        (weight * DIRECTIONS[name], name)
+        for name, weight in zip(dataset.numeric, coef, strict=True)
+        if name in DIRECTIONS and weight * DIRECTIONS[name] < -1e-9
+    ]
+    return [name for _weight, name in sorted(wrong)]  # the most wrong first
+
+
+def fit_constrained(
+    dataset: Dataset, train_idx: np.ndarray, *, c: float
+) -> tuple[Pipeline, Dataset, list[str]]:
+    """Fit; while a constrained feature gets the wrong sign, drop the most wrong one and refit
+    (a wrong sign is a proxy or a confounder the scorecard must not learn; one at a time, as a
+    collinear partner's sign often comes right once the other is gone). Returns the dropped."""
+    dropped: list[str] = []
+    while True:
+        pipeline = build_pipeline(
+            n_numeric=len(dataset.numeric), n_categorical=len(dataset.categorical), c=c
+        )
+        pipeline.fit(
+            pipeline_input(dataset.x_num[train_idx], dataset.x_cat[train_idx]),
+            dataset.y[train_idx],
+        )
+        wrong = wrong_signs(pipeline, dataset)
+        if not wrong:
+            return pipeline, dataset, dropped
+        dropped.append(wrong[0])
+        dataset = dataset.without_numeric(wrong[:1])
+        if not dataset.features:
+            raise TrainingDataError(
+                _("Every feature had the wrong sign for its known direction: %(names)s")
+                % {"names": ", ".join(dropped)}
+            )
+
+
 def train(dataset: Dataset, *, test_share: float = 0.25, c: float = 0.5) -> TrainedModel:
     train_idx, test_idx = time_split(dataset, test_share=test_share)
     for name, idx in (("training", train_idx), ("holdout", test_idx)):
@@ -133,21 +188,23 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float = 0.5) -> Trai
                 f"The {name} part ({len(idx)} rows by time) has one class only; "
                 "add data or widen the window"
             )
-    pipeline = build_pipeline(
-        n_numeric=len(dataset.numeric), n_categorical=len(dataset.categorical), c=c
-    )
-    pipeline.fit(
-        pipeline_input(dataset.x_num[train_idx], dataset.x_cat[train_idx]), dataset.y[train_idx]
-    )
+    pipeline, dataset, wrong_signed = fit_constrained(dataset, train_idx, c=c)
     compiled = compile_pipeline(pipeline, dataset=dataset.rows(train_idx))
     pd_test = compiled.predict_pd(dataset.x_num[test_idx], dataset.x_cat[test_idx])
     pd_train = compiled.predict_pd(dataset.x_num[train_idx], dataset.x_cat[train_idx])
     rng = np.random.default_rng(0)
     sample = rng.permutation(len(train_idx))[:SAMPLE_SIZE]
+    metrics = holdout_metrics(
+        dataset.y[test_idx], pd_test, base_rate=float(dataset.y[train_idx].mean())
+    )
+    metrics["constraints"] = {
+        "directions": {n: DIRECTIONS[n] for n in dataset.numeric if n in DIRECTIONS},
+        "dropped_for_wrong_sign": wrong_signed,
+    }
     return TrainedModel(
         pipeline=pipeline,
         compiled=compiled,
-        metrics=holdout_metrics(dataset.y[test_idx], pd_test),
+        metrics=metrics,
         rows_train=len(train_idx),
         rows_test=len(test_idx),
         bad_rate_train=round(float(dataset.y[train_idx].mean()), 6),

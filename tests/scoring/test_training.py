@@ -12,6 +12,8 @@ from scoring.models import ModelVersion
 from scoring.registry import artifacts_dir
 from scoring.training import pipeline_input, train
 
+pytestmark = pytest.mark.usefixtures("english")
+
 HEADER = ["month", "income", "age", "employment", "region", "client_id", "default"]
 
 

@@ -5,15 +5,19 @@ from django.core.management import call_command
 
 from loans import services
 from loans.cob import run_cob_until
-from scoring.models import ModelVersion, ScoreResult
+from scoring.models import ModelVersion, PromotionThresholds, ScoreResult
 from tests.factories import BorrowerFactory, applied_loan, live_loan
 from tests.scoring.conftest import clean_bureau
 from zaymer.pipeline import score_and_route
 
 
 def test_trains_on_loans_with_known_outcomes_and_the_champion_decides(
-    business_date, django_capture_on_commit_callbacks, tmp_path
+    business_date, django_capture_on_commit_callbacks, tmp_path, risk_manager
 ):
+    # 24 loans give a 6-row holdout: the risk team lowers the bar for this toy book.
+    PromotionThresholds.objects.filter(kind="application").update(
+        min_holdout_rows=6, max_calibration_error=1, max_brier_ratio=10
+    )
     loans = []
     with django_capture_on_commit_callbacks(execute=True):
         for i in range(24):
@@ -33,7 +37,7 @@ def test_trains_on_loans_with_known_outcomes_and_the_champion_decides(
     report = tmp_path / "report.json"
 
     call_command("train_scoring_model", kind="application", report=report, bureau_width=5)
-    call_command("promote_model", kind="application", latest=True)
+    call_command("promote_model", kind="application", latest=True, by="risk1")
 
     model = ModelVersion.objects.get()
     assert (model.status, model.rows_train, model.rows_test) == ("champion", 18, 6)

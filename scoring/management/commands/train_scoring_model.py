@@ -2,12 +2,14 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from loans.business_date import current_business_date
 from loans.errors import DomainError
 from scoring import services
 from scoring.bureau import MAX_WIDTH, bureau_width
-from scoring.datasets import application_dataset, read_csv
+from scoring.datasets import application_dataset, read_csv, rename_columns
+from scoring.management.commands.promote_model import user_named
 from scoring.models import ModelKind
 from scoring.outcomes import bad_definition
 from scoring.training import train
@@ -25,6 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--csv", type=Path, help="Train on this CSV instead of the database")
         parser.add_argument("--target", help="The CSV's target column")
         parser.add_argument("--positive", help="The target value that means 'bad'")
+        parser.add_argument(
+            "--negative",
+            help="The target value that means 'good' (default: the one other value in the column)",
+        )
         parser.add_argument("--time-column", help="Order CSV rows by this column (else file order)")
         parser.add_argument("--bad-dpd", type=int, default=bad_dpd)
         parser.add_argument("--horizon-days", type=int, default=horizon)
@@ -32,20 +38,38 @@ class Command(BaseCommand):
         parser.add_argument("--test-share", type=float, default=0.25)
         parser.add_argument("--c", type=float, default=0.5, help="Inverse L2 regularisation")
         parser.add_argument("--report", type=Path, help="Write the holdout metrics here as JSON")
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="COLUMN=FEATURE",
+            help="A CSV column is this feature of the kind's builder (repeat for each column); "
+            "a model whose inputs the builder does not produce is never promoted",
+        )
+        parser.add_argument("--by", help="Username of the person training (default: system)")
 
     def handle(self, *args, **opts):
         if not 0.05 <= opts["test_share"] <= 0.5:
             raise CommandError("--test-share must be between 0.05 and 0.5")
+        trainer = user_named(opts["by"])
         try:
             dataset = self._dataset(opts)
             trained = train(dataset, test_share=opts["test_share"], c=opts["c"])
-            model = services.model_register(trained=trained, dataset=dataset, kind=opts["kind"])
+            model = services.model_register(
+                trained=trained, dataset=dataset, kind=opts["kind"], trainer=trainer
+            )
         except DomainError as exc:
             raise CommandError(f"Nothing registered: {exc.message}") from exc
         m = model.metrics
         if dataset.dropped:
             self.stdout.write(
                 f"Columns left out (empty or identifiers): {', '.join(dataset.dropped)}"
+            )
+        wrong = m.get("constraints", {}).get("dropped_for_wrong_sign")
+        if wrong:
+            self.stdout.write(
+                _("Left out for a sign against the known direction, and refitted: %(names)s")
+                % {"names": ", ".join(wrong)}
             )
         self.stdout.write(
             self.style.SUCCESS(
@@ -65,12 +89,16 @@ class Command(BaseCommand):
                 raise CommandError("--csv needs --target COLUMN and --positive VALUE")
             if not opts["csv"].is_file():
                 raise CommandError(f"No such file: {opts['csv']}")
-            return read_csv(
+            dataset = read_csv(
                 opts["csv"],
                 target=opts["target"],
                 positive=opts["positive"],
+                negative=opts["negative"],
                 time_column=opts["time_column"],
             )
+            return rename_columns(dataset, _column_map(opts["map"]))
+        if opts["map"]:
+            raise CommandError(_("--map renames the columns of a --csv file"))
         if opts["kind"] != ModelKind.APPLICATION:
             raise CommandError(
                 f"From the database only 'application' models; give --csv for {opts['kind']}"
@@ -84,3 +112,13 @@ class Command(BaseCommand):
             horizon_days=opts["horizon_days"],
             bureau_width=width,
         )
+
+
+def _column_map(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        column, sep, feature = pair.partition("=")
+        if not sep or not column.strip() or not feature.strip():
+            raise CommandError(_("--map takes COLUMN=FEATURE, not '%(pair)s'") % {"pair": pair})
+        mapping[column.strip()] = feature.strip()
+    return mapping
