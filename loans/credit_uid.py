@@ -6,7 +6,8 @@ character is computed from the 32 digits alone: each digit's value (0–15) is m
 weight, the weights running 1, 2, …, 10 and starting again, and the sum modulo 16 is written as
 one hexadecimal digit. (The weighting is the one the Bank of Russia's reference program uses as
 we read it; `check_character` is the single place to correct should the text say otherwise.)
-Given at signing, stored on the loan (`credit_uid`) and sent with every bureau event.
+Given when the loan is approved (the offer's contract names it; signing keeps it), stored on
+the loan (`credit_uid`), printed on the contract and sent with every bureau event.
 """
 
 import re

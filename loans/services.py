@@ -283,6 +283,8 @@ def _approve_terms(
             field="daily_rate_ppm",
         )
     _transition(loan, "approve", actor=actor, reason=reason)
+    # The offer's contract names the deal's УИд, so the deal has one from its approval on.
+    loan.credit_uid = loan.credit_uid or new_credit_uid()
     loan.principal_kop = amount
     loan.term_days = term
     loan.daily_rate_ppm = daily_rate_ppm
