@@ -120,16 +120,19 @@ def _fuzz_all(schema, headers: dict, *, budget: int, minimum_operations: int) ->
     assert len(operations) >= minimum_operations
     figures = collections.Counter({"cases": 0, "5xx": 0, "schema_violations": 0})
     failures: dict[str, list[str]] = collections.defaultdict(list)
-    deadline = time.monotonic() + budget
+    # An equal slice of the budget for each operation and mode: a slow machine fuzzes every
+    # operation less, rather than only the first ones.
+    share = budget / (len(operations) * len(EXAMPLES))
     for operation in operations:
         for mode, examples in EXAMPLES.items():
-            if time.monotonic() > deadline:
-                break
-            _fuzz(operation, mode, examples, headers, figures, failures)
+            deadline = time.monotonic() + share
+            _fuzz(operation, mode, examples, deadline, headers, figures, failures)
     return {**figures, "operations": len(operations), "failures": dict(failures)}
 
 
-def _fuzz(operation, mode, examples, headers, figures, failures) -> None:
+def _fuzz(operation, mode, examples, deadline, headers, figures, failures) -> None:
+    ran = []
+
     @settings(
         max_examples=examples,
         deadline=None,
@@ -139,6 +142,10 @@ def _fuzz(operation, mode, examples, headers, figures, failures) -> None:
     )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
+        # At least one case for each operation and mode, then as many as the slice allows.
+        if ran and time.monotonic() > deadline:
+            return
+        ran.append(case)
         figures["cases"] += 1
         response = case.call(headers=headers)
         if response.status_code >= 500:
