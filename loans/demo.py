@@ -485,10 +485,13 @@ class PortfolioSimulator:
             status=SubmissionStatus.REJECTED, event__occurred_on__lte=day - timedelta(days=2)
         ).exclude(reason__contains="left for staff")
         stale = stale.select_related("event")
+        # The first rejection is always left for staff, so the pages have one to show.
+        left = BureauSubmission.objects.filter(reason__contains="left for staff").exists()
         for submission in stale[:20]:
-            if self.rng.random() < 0.8:
+            if left and self.rng.random() < 0.8:
                 bureau_outbox.event_correct(event=submission.event)
             else:  # left rejected: the demo keeps some for staff to see
+                left = True
                 BureauSubmission.objects.filter(pk=submission.pk).update(
                     reason=submission.reason + " (left for staff to correct)"
                 )

@@ -8,7 +8,13 @@ from loans import services as loan_services
 from loans.gateway import SandboxGateway
 from loans.models import Loan, LoanStatus, PayoutOrder
 from tests.clientapi.conftest import last_code, sign_in
-from tests.factories import DEMO_BIK, BorrowerFactory, applied_loan, valid_account
+from tests.factories import (
+    DEMO_BIK,
+    BorrowerFactory,
+    applied_loan,
+    bureaus_answered,
+    valid_account,
+)
 
 
 def _staff_made_offer(api) -> Loan:
@@ -67,6 +73,7 @@ def test_a_loan_made_by_staff_is_signed_and_paid_to_the_method_named(business_da
 def test_a_payout_retry_of_a_loan_made_by_staff_is_ordered(business_date, api):
     loan = _staff_made_offer(api)
     method = _bank_account(api)
+    bureaus_answered(loan.borrower)
     loan = loan_services.loan_sign(loan=loan)
     with TestCase.captureOnCommitCallbacks(execute=True):
         SandboxGateway.queue_outcomes("fail")

@@ -10,6 +10,7 @@ import weasyprint
 from django.core import checks as django_checks
 
 from loans import checks, services
+from loans.credit_uid import is_valid_credit_uid
 from loans.documents import formatting, rendering
 from loans.documents.terms import ContractUnavailable, contract_terms, credit_uid
 from tests.factories import IlProductFactory, applied_loan, signed_loan
@@ -94,10 +95,9 @@ def test_a_loan_not_approved_has_no_contract(business_date):
         contract_terms(loan=applied_loan())
 
 
-def test_the_credit_uid_row_stays_empty_until_the_loan_carries_one(business_date):
+def test_the_offers_contract_names_the_credit_uid_given_at_approval(business_date):
     loan = approved()
-    assert credit_uid(loan) == ""
-    loan.credit_uid = "a1b2c3d4-0000-4000-8000-000000000001-7"
+    assert is_valid_credit_uid(credit_uid(loan))
     assert contract_terms(loan=loan)["credit_uid"] == loan.credit_uid
 
 

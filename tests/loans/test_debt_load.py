@@ -10,7 +10,7 @@ from loans.debt_load import debt_load_freeze, debt_load_note
 from loans.documents import storage
 from loans.models import Borrower, DocumentKind
 from loans.pdn import debt_load_exceeds_warning, debt_load_percent, income_for_pdn
-from tests.factories import BorrowerFactory, applied_loan
+from tests.factories import BorrowerFactory, applied_loan, bureaus_answered
 
 
 def approved(*, income_kop: int = 8_000_000):
@@ -69,6 +69,7 @@ def test_without_the_robots_count_the_lenders_own_open_loans_are_counted(busines
 def test_a_signed_debt_load_is_never_recomputed(business_date):
     loan = approved()
     debt_load_note(loan=loan, other_payments_kop=0)
+    bureaus_answered(loan.borrower)
     signed = services.loan_sign(loan=loan)
     frozen = debt_load_freeze(loan=signed)
     Borrower.objects.filter(pk=loan.borrower_id).update(declared_income_kop=100_000)

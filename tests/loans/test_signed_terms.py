@@ -8,7 +8,13 @@ from loans import services, tasks
 from loans.documents.terms import contract_terms
 from loans.gateway import SandboxGateway
 from loans.models import BorrowerMessage, Loan, LoanStatus
-from tests.factories import DEMO_BIK, IlProductFactory, applied_loan, valid_account
+from tests.factories import (
+    DEMO_BIK,
+    IlProductFactory,
+    applied_loan,
+    bureaus_answered,
+    valid_account,
+)
 from tests.loans.helpers import DAY, open_day, repay
 
 PRODUCT_RATE = 6000  # 0.6 %/day
@@ -20,6 +26,7 @@ def _signed_at_personal_rate() -> Loan:
     loan = applied_loan(product=product, amount_kop=3_000_000, term_days=84)
     loan = services.loan_score(loan=loan)
     loan = services.loan_approve(loan=loan, daily_rate_ppm=PERSONAL_RATE)
+    bureaus_answered(loan.borrower)
     return services.loan_sign(loan=loan)
 
 
