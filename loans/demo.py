@@ -488,7 +488,8 @@ class PortfolioSimulator:
         # The first rejection is always left for staff, so the pages have one to show.
         left = BureauSubmission.objects.filter(reason__contains="left for staff").exists()
         for submission in stale[:20]:
-            if left and self.rng.random() < 0.8:
+            corrected = self.rng.random() < 0.8  # drawn always: the history's sequence holds
+            if left and corrected:
                 bureau_outbox.event_correct(event=submission.event)
             else:  # left rejected: the demo keeps some for staff to see
                 left = True
