@@ -811,6 +811,28 @@ def _apply_allocation(loan: Loan, a: servicing.Allocation) -> None:
     loan.principal_overdue_kop = max(0, loan.principal_overdue_kop - a.overdue_principal_kop)
 
 
+def _book_payment(
+    *, loan: Loan, allocation: servicing.Allocation, provider: str, event_id: str, on: date
+) -> IncomingPayment:
+    """The provider's payment as one keyed journal entry and its IncomingPayment row."""
+    entry = _post_payment(
+        loan=loan,
+        allocation=allocation,
+        key=f"payment:{provider}:{event_id}",
+        on=on,
+        kind="repayment",
+    )
+    return IncomingPayment.objects.create(
+        provider=provider,
+        event_id=event_id,
+        loan=loan,
+        amount_kop=allocation.total_kop,
+        business_date=on,
+        entry=entry,
+        allocation=allocation.as_dict(),
+    )
+
+
 @transaction.atomic
 def loan_repay(
     *, loan: Loan, amount_kop: int, provider: str, event_id: str, actor: Actor = None
@@ -827,21 +849,8 @@ def loan_repay(
     on = current_business_date()
     accrue_through(loan=loan, on=on)
     allocation = servicing.allocate(loan, amount_kop)
-    entry = _post_payment(
-        loan=loan,
-        allocation=allocation,
-        key=f"payment:{provider}:{event_id}",
-        on=on,
-        kind="repayment",
-    )
-    payment = IncomingPayment.objects.create(
-        provider=provider,
-        event_id=event_id,
-        loan=loan,
-        amount_kop=amount_kop,
-        business_date=on,
-        entry=entry,
-        allocation=allocation.as_dict(),
+    payment = _book_payment(
+        loan=loan, allocation=allocation, provider=provider, event_id=event_id, on=on
     )
     _apply_allocation(loan, allocation)
     _close_if_repaid(loan, actor=actor, on=on)
@@ -871,21 +880,8 @@ def loan_payment_received(
         )
     on = current_business_date()
     allocation = servicing.Allocation(overpayment_kop=amount_kop)
-    entry = _post_payment(
-        loan=loan,
-        allocation=allocation,
-        key=f"payment:{provider}:{event_id}",
-        on=on,
-        kind="repayment",
-    )
-    payment = IncomingPayment.objects.create(
-        provider=provider,
-        event_id=event_id,
-        loan=loan,
-        amount_kop=amount_kop,
-        business_date=on,
-        entry=entry,
-        allocation=allocation.as_dict(),
+    payment = _book_payment(
+        loan=loan, allocation=allocation, provider=provider, event_id=event_id, on=on
     )
     loan.overpayment_kop += amount_kop
     _save(loan, actor=actor, reason=f"payment held for the borrower: the loan is {loan.status}")
