@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from clientapi import profiles, services
 from clientapi.models import LoanRequest, PassportReview, PassportReviewStatus, StaffToken
-from loans.admin import ReadOnlyAdmin, admin_link
-from loans.masking import mask_passport
+from kernel.admin import ReadOnlyAdmin, admin_link
+from kernel.masking import mask_passport
 
 
 class SigningLockedFilter(admin.SimpleListFilter):

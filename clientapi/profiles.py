@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clientapi.models import ClientAccount, PassportReview, PassportReviewStatus
-from loans.errors import DomainError
+from kernel.errors import DomainError
 from loans.models import Borrower, Region
 
 PROFILE_FIELDS = (

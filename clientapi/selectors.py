@@ -4,8 +4,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from clientapi.models import ClientAccount, Consent, ConsentKind, PayoutDestination
+from kernel.errors import DomainError
 from loans import selectors as loan_selectors
-from loans.errors import DomainError
 from loans.models import Loan, LoanStatus, Product
 from loans.selectors import Quote, loan_quote
 

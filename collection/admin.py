@@ -14,7 +14,7 @@ from collection.models import (
     StateFeeBracket,
     ThirdPartyConsent,
 )
-from loans.admin import ReadOnlyAdmin
+from kernel.admin import ReadOnlyAdmin
 
 
 @admin.register(ContactRule)

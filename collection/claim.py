@@ -11,10 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Sum
 
 from collection.models import CollectionCase, StateFeeBracket
+from kernel.errors import DomainError
 from loans.documents import formatting as f
 from loans.documents import rendering
 from loans.documents.terms import borrower_terms, credit_uid, lender_terms
-from loans.errors import DomainError
 from loans.models import Account, JournalLine, Loan, PayoutStatus, ScheduleItem
 from loans.money import KOP_PER_RUB
 

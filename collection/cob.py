@@ -30,7 +30,7 @@ from collection.models import (
 )
 from collection.policy import contact_allowed
 from collection.prediction import lateness_probabilities, loan_facts
-from loans.errors import DomainError
+from kernel.errors import DomainError
 from loans.models import CobRun, IncomingPayment, Loan, LoanStatus
 
 OPEN_STAGES = "('soft', 'hard', 'legal')"

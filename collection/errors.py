@@ -1,6 +1,6 @@
 """Refusals of collection actions: nothing was changed (a refused contact is only audited)."""
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
 
 
 class CaseRefused(DomainError):

@@ -36,13 +36,13 @@ from collection.models import (
 from collection.models.contacts import AFTER_FOUR_MONTHS
 from collection.policy import Verdict, contact_allowed, rule_on
 from collection.prediction import choose_strategy, loan_facts
+from kernel.roles import ADMINISTRATOR, COLLECTOR, has_role
 from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.messaging import message_enqueue
 from loans.models import Borrower, Loan, LoanStatus, PayoutStatus, RestructuringRequest
 from loans.models.restructuring import OPEN_RESTRUCTURING, RestructuringStatus
 from loans.money import format_rub
-from loans.roles import ADMINISTRATOR, COLLECTOR, has_role
 
 LEGAL_AFTER_DPD = 90
 MESSAGE_KIND_PREFIX = "collection_"

@@ -23,12 +23,12 @@ from collection.forms import (
 )
 from collection.models import CaseStage, Channel, CollectionCase
 from collection.policy import contact_budget
+from kernel.errors import DomainError
+from kernel.masking import mask_name, mask_passport, mask_phone
+from kernel.pages import form_errors_as_messages, run_as_message
+from kernel.roles import ADMINISTRATOR, COLLECTOR, role_required
 from loans.business_date import current_business_date
-from loans.errors import DomainError
-from loans.masking import mask_name, mask_passport, mask_phone
 from loans.models import Loan
-from loans.pages import form_errors_as_messages, run_as_message
-from loans.roles import ADMINISTRATOR, COLLECTOR, role_required
 
 pii_log = logging.getLogger("zaymer.security")
 

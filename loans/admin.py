@@ -17,11 +17,9 @@ from django.utils.module_loading import import_string
 from django_fsm import ConcurrentTransition
 from simple_history.admin import SimpleHistoryAdmin
 
-from loans import credit_lines, services
-from loans.admin_documents import ContractDocumentInline, contract_links
-from loans.admin_search import PersonalDataSearchMixin, sees_personal_data
-from loans.errors import DomainError
-from loans.masking import (
+from kernel.admin import EMPTY, ReadOnlyAdmin, ReadOnlyInline, admin_link
+from kernel.errors import DomainError
+from kernel.masking import (
     mask_birth_date,
     mask_digits,
     mask_email,
@@ -29,6 +27,9 @@ from loans.masking import (
     mask_passport,
     mask_phone,
 )
+from loans import credit_lines, services
+from loans.admin_documents import ContractDocumentInline, contract_links
+from loans.admin_search import PersonalDataSearchMixin, sees_personal_data
 from loans.models import (
     Borrower,
     BorrowerMessage,
@@ -57,7 +58,6 @@ from loans.models.payments import PaidOut
 from loans.money import MoneyError, format_rub
 
 ADMIN_REASON = "by staff in admin"
-EMPTY = "—"
 
 
 def rub(kop: int | None) -> str:
@@ -66,42 +66,6 @@ def rub(kop: int | None) -> str:
 
 def percent_per_day(ppm: int | None) -> str:
     return EMPTY if ppm is None else f"{ppm / 10_000:.4g} %"
-
-
-def admin_link(obj, text: str | None = None) -> str:
-    if obj is None:
-        return EMPTY
-    opts = obj._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    return format_html('<a href="{}">{}</a>', url, text or str(obj))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by services and COB: staff look, never add, change or delete."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- reference data ----------------------------------------------------------------------

@@ -5,9 +5,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kernel.admin import ReadOnlyAdmin, ReadOnlyInline
+from kernel.errors import DomainError
 from loans import bureau_outbox, bureau_sending
-from loans.admin import ReadOnlyAdmin, ReadOnlyInline
-from loans.errors import DomainError
 from loans.models import BureauEvent, BureauSubmission, SubmissionStatus
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kernel.admin import ReadOnlyInline
 from loans.models import ContractDocument, LenderDetails, Loan
 
 
@@ -25,22 +26,11 @@ def contract_links(loan: Loan) -> str:
     )
 
 
-class ContractDocumentInline(admin.TabularInline):
+class ContractDocumentInline(ReadOnlyInline):
     model = ContractDocument
-    extra = 0
-    can_delete = False
     show_change_link = False
     fields = ("kind", "template_version", "sha256", "created_at", "pdf_link")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("html", "pdf", "terms")

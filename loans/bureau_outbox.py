@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kernel.sql import date_param, run
 from loans import workdays
 from loans.business_date import current_business_date
 from loans.models import (
@@ -27,7 +28,6 @@ from loans.models import (
     Loan,
     SubmissionStatus,
 )
-from loans.sql import date_param, run
 
 K = BureauEventKind
 DEFAULT_BUREAUS = ("nbki", "okb", "scoring_bureau")

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from kernel.request_memo import forget, remembered
 from loans.models import BusinessDate
-from loans.request_memo import forget, remembered
 
 # The lender's own clock: business days, the nightly schedule and daytime notices run on it.
 MOSCOW = ZoneInfo("Europe/Moscow")

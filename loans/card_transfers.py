@@ -13,9 +13,9 @@ back to the borrower on CARD_REFUND_DUE for staff to refund.
 
 from django.db import transaction
 
+from kernel.errors import DomainError
 from loans.business_date import current_business_date
 from loans.credit_lines import save_line
-from loans.errors import DomainError
 from loans.ledger import Line, post_entry
 from loans.models import (
     Account,

@@ -16,14 +16,14 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kernel.request_memo import forget
+from kernel.sql import date_param, days_between, least, run
 from loans import workdays
 from loans.bureau_outbox import step_bureau_events
 from loans.business_date import BUSINESS_DATE, current_business_date
 from loans.credit_line_cob import step_credit_lines
 from loans.models import BusinessDate, CobRun
 from loans.models.products import PenaltyMode
-from loans.request_memo import forget
-from loans.sql import date_param, days_between, least, run
 
 LIVE = "('serviced', 'overdue')"
 # Overdue loans past their last due date: their whole balance is overdue, so their split moves

@@ -24,11 +24,11 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from kernel.sql import date_param, greatest, least, plus_days, run
 from loans.business_date import MOSCOW
 from loans.models import BorrowerMessage, CreditLineStatement
 from loans.models.credit_line import StatementStatus
 from loans.money import format_rub
-from loans.sql import date_param, greatest, least, plus_days, run
 
 LIVE = "('open', 'frozen')"
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kernel.errors import DomainError
 from loans.documents.terms import contract_terms
-from loans.errors import DomainError
 from loans.models import (
     DebtLoad,
     Loan,

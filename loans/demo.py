@@ -35,11 +35,11 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from kernel.errors import DomainError
 from loans import bureau_outbox, bureau_sending, credit_lines, services, tasks
 from loans.bureau_sending import SandboxReportingBureau
 from loans.business_date import MOSCOW, set_business_date
 from loans.cob import run_cob_until
-from loans.errors import DomainError
 from loans.gateway import SandboxGateway
 from loans.models import (
     Borrower,

@@ -1,17 +1,6 @@
 """Domain errors: every refusal names the rule it enforces."""
 
-
-class DomainError(Exception):
-    """A request the rules refuse. `code` is stable for clients; `message` is for people."""
-
-    code = "domain_error"
-
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        self.field = field
+from kernel.errors import DomainError
 
 
 class InvalidAmount(DomainError):

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import CharField, Exists, OuterRef, Sum, Value
 from django.db.models.functions import Cast, Concat
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
 from loans.models import (
     Account,
     CreditLineTransfer,

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from loans.masking import mask_digits
+from kernel.masking import mask_digits
 from loans.models import Borrower, BorrowerMessage, MessageStatus
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
+from kernel.request_memo import remembered
 from loans.models import MarketAveragePsk, RegulationLimit
 from loans.money import round_kop
-from loans.request_memo import remembered
 
 ABSOLUTE_MAX_PSK = Decimal("292.000")
 

@@ -5,11 +5,11 @@ import logging
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from kernel.errors import DomainError
+from kernel.roles import ROLES, role_required
 from loans.documents import storage
 from loans.documents.http import pdf_response
-from loans.errors import DomainError
 from loans.models import ContractDocument, Loan
-from loans.roles import ROLES, role_required
 
 log = logging.getLogger("zaymer.security")
 

@@ -19,8 +19,8 @@ from functools import cache
 import holidays
 from holidays.countries.russia import RussiaStaticHolidays
 
+from kernel.request_memo import remembered
 from loans.models import CalendarOverride
-from loans.request_memo import remembered
 
 # A run of non-working days is never longer than this (the New Year holidays are ~10 days).
 MAX_RUN_DAYS = 31

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
 from scoring import services
 from scoring.models import (
     CutOff,

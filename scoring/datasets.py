@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from django.utils.translation import gettext as _
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
 from loans.models import Loan
 from scoring.bureau import ask_bureaus, attribute_name
 from scoring.features import CATEGORICAL, Application, named_features

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from django.utils.translation import gettext as _
 
-from loans.errors import DomainError
-from loans.roles import RISK_MANAGER
+from kernel.errors import DomainError
+from kernel.roles import RISK_MANAGER
 from scoring.bureau import ATTRIBUTE_PREFIX, MAX_WIDTH, attribute_name
 from scoring.features import CATEGORICAL, LABELS
 from scoring.inference import CompiledModel, points

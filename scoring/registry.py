@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
 from scoring.inference import CompiledModel
 from scoring.models import ModelStatus, ModelVersion
 

@@ -12,8 +12,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.errors import DomainError
 from loans.business_date import current_business_date
-from loans.errors import DomainError
 from loans.models import Loan
 from loans.services import borrower_record_self_ban
 from scoring import promotion, registry

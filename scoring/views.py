@@ -1,7 +1,7 @@
 from django.shortcuts import render
 
+from kernel.roles import ADMINISTRATOR, RISK_MANAGER, role_required
 from loans.business_date import current_business_date
-from loans.roles import ADMINISTRATOR, RISK_MANAGER, role_required
 from scoring.monitoring import PSI_ALERT, monitoring_report
 
 

@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 
-from loans.roles import has_role
+from kernel.roles import has_role
 from underwriting import selectors
 from underwriting.filters import ReviewQueueFilter, sla_state
 from underwriting.models import ReviewTask

@@ -1,6 +1,6 @@
 """Refusals of underwriting actions; the pages show their message as it is."""
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
 
 
 class ReviewRefused(DomainError):

@@ -9,12 +9,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kernel.roles import RISK_MANAGER, has_role
 from loans import services as loan_services
 from loans.debt_load import debt_load_note
 from loans.messaging import message_enqueue
 from loans.models import Loan, LoanStatus
 from loans.money import format_rub
-from loans.roles import RISK_MANAGER, has_role
 from underwriting.errors import ReviewConflict, ReviewRefused
 from underwriting.models import (
     QUEUED,

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from loans.errors import DomainError
-from loans.pages import form_errors_as_messages, run_as_message
-from loans.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
+from kernel.errors import DomainError
+from kernel.pages import form_errors_as_messages, run_as_message
+from kernel.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
 from underwriting import selectors, services
 from underwriting.filters import ReviewQueueFilter, sla_state
 from underwriting.forms import ApproveForm, DeclineForm, DocumentRequestForm

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from loans.admin import ReadOnlyAdmin, ReadOnlyInline
+from kernel.admin import ReadOnlyAdmin, ReadOnlyInline
 from zaymer.models import (
     DashboardSnapshot,
     Reconciliation,

@@ -3,10 +3,10 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kernel.roles import ADMINISTRATOR, RISK_MANAGER, role_required
 from loans.bureau_outbox import deadline_report, deadline_working_days
 from loans.business_date import current_business_date
 from loans.models import BureauSubmission, SubmissionStatus
-from loans.roles import ADMINISTRATOR, RISK_MANAGER, role_required
 
 
 @require_GET

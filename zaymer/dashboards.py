@@ -18,8 +18,8 @@ from django_q.tasks import async_task
 
 from collection import selectors as collection_selectors
 from feedback import selectors as feedback_selectors
+from kernel.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
 from loans.business_date import current_business_date
-from loans.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
 from scoring.outcomes import bad_definition, known_outcomes
 from underwriting.models import ReviewTask, Verdict
 from underwriting.selectors import team_metrics

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from loans.roles import (
+from kernel.roles import (
     ADMINISTRATOR,
     COLLECTOR,
     RISK_MANAGER,

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_q",
     "django_htmx",
     "simple_history",
+    "kernel",
     "loans",
     "scoring",
     "underwriting",
@@ -47,7 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "loans.request_memo.RequestMemoMiddleware",
+    "kernel.request_memo.RequestMemoMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

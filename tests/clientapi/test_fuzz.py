@@ -21,7 +21,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.modes import GenerationMode
 
 from clientapi import services
-from loans.roles import UNDERWRITER
+from kernel.roles import UNDERWRITER
 from tests.clientapi.conftest import approved_application
 from tests.underwriting.conftest import referred_task, staff
 

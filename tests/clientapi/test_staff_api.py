@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from clientapi import services
 from clientapi.models import StaffToken
-from loans.errors import DomainError
-from loans.roles import UNDERWRITER
+from kernel.errors import DomainError
+from kernel.roles import UNDERWRITER
 from tests.clientapi.conftest import sign_in
 from tests.underwriting.conftest import staff
 

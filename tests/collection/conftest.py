@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group, Permission, User
 from django.utils import translation
 
 from collection import services
+from kernel.roles import COLLECTOR
 from loans.models import Loan
-from loans.roles import COLLECTOR
 from tests.factories import BorrowerFactory
 from tests.loans.helpers import issued, open_day
 

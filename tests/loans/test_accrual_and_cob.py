@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kernel.errors import DomainError
 from loans import cob, services, servicing
 from loans.business_date import current_business_date, set_business_date
 from loans.cob import close_next_day, run_cob_until
-from loans.errors import DomainError
 from loans.gateway import SandboxGateway
 from loans.models import (
     CobRun,

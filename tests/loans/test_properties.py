@@ -14,10 +14,10 @@ from django.test import TestCase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kernel.errors import DomainError
 from loans import services, servicing, tasks
 from loans.business_date import current_business_date, set_business_date
 from loans.cob import run_cob_until
-from loans.errors import DomainError
 from loans.gateway import SandboxGateway
 from loans.ledger import loans_out_of_balance, unbalanced_entry_keys
 from loans.models import (

@@ -114,7 +114,7 @@ def staff(username: str, *roles: str):
 
 @pytest.fixture
 def risk_manager(db):
-    from loans.roles import RISK_MANAGER
+    from kernel.roles import RISK_MANAGER
 
     return staff("risk1", RISK_MANAGER)
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from loans.roles import RISK_MANAGER, UNDERWRITER
+from kernel.roles import RISK_MANAGER, UNDERWRITER
 from scoring import registry, services
 from scoring.models import ModelStatus, ModelTransition, ModelVersion, PromotionThresholds
 from scoring.promotion import PromotionRefused

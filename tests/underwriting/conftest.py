@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import translation
 
+from kernel.roles import ADMINISTRATOR, COLLECTOR, RISK_MANAGER, UNDERWRITER
 from loans import services as loan_services
-from loans.roles import ADMINISTRATOR, COLLECTOR, RISK_MANAGER, UNDERWRITER
 from tests.factories import BorrowerFactory, PdlProductFactory
 from underwriting import services
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
-from loans.roles import RISK_MANAGER
+from kernel.roles import RISK_MANAGER
 from tests.csp_console import watch_csp_violations
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -39,11 +39,11 @@ from rest_framework.test import APIClient
 
 from clientapi.models import ClientAccount, PaymentIntent
 from collection import services as collection_services
+from kernel.errors import DomainError
 from loans import credit_lines, tasks
 from loans import services as loan_services
 from loans.business_date import current_business_date, set_business_date
 from loans.cob import run_cob_until
-from loans.errors import DomainError
 from loans.gateway import SandboxGateway
 from loans.ledger import (
     credit_lines_out_of_balance,

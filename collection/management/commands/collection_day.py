@@ -6,7 +6,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from collection.cob import run_collection_day
-from loans.errors import DomainError
+from kernel.errors import DomainError
 
 
 def _date(value: str) -> date:

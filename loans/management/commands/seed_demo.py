@@ -6,8 +6,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from kernel.errors import DomainError
 from loans import demo
-from loans.errors import DomainError
 
 MAX_BORROWERS = 100_000
 

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
 from scoring import services
 from scoring.models import ModelKind, ModelStatus, ModelVersion
 

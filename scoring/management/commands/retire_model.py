@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
 from scoring import services
 from scoring.management.commands.promote_model import user_named
 from scoring.models import ModelVersion

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from kernel.errors import DomainError
 from loans.business_date import current_business_date
-from loans.errors import DomainError
 from scoring import services
 from scoring.bureau import MAX_WIDTH, bureau_width
 from scoring.datasets import application_dataset, read_csv, rename_columns

@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from loans.roles import RISK_MANAGER
+from kernel.roles import RISK_MANAGER
 from scoring.models import ModelKind, ModelStatus, ModelVersion
 
 

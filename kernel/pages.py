@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 
-from loans.errors import DomainError
+from kernel.errors import DomainError
 
 
 def form_errors_as_messages(request, form) -> None:

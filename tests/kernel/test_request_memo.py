@@ -3,9 +3,9 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from kernel.request_memo import request_scope
 from loans.business_date import current_business_date, set_business_date
 from loans.regulation import limits_for_contract
-from loans.request_memo import request_scope
 
 
 def _reads(table: str, queries) -> int:
