@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -256,7 +257,7 @@ def _quiet_reason(start: time, end: time, local: datetime) -> str:
     ) % {
         "start": start.strftime("%H:%M"),
         "end": end.strftime("%H:%M"),
-        "now": local.strftime("%a %H:%M"),
+        "now": formats.date_format(local, "D H:i"),
     }
 
 

@@ -5,7 +5,6 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 from django.db.models import (
     BigIntegerField,
@@ -19,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from collection.clock import ZonedTime, debtor_time
 from collection.models import (
     OPEN_CASE,
     Bucket,
@@ -60,8 +60,8 @@ def case_promises(*, case: CollectionCase) -> QuerySet[PromiseToPay]:
     return PromiseToPay.objects.filter(case=case).order_by("-created_at", "-pk")
 
 
-def debtor_local_time(*, case: CollectionCase, at: datetime) -> datetime:
-    return at.astimezone(ZoneInfo(case.loan.borrower.time_zone))
+def debtor_local_time(*, case: CollectionCase, at: datetime) -> ZonedTime:
+    return debtor_time(at, case.loan.borrower.time_zone)
 
 
 def unconfirmed_calendar_years(*, at: datetime) -> list[int]:

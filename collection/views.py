@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from collection import claim, selectors, services
+from collection.clock import debtor_time, moscow_time
 from collection.errors import ContactRefused
 from collection.forms import (
     ContactForm,
@@ -94,6 +95,9 @@ def _case_context(request, case: CollectionCase) -> dict:
                 channel,
                 verdict,
                 contact_budget(borrower=borrower, channel=channel, at=now),
+                debtor_time(verdict.next_allowed_at, borrower.time_zone).format("H:i, D d.m")
+                if verdict.next_allowed_at
+                else "",
             )
             for channel, verdict in selectors.channel_allowances(case=case, at=now).items()
         ],
@@ -115,7 +119,7 @@ def _refusal_text(refusal: DomainError) -> str:
     when = getattr(refusal, "next_allowed_at", None)
     if not isinstance(refusal, ContactRefused) or when is None:
         return refusal.message
-    moment = timezone.localtime(when).strftime("%d.%m %H:%M")
+    moment = moscow_time(when).format("d.m H:i")
     return refusal.message + _(" Next allowed: %(when)s.") % {"when": moment}
 
 
