@@ -35,3 +35,13 @@ def test_a_lock_on_one_account_leaves_others_free(client, db):
         client.post(LOGIN, {"username": "uw", "password": "nope"})
     response = client.post(LOGIN, {"username": "uw2", "password": "x" * 12})
     assert response.status_code == 302
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_the_lockout_page_says_how_long_in_words(client, db):
+    staff("uw", "underwriter")
+    for _ in range(3):
+        client.post(LOGIN, {"username": "uw", "password": "nope"})
+    body = client.post(LOGIN, {"username": "uw", "password": "x" * 12}).content.decode()
+    assert "через 15 минут" in body
+    assert "PT15M" not in body
