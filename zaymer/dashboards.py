@@ -1,11 +1,9 @@
 """Dashboards that read across apps (DESIGN.md: the top floor owns them)."""
 
-import csv
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -18,12 +16,14 @@ from django_q.tasks import async_task
 
 from collection import selectors as collection_selectors
 from feedback import selectors as feedback_selectors
+from kernel import exports
 from kernel.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
 from loans.business_date import current_business_date
 from scoring.outcomes import bad_definition, known_outcomes
 from underwriting.models import ReviewTask, Verdict
 from underwriting.selectors import team_metrics
 from zaymer import portfolio
+from zaymer.dashboard_tables import shown_table
 from zaymer.models import DashboardSnapshot
 from zaymer.portfolio import Table
 
@@ -188,26 +188,61 @@ def satisfaction_by_month(*, since) -> Table:
     )
 
 
+def _rebuilding_since(request) -> datetime | None:
+    """The build time of the figures a rebuild was asked to replace (from the redirect)."""
+    try:
+        stamp = float(request.GET.get("rebuilding", ""))
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(stamp, tz=UTC)
+
+
 @require_GET
 @role_required(RISK_MANAGER, ADMINISTRATOR)
 def business(request):
     days = _days(request)
     snapshot = business_snapshot(days=days)
     tables = snapshot_tables(snapshot)
-    figures = [
-        {
-            "name": name,
-            "heading": heading,
-            "chart": chart,
-            "series": [tables[name].columns.index(column) for column in drawn],
-            "table": tables[name],
-            "data": {"columns": tables[name].columns, "rows": tables[name].rows},
-            "data_id": f"data-{name}",
-        }
-        for name, (heading, chart, drawn) in FIGURES.items()
-    ]
-    context = {"figures": figures, "days": days, "periods": PERIODS, "snapshot": snapshot}
+    figures = []
+    for name, (heading, chart, drawn) in FIGURES.items():
+        shown = shown_table(tables[name])
+        figures.append(
+            {
+                "name": name,
+                "heading": heading,
+                "chart": chart,
+                "series": [tables[name].columns.index(column) for column in drawn],
+                "table": shown,
+                "data": shown.chart_data(),
+                "data_id": f"data-{name}",
+            }
+        )
+    since = _rebuilding_since(request)
+    context = {
+        "figures": figures,
+        "days": days,
+        "periods": PERIODS,
+        "snapshot": snapshot,
+        "rebuilding": since is not None and snapshot.built_at <= since,
+        "rebuilding_stamp": request.GET.get("rebuilding", ""),
+    }
     return render(request, "dashboards/business.html", context)
+
+
+@require_GET
+@role_required(RISK_MANAGER, ADMINISTRATOR)
+def business_rebuild_status(request):
+    """Polled by the page while a rebuild runs: 204 until newer figures exist, then htmx is
+    told to refresh the page (and to stop polling)."""
+    since = _rebuilding_since(request)
+    newer = DashboardSnapshot.objects.filter(
+        business_date=current_business_date(), days=_days(request), built_at__gt=since
+    )
+    if since is None or newer.exists():
+        response = HttpResponse(status=286)  # htmx: stop polling
+        response["HX-Refresh"] = "true"
+        return response
+    return HttpResponse(status=204)
 
 
 def snapshots_build_task(days: int) -> str:
@@ -220,24 +255,25 @@ def snapshots_build_task(days: int) -> str:
 @require_POST
 @role_required(RISK_MANAGER, ADMINISTRATOR)
 def business_rebuild(request):
-    """Aggregate the book again (payments during the day move the live figures)."""
+    """Aggregate the book again (payments during the day move the live figures); the page
+    shows the rebuild under way and refreshes itself when the new figures are in."""
     days = _days(request)
-    transaction.on_commit(lambda: async_task("zaymer.dashboards.snapshots_build_task", days))
-    messages.info(
-        request, _("The figures are being aggregated again; refresh the page in a minute.")
+    built_at = (
+        DashboardSnapshot.objects.filter(business_date=current_business_date(), days=days)
+        .values_list("built_at", flat=True)
+        .first()
     )
-    return redirect(f"{reverse('dashboards')}?days={days}")
+    transaction.on_commit(lambda: async_task("zaymer.dashboards.snapshots_build_task", days))
+    stamp = built_at.timestamp() if built_at else 0
+    return redirect(f"{reverse('dashboards')}?days={days}&rebuilding={stamp}")
 
 
 @require_GET
 @role_required(RISK_MANAGER, ADMINISTRATOR)
-def business_csv(request, name: str):
+def business_download(request, name: str, fmt: str):
+    """A figure's table as a spreadsheet (CSV for a Russian Excel, or XLSX)."""
     if name not in FIGURES:
         raise Http404
     table = snapshot_tables(business_snapshot(days=_days(request)))[name]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
-    return response
+    sheet = shown_table(table).sheet(str(FIGURES[name][0]))
+    return exports.download(sheet, filename=name, fmt=fmt)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from zaymer import bureau_views, dashboards, health, views
 
@@ -22,7 +22,16 @@ urlpatterns = [
     path("dashboards/", dashboards.business, name="dashboards"),
     path("bureaus/", bureau_views.bureau_deadlines, name="bureau-deadlines"),
     path("dashboards/rebuild/", dashboards.business_rebuild, name="dashboards-rebuild"),
-    path("dashboards/<slug:name>.csv", dashboards.business_csv, name="dashboards-csv"),
+    path(
+        "dashboards/rebuild/status/",
+        dashboards.business_rebuild_status,
+        name="dashboards-rebuild-status",
+    ),
+    re_path(
+        r"^dashboards/(?P<name>[-\w]+)\.(?P<fmt>csv|xlsx)$",
+        dashboards.business_download,
+        name="dashboards-download",
+    ),
     path("underwriting/", include("underwriting.urls")),
     path("collection/", include("collection.urls")),
     path("documents/", include("loans.urls")),

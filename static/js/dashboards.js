@@ -18,9 +18,10 @@ document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
     options: {
       animation: false,
       responsive: true,
+      locale: document.documentElement.lang || "ru",
       scales: canvas.dataset.chart === "doughnut" ? {} : {
-        y: { beginAtZero: true },
-        ...(series.length > 1 ? { y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } } } : {}),
+        y: { beginAtZero: true, title: { display: true, text: data.columns[series[0]] } },
+        ...(series.length > 1 ? { y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: data.columns[series[1]] } } } : {}),
       },
     },
   });

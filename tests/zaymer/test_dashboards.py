@@ -1,10 +1,13 @@
 """The business dashboard's figures against a hand-built portfolio."""
 
 import datetime as dt
+from io import BytesIO
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from openpyxl import load_workbook
 
 from loans.models import Loan, ScheduleItem, TransitionLog
 from scoring.outcomes import known_outcomes
@@ -84,9 +87,9 @@ def test_the_dashboard_page_and_its_csv(client, book):
     assert page.status_code == 200 and 'data-chart="bar"' in page.content.decode()
     assert 'id="figure-recovery"' in page.content.decode()
     assert 'id="figure-nps"' in page.content.decode()
-    csv = client.get("/dashboards/portfolio.csv").content.decode().splitlines()
-    assert csv[0] == "measure,loans,principal_kop,share_percent"
-    assert csv[1] == "outstanding,4,4000000,100.0"
+    csv = client.get("/dashboards/portfolio.csv").content.decode("utf-8-sig").splitlines()
+    assert csv[0] == "Показатель;Займов;Основной долг, ₽;Доля, %"
+    assert csv[1] == "Непогашенный портфель;4;40000,00;100,0"
     assert client.get("/dashboards/nothing.csv").status_code == 404
 
 
@@ -114,13 +117,14 @@ def test_the_figures_stay_as_built_until_a_rebuild_off_the_request(
     _risk_manager(client)
     client.get("/dashboards/?days=30")
     issued(on=DAY)
-    csv = client.get("/dashboards/portfolio.csv?days=30").content.decode().splitlines()
-    assert csv[1] == "outstanding,4,4000000,100.0"
+    csv = client.get("/dashboards/portfolio.csv?days=30").content.decode("utf-8-sig")
+    assert csv.splitlines()[1] == "Непогашенный портфель;4;40000,00;100,0"
     with django_capture_on_commit_callbacks(execute=True):
         rebuilt = client.post("/dashboards/rebuild/", {"days": 30})
-    assert rebuilt.status_code == 302 and rebuilt["Location"] == "/dashboards/?days=30"
-    csv = client.get("/dashboards/portfolio.csv?days=30").content.decode().splitlines()
-    assert csv[1] == "outstanding,5,5000000,100.0"
+    assert rebuilt.status_code == 302
+    assert rebuilt["Location"].startswith("/dashboards/?days=30&rebuilding=")
+    csv = client.get("/dashboards/portfolio.csv?days=30").content.decode("utf-8-sig")
+    assert csv.splitlines()[1] == "Непогашенный портфель;5;50000,00;100,0"
     assert DashboardSnapshot.objects.filter(days=30).count() == 1
 
 
@@ -128,13 +132,49 @@ def test_a_rebuild_is_queued_not_done_in_the_request(
     client, book, django_capture_on_commit_callbacks
 ):
     _risk_manager(client)
+    client.get("/dashboards/?days=90")
     with (
         mock.patch("zaymer.dashboards.async_task") as queue,
         django_capture_on_commit_callbacks(execute=True),
     ):
         page = client.post("/dashboards/rebuild/", {"days": 90}, follow=True)
     queue.assert_called_once_with("zaymer.dashboards.snapshots_build_task", 90)
-    assert "msg-info" in page.content.decode()
+    assert 'id="rebuild-progress"' in page.content.decode()
+
+
+def test_the_rebuild_progress_polls_until_newer_figures_then_refreshes_the_page(
+    client, book, django_capture_on_commit_callbacks
+):
+    _risk_manager(client)
+    client.get("/dashboards/?days=30")
+    with (
+        mock.patch("zaymer.dashboards.async_task"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        location = client.post("/dashboards/rebuild/", {"days": 30})["Location"]
+    status_url = "/dashboards/rebuild/status/" + location[len("/dashboards/") :]
+
+    assert client.get(status_url).status_code == 204
+    DashboardSnapshot.objects.filter(days=30).update(built_at=timezone.now())
+    done = client.get(status_url)
+    assert done.status_code == 286 and done["HX-Refresh"] == "true"
+
+
+def test_the_dashboard_tables_read_in_roubles_and_russian_labels(client, book):
+    _risk_manager(client)
+    body = client.get("/dashboards/?days=30").content.decode()
+    assert "principal_kop" not in body.split("<script")[0]
+    assert "40\u00a0000,00 ₽" in body
+    assert "Непогашенный портфель" in body
+
+
+def test_a_figure_downloads_as_an_xlsx_with_numbers_and_russian_headers(client, book):
+    _risk_manager(client)
+    response = client.get("/dashboards/portfolio.xlsx?days=30")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert [c.value for c in sheet[1]] == ["Показатель", "Займов", "Основной долг, ₽", "Доля, %"]
+    assert sheet["C2"].value == 40000 and sheet["C2"].number_format.endswith('"₽"')
 
 
 def test_a_rebuild_is_a_post_for_risk_managers_only(client, db):
