@@ -97,8 +97,8 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
     from django.db import connection, transaction
 
     from collection.models import CollectionCase
+    from demo.products import ensure_products
     from feedback.models import Survey
-    from loans.demo import ensure_products
     from loans.models import (
         Borrower,
         IncomingPayment,

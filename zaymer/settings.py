@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "collection",
     "feedback",
     "zaymer",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,8 @@ import io
 
 from django.core.management import call_command
 
-from loans.demo import ensure_products, generate_portfolio
+from demo.portfolio import generate_portfolio
+from demo.products import ensure_products
 from loans.models import JournalEntry
 from zaymer.models import Reconciliation, SandboxMovement
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from loans import demo
+from demo import accounts
 
 
 class Command(BaseCommand):
@@ -31,24 +31,24 @@ class Command(BaseCommand):
     def handle(self, *args, url, after_start, **options):
         if after_start and not _answers(url, within=after_start):
             return
-        names = [u.username for u in demo.DEMO_USERS]
+        names = [u.username for u in accounts.DEMO_USERS]
         existing = set(
             get_user_model().objects.filter(username__in=names).values_list("username", flat=True)
         )
         if not existing:
             self.stdout.write("No demo accounts yet: run `manage.py seed_demo`.")
             return
-        password = demo.read_saved_password()
+        password = accounts.read_saved_password()
         self.stdout.write(f"Sign in at {url}")
-        for user in demo.DEMO_USERS:
+        for user in accounts.DEMO_USERS:
             state = "" if user.username in existing else "  (missing: run seed_demo)"
             self.stdout.write(f"  {user.username:<12} {user.role}{state}")
         if password:
             self.stdout.write(f"Password for all four: {password}")
         else:
             self.stdout.write(
-                f"No saved demo password ({demo.password_file()} is missing); set a new one with "
-                "`manage.py seed_demo --password NEW-PASSWORD`."
+                f"No saved demo password ({accounts.password_file()} is missing); set a new one "
+                "with `manage.py seed_demo --password NEW-PASSWORD`."
             )
 
 

@@ -6,8 +6,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from demo import accounts, portfolio, products
+from demo.simulator import Report
 from kernel.errors import DomainError
-from loans import demo
 
 MAX_BORROWERS = 100_000
 
@@ -54,20 +55,20 @@ class Command(BaseCommand):
                 validate_password(password)
             except ValidationError as exc:
                 raise CommandError("--password: " + " ".join(exc.messages)) from exc
-        if once and demo.demo_data_exists():
+        if once and portfolio.demo_data_exists():
             self.stdout.write("Demo data already present: nothing to do (--once).")
             return
 
-        created = demo.ensure_products()
+        created = products.ensure_products()
         self.stdout.write(
             f"Products: created {', '.join(created)}" if created else "Products: already there"
         )
         if password is None:
             password = self._saved_password_if_accounts_missing()
-        password_set, made = demo.ensure_accounts(password=password)
-        users = ", ".join(u.username for u in demo.DEMO_USERS)
+        password_set, made = accounts.ensure_accounts(password=password)
+        users = ", ".join(u.username for u in accounts.DEMO_USERS)
         if password_set:
-            path = demo.save_password(password_set)
+            path = accounts.save_password(password_set)
             self.stdout.write(f"Accounts {users}: password {password_set} (saved to {path})")
         else:
             self.stdout.write(
@@ -78,14 +79,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  created: {', '.join(made)}")
 
         try:
-            demo.check_book_is_empty(days=days)
-        except demo.PortfolioNotEmpty as exc:
+            portfolio.check_book_is_empty(days=days)
+        except portfolio.PortfolioNotEmpty as exc:
             self.stdout.write(f"Portfolio: skipped, {exc.message}.")
             return
         started = time.perf_counter()
         self.stdout.write(f"Generating {days} days of history for {borrowers} borrowers…")
         try:
-            report = demo.generate_portfolio(
+            report = portfolio.generate_portfolio(
                 borrowers=borrowers, days=days, seed=seed, log=self.stdout.write
             )
         except DomainError as exc:
@@ -95,16 +96,16 @@ class Command(BaseCommand):
     @staticmethod
     def _saved_password_if_accounts_missing() -> str | None:
         """Reuse the saved password (a fresh database after `make clean`), else generate one."""
-        saved = demo.read_saved_password()
+        saved = accounts.read_saved_password()
         if saved is None:
             return None
         try:
             validate_password(saved)
         except ValidationError:
             return None
-        return saved if not demo.demo_data_exists() else None
+        return saved if not portfolio.demo_data_exists() else None
 
-    def _summary(self, report: demo.Report, seconds: float) -> None:
+    def _summary(self, report: Report, seconds: float) -> None:
         total = sum(report.statuses.values())
         self.stdout.write(
             f"History {report.start} … {report.end}: {report.borrowers} borrowers, "
