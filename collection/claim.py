@@ -2,8 +2,6 @@
 calculation of the debt, read from the loan's ledger so that every figure matches it to the
 kopeck; the state fee by the Tax Code's scale (art. 333.19); PDF and a Russian-Excel CSV."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,11 +10,12 @@ from django.db.models import Sum
 
 from collection.models import CollectionCase, StateFeeBracket
 from kernel.errors import DomainError
+from kernel.exports import Column, Kind, Sheet
 from loans.documents import formatting as f
 from loans.documents import rendering
 from loans.documents.terms import borrower_terms, credit_uid, lender_terms
 from loans.models import Account, JournalLine, Loan, PayoutStatus, ScheduleItem
-from loans.money import KOP_PER_RUB
+from loans.money import KOP_PER_RUB, kop_to_rub
 
 # Art. 333.19 p. 1 sub. 2: an application for a court order pays half the fee of a claim.
 COURT_ORDER_SHARE = Decimal("0.5")
@@ -261,46 +260,34 @@ def application_pdf(*, case: CollectionCase, on: date) -> bytes:
     return rendering.html_to_pdf(application_html(case=case, on=on))
 
 
-CSV_HEADER = ["Раздел", "С", "По", "Дней", "База, ₽", "Ставка", "Сумма, ₽"]
+CALCULATION_COLUMNS = (
+    Column("Раздел"),
+    Column("С", Kind.DATE),
+    Column("По", Kind.DATE),
+    Column("Дней", Kind.INTEGER),
+    Column("База, ₽", Kind.MONEY),
+    Column("Ставка"),
+    Column("Сумма, ₽", Kind.MONEY),
+)
 
 
-def calculation_csv(calc: Calculation) -> bytes:
-    """The calculation for a Russian Excel: UTF-8 with BOM, `;`, decimal comma, roubles."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    writer.writerow(["Выдано", "", "", "", "", "", f.rub_number(calc.issued_kop)])
+def calculation_sheet(calc: Calculation) -> Sheet:
+    """The calculation as a table for a spreadsheet (kernel.exports: CSV for a Russian Excel,
+    or XLSX). The court reads it in Russian whatever the operator's interface language."""
+    rub = kop_to_rub
+    rows: list[list[object]] = [["Выдано", None, None, None, None, "", rub(calc.issued_kop)]]
     for title, periods in (("Проценты", calc.interest), ("Неустойка", calc.penalty)):
         for p in periods:
-            writer.writerow(
-                [
-                    title,
-                    f.date_short_ru(p.start),
-                    f.date_short_ru(p.end),
-                    p.days,
-                    f.rub_number(p.base_kop),
-                    p.rate.replace("\u00a0", " "),
-                    f.rub_number(p.amount_kop),
-                ]
-            )
+            rate = p.rate.replace("\u00a0", " ")
+            rows.append([title, p.start, p.end, p.days, rub(p.base_kop), rate, rub(p.amount_kop)])
     for payment in calc.payments:
-        writer.writerow(
-            [
-                "Платёж",
-                f.date_short_ru(payment.on),
-                "",
-                "",
-                "",
-                "",
-                f.rub_number(payment.amount_kop),
-            ]
-        )
+        rows.append(["Платёж", payment.on, None, None, None, "", rub(payment.amount_kop)])
     for title, key in (
         ("Долг: основной долг", "principal"),
         ("Долг: проценты", "interest"),
         ("Долг: неустойка", "penalty"),
         ("Долг: комиссии", "fees"),
     ):
-        writer.writerow([title, "", "", "", "", "", f.rub_number(calc.balances[key])])
-    writer.writerow(["Итого к взысканию", "", "", "", "", "", f.rub_number(calc.claimed_kop)])
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+        rows.append([title, None, None, None, None, "", rub(calc.balances[key])])
+    rows.append(["Итого к взысканию", None, None, None, None, "", rub(calc.claimed_kop)])
+    return Sheet("Расчёт задолженности", CALCULATION_COLUMNS, rows)

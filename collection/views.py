@@ -24,6 +24,7 @@ from collection.forms import (
 )
 from collection.models import CaseStage, Channel, CollectionCase
 from collection.policy import contact_budget
+from kernel import exports
 from kernel.errors import DomainError
 from kernel.masking import mask_name, mask_passport, mask_phone
 from kernel.pages import form_errors_as_messages, run_as_message
@@ -286,14 +287,10 @@ def claim_package(request, case_id: int):
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="court-order-{case.pk}.pdf"'
         return response
-    if wanted == "csv":  # the calculation, for a Russian Excel
+    if wanted in ("csv", "xlsx"):  # the calculation, for a Russian Excel
         loan = Loan.objects.get(pk=case.loan_id)
-        response = HttpResponse(
-            claim.calculation_csv(claim.calculation(loan=loan, on=on)),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="calculation-{case.pk}.csv"'
-        return response
+        sheet = claim.calculation_sheet(claim.calculation(loan=loan, on=on))
+        return exports.download(sheet, filename=f"calculation-{case.pk}", fmt=wanted)
     package = selectors.claim_package(case=case, on=on)
     if wanted == "kop":  # the package for the legal team's systems, amounts in kopecks
         response = HttpResponse(

@@ -96,6 +96,7 @@ class PortfolioSimulator(
         self.n = borrowers
         self.today = today
         self.start = today - timedelta(days=days)
+        self.bureau_fault_from = self.start + timedelta(days=11)
         self.real_now = real_now
         self.log = log or (lambda message: None)
         self.clock = SimulatedClock()
@@ -181,10 +182,19 @@ class PortfolioSimulator(
         return self.report
 
     def _report_to_bureaus(self, day: date) -> None:
-        """The day's credit-history events go to the sandbox bureaus. Now and then ОКБ
-        refuses a day's events; staff correct most such rejections two days later and
-        leave the latest ones for the admin and the reporting page to show."""
-        SandboxReportingBureau.faults = {"okb": "reject:*"} if day.toordinal() % 23 == 0 else {}
+        """The day's credit-history events go to the sandbox bureaus. About every 23 days
+        (the first day with events to send once that long has passed) ОКБ refuses the day's
+        events; staff correct such rejections two days later, except the first, left for the
+        admin and the reporting page to show. The rhythm counts from the history's start, not
+        the calendar, and nothing here draws from the history's random stream, so the
+        bureaus' faults never change the loans."""
+        refusing = (
+            day >= self.bureau_fault_from
+            and bureau_sending.due_submissions(self.clock.moment).exists()
+        )
+        if refusing:
+            self.bureau_fault_from = day + timedelta(days=23)
+        SandboxReportingBureau.faults = {"okb": "reject:*"} if refusing else {}
         try:
             bureau_sending.send_due(now=self.clock.moment, limit=1_000_000)
         finally:
@@ -193,13 +203,11 @@ class PortfolioSimulator(
             status=SubmissionStatus.REJECTED, event__occurred_on__lte=day - timedelta(days=2)
         ).exclude(reason__contains="left for staff")
         stale = stale.select_related("event")
-        # The first rejection is always left for staff, so the pages have one to show.
         left = BureauSubmission.objects.filter(reason__contains="left for staff").exists()
-        for submission in stale[:20]:
-            corrected = self.rng.random() < 0.8  # drawn always: the history's sequence holds
-            if left and corrected:
+        for submission in stale.order_by("pk")[:20]:
+            if left:
                 bureau_outbox.event_correct(event=submission.event)
-            else:  # left rejected: the demo keeps some for staff to see
+            else:
                 left = True
                 BureauSubmission.objects.filter(pk=submission.pk).update(
                     reason=submission.reason + " (left for staff to correct)"

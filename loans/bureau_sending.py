@@ -61,7 +61,10 @@ class SandboxReportingBureau:
     def missing(self, payload: dict) -> list[str]:
         subject = payload.get("subject") or {}
         missing = [f"subject.{f}" for f in ("passport", "birth_date") if not subject.get(f)]
-        if payload.get("event") in CONTRACT_EVENTS and not payload.get("credit_uid"):
+        kind = payload.get("event")
+        if kind in (BureauEventKind.CORRECTION, BureauEventKind.CANCELLATION):
+            kind = payload.get("corrected_kind", kind)  # about an application or a contract
+        if kind in CONTRACT_EVENTS and not payload.get("credit_uid"):
             missing.append("credit_uid")
         return missing
 

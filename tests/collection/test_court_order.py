@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from collection import claim, services
 from collection.models import StateFeeBracket
+from kernel import exports
 from loans.business_date import current_business_date
 from loans.ledger import loan_ledger_balances
 from loans.models import LenderDetails, Loan
@@ -103,10 +104,10 @@ def test_a_date_without_a_fee_scale_is_refused():
 
 
 def test_the_calculation_csv_opens_in_a_russian_excel(calc):
-    data = claim.calculation_csv(calc)
+    data = exports.csv_bytes(claim.calculation_sheet(calc))
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == claim.CSV_HEADER
+    assert rows[0] == ["Раздел", "С", "По", "Дней", "База, ₽", "Ставка", "Сумма, ₽"]
     total = rows[-1]
     assert total[0] == "Итого к взысканию"
     roubles, kopecks = divmod(calc.claimed_kop, 100)
@@ -137,4 +138,6 @@ def test_the_legal_page_serves_the_application_as_pdf_and_the_calculation_csv(
     assert pdf.content.startswith(b"%PDF")
     calculation = client.get(url, {"format": "csv"})
     assert calculation.content.startswith(b"\xef\xbb\xbf")
+    workbook = client.get(url, {"format": "xlsx"})
+    assert workbook.content.startswith(b"PK")  # a zip: the XLSX container
     assert "court-order-pdf" in client.get(url).content.decode()

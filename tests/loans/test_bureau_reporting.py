@@ -101,6 +101,21 @@ def test_a_correction_is_an_event_of_its_own_and_supersedes_the_rejected_one(bus
     assert set(correction.submissions.values_list("status", flat=True)) == {"acknowledged"}
 
 
+def test_a_correction_of_an_application_event_needs_no_contract_uid(business_date):
+    # A refused application never gets a УИд; its correction must not be refused for one.
+    loan = applied_loan()
+    SandboxReportingBureau.faults = {"okb": "reject:application"}
+    send_due(now=later())
+    rejected = BureauSubmission.objects.get(status=SubmissionStatus.REJECTED)
+    SandboxReportingBureau.faults = {}
+    assert not loan.credit_uid
+
+    correction = bureau_outbox.event_correct(event=rejected.event)
+    send_due(now=later())
+
+    assert set(correction.submissions.values_list("status", flat=True)) == {"acknowledged"}
+
+
 def fresh_submission(submission):
     return BureauSubmission.objects.get(pk=submission.pk)
 
