@@ -110,26 +110,71 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not installed at {CHROMIUM}")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_in_the_browser_a_logged_call_makes_the_next_call_refused(live_server, monkeypatch):
+def _collector_with_a_case():
+    """The only collector, so the new case is theirs."""
     from collection import services
     from tests.collection.conftest import DUE, overdue_loan
 
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     collector = staff("collector", "collector")
     collector.set_password("correct-horse-battery")
     collector.save()
-    case = services.case_open(loan=overdue_loan(), on=DUE + dt.timedelta(days=2))
+    return services.case_open(loan=overdue_loan(), on=DUE + dt.timedelta(days=2))
+
+
+def _collector_on_case(browser, live_server, case, *, width: int, locale: str):
+    """The collector signed in, on the case page, in a window `width` pixels wide."""
+    tab = browser.new_page(locale=locale, viewport={"width": width, "height": 1100})
+    tab.goto(f"{live_server.url}/collection/cases/{case.pk}/")
+    tab.fill("input[name=username]", "collector")
+    tab.fill("input[name=password]", "correct-horse-battery")
+    tab.click("button[type=submit]")
+    tab.wait_for_selector("#contact-form")
+    return tab
+
+
+FIELDS_OUTSIDE_THEIR_FORM = """() => {
+  const out = [];
+  document.querySelectorAll(".decide form").forEach((form) => {
+    const box = form.getBoundingClientRect();
+    form.querySelectorAll("input, select, textarea, button").forEach((field) => {
+      const r = field.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1)) out.push(field.name);
+    });
+  });
+  return out;
+}"""
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_the_browser_every_action_form_keeps_its_fields_inside_it(live_server, monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    case = _collector_with_a_case()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        tab = _collector_on_case(browser, live_server, case, width=1280, locale="ru-RU")
+        outside = {}
+        for width in (1280, 1440, 1920):
+            tab.set_viewport_size({"width": width, "height": 1100})
+            outside[width] = tab.evaluate(FIELDS_OUTSIDE_THEIR_FORM)
+        offer = tab.inner_text("form[action$='/restructuring/'] button")
+        browser.close()
+    assert outside == {1280: [], 1440: [], 1920: []}
+    assert offer == "Предложить"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_the_browser_a_logged_call_makes_the_next_call_refused(live_server, monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    case = _collector_with_a_case()
     artifacts = Path(__file__).resolve().parent.parent / "artifacts"
     artifacts.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        tab = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1100})
+        tab = _collector_on_case(browser, live_server, case, width=1400, locale="en-US")
         violations = watch_csp_violations(tab)
-        tab.goto(f"{live_server.url}/collection/cases/{case.pk}/")
-        tab.fill("input[name=username]", "collector")
-        tab.fill("input[name=password]", "correct-horse-battery")
-        tab.click("button[type=submit]")
+        tab.reload()
         tab.click("#call")  # htmx swaps the number into the page
         tab.wait_for_selector("#call-number strong")
         number = tab.inner_text("#call-number")
