@@ -3,7 +3,10 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext
 from simple_history.models import HistoricalRecords
+
+from kernel.masking import mask_name
 
 phone_validator = RegexValidator(
     r"^\+[1-9]\d{9,14}$", "Phone must be in E.164 format, e.g. +79161234567"
@@ -89,4 +92,8 @@ class Borrower(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Borrower #{self.pk}"
+        # Surname and initials only: a row's name shows in lists, links and history.
+        return gettext("%(name)s (borrower #%(pk)s)") % {
+            "name": mask_name(self.full_name),
+            "pk": self.pk,
+        }

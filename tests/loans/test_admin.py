@@ -279,3 +279,8 @@ def test_a_card_transfer_shows_where_it_went_masked_and_what_the_gateway_said(
     assert f"account •••{account[-4:]}" in page
     assert account not in page
     assert rub(250_000) in page
+
+
+def test_a_borrower_is_named_by_surname_and_initials_not_by_a_bare_number(db):
+    borrower = BorrowerFactory(full_name="Иванова Мария Петровна")
+    assert str(borrower) == f"Иванова М. П. (заёмщик №{borrower.pk})"
