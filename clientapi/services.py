@@ -16,6 +16,11 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from rest_framework import status
 
+from cards import accrual as card_accrual
+from cards import services as credit_lines
+from cards import transfers as card_transfers
+from cards.errors import CreditLineClosed
+from cards.models import CreditLine, CreditLineStatus, CreditLineTransfer
 from clientapi import profiles, selectors, signing
 from clientapi.errors import ApiError
 from clientapi.models import (
@@ -35,22 +40,13 @@ from clientapi.models import (
     StaffToken,
     WebhookEvent,
 )
-from loans import card_transfers, credit_lines
 from loans import debt_load as debt_loads
 from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.documents import storage as documents
-from loans.errors import CreditLineClosed, DomainError, InvalidAmount, TransitionNotAllowed
+from loans.errors import DomainError, InvalidAmount, TransitionNotAllowed
 from loans.messaging import message_enqueue
-from loans.models import (
-    Borrower,
-    CreditLine,
-    CreditLineStatus,
-    CreditLineTransfer,
-    Loan,
-    LoanStatus,
-    PayoutOrder,
-)
+from loans.models import Borrower, Loan, LoanStatus, PayoutOrder
 from loans.models.messages import CODE_KIND_PREFIX
 from loans.payment_details import validate_bank_account, validate_card
 
@@ -535,7 +531,7 @@ def credit_line_repayment_start(
     line = CreditLine.objects.select_for_update().get(pk=credit_line.pk)
     if line.status == CreditLineStatus.CLOSED:
         raise CreditLineClosed("The credit line is closed")
-    full = credit_lines.credit_line_repayment_quote_kop(credit_line=line)
+    full = card_accrual.credit_line_repayment_quote_kop(credit_line=line)
     started = line.payment_intents.filter(status=IntentStatus.PENDING).aggregate(
         total=Coalesce(Sum("amount_kop"), 0)
     )["total"]

@@ -35,8 +35,12 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from cards import services as credit_lines
+from cards import tasks as card_tasks
+from cards.models import CreditLine, DrawKind
+from kernel import dispatch
 from kernel.errors import DomainError
-from loans import bureau_outbox, bureau_sending, credit_lines, services, tasks
+from loans import bureau_outbox, bureau_sending, services, tasks
 from loans.bureau_sending import SandboxReportingBureau
 from loans.business_date import MOSCOW, set_business_date
 from loans.cob import run_cob_until
@@ -45,8 +49,6 @@ from loans.models import (
     Borrower,
     BureauSubmission,
     CobRun,
-    CreditLine,
-    DrawKind,
     Loan,
     LoanStatus,
     PayoutMethod,
@@ -1134,7 +1136,7 @@ class PortfolioSimulator:
                 )
                 if not purchase:
                     # As for loans' payouts: the task may be held back with the commit.
-                    tasks.send_card_transfer(draw.transfer.pk)
+                    card_tasks.send_card_transfer(draw.transfer.pk)
                 self.report.card_draws += 1
         except DomainError as exc:
             self.report.refused[exc.code] += 1
@@ -1197,16 +1199,14 @@ def _simulated_time(clock: SimulatedClock) -> Iterator[None]:
 @contextmanager
 def _payouts_in_process() -> Iterator[None]:
     """No worker runs while the demo loads: send payouts in-process instead of queueing them."""
-    queued = tasks.enqueue_send_payout
-    tasks.enqueue_send_payout = tasks.send_payout
     SandboxGateway.reset()
     task_log = logging.getLogger(tasks.__name__)
     level = task_log.level
     task_log.setLevel(logging.ERROR)  # timed-out payouts are expected here, and counted
     try:
-        yield
+        with dispatch.in_process("loans.tasks.send_payout"):
+            yield
     finally:
-        tasks.enqueue_send_payout = queued
         task_log.setLevel(level)
         SandboxGateway.reset()
 

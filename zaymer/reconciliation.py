@@ -22,8 +22,9 @@ from django.db.models import CharField, Exists, OuterRef, Q, Sum, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from cards.models import CreditLineTransfer
 from clientapi.models import WebhookEvent
-from loans.models import Account, CreditLineTransfer, JournalEntry, JournalLine, PayoutOrder
+from loans.models import Account, JournalEntry, JournalLine, PayoutOrder
 from zaymer.models import DifferenceKind, MovementKind, Reconciliation, ReconciliationDifference
 from zaymer.sandbox import REFUND_ENTRY_KINDS, gateway_provider
 from zaymer.statement import BOOKED_CURRENCY, Statement, StatementLine

@@ -14,8 +14,9 @@ For a date D, in order:
 4. a reminder, sent the same way, for each minimum payment due two days after that day and
    not yet paid in full.
 
-The same rules for one line are in `loans.credit_lines` (tests hold the two to the same
-answers). The step runs inside the COB transaction of `loans.cob`.
+The same rules for one line are in `cards.accrual` and `cards.services` (tests hold the two to
+the same answers). The step runs inside the COB transaction of `loans.cob`, which the app
+registers it with when it loads.
 """
 
 from collections.abc import Callable
@@ -24,10 +25,10 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from cards.models import CreditLineStatement, StatementStatus
 from kernel.sql import date_param, greatest, least, plus_days, run
 from loans.business_date import MOSCOW
-from loans.models import BorrowerMessage, CreditLineStatement
-from loans.models.credit_line import StatementStatus
+from loans.models import BorrowerMessage
 from loans.money import format_rub
 
 LIVE = "('open', 'frozen')"

@@ -2,8 +2,10 @@
 
 Balances on `CreditLine` are a cache of the line's ledger accounts (card principal and card
 interest), proven equal by `manage.py ledger_check`. Rows here are written only by
-`loans.credit_lines`, `loans.card_transfers` and the close-of-business step in
-`loans.credit_line_cob`.
+`cards.services`, `cards.transfers` and the close-of-business step in `cards.cob`.
+
+The tables keep the names they had when the card lived in `loans` (`db_table`): the models moved,
+the data did not.
 """
 
 from django.conf import settings
@@ -13,6 +15,7 @@ from loans.models.borrowers import Borrower
 from loans.models.ledger import JournalEntry
 from loans.models.payments import PaidOut
 from loans.models.regulation import RegulationLimit
+from loans.payout_keys import build_key
 
 # The minimum payment of a statement: all unpaid interest + this share of the principal,
 # at least MIN_PAYMENT_FLOOR_KOP (or the whole debt when it is smaller). Copied onto each line
@@ -21,6 +24,8 @@ MIN_PAYMENT_PRINCIPAL_PPM = 50_000  # 5 %
 MIN_PAYMENT_FLOOR_KOP = 10_000  # 100 ₽
 PAYMENT_DUE_DAYS = 20
 MAX_STATEMENT_DAY = 28
+# The gateway key of a card transfer: `card-transfer-<transfer id>`.
+TRANSFER_KEY_PREFIX = "card-transfer"
 
 
 class CreditLineStatus(models.TextChoices):
@@ -94,6 +99,7 @@ class CreditLine(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Bumped by every write")
 
     class Meta:
+        db_table = "loans_creditline"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(limit_kop__gt=0), name="credit_line_limit_positive"
@@ -127,6 +133,18 @@ class CreditLine(models.Model):
     @property
     def debt_kop(self) -> int:
         return self.principal_out_kop + self.interest_out_kop
+
+    def bureau_facts(self) -> dict:
+        """The contract's state that every credit-history event of the card carries."""
+        return {
+            "contract": "card",
+            "credit_line_id": self.pk,
+            "status": self.status,
+            "limit_kop": self.limit_kop,
+            "psk_percent": str(self.psk_percent) if self.psk_percent is not None else "",
+            "opened_on": self.opened_on.isoformat() if self.opened_on else "",
+            "debt_kop": self.debt_kop,
+        }
 
     @property
     def available_kop(self) -> int:
@@ -162,6 +180,7 @@ class CreditLineDraw(models.Model):
     charges_cap_kop = models.BigIntegerField()
 
     class Meta:
+        db_table = "loans_creditlinedraw"
         ordering = ["credit_line", "business_date", "id"]
         constraints = [
             models.CheckConstraint(
@@ -200,13 +219,16 @@ class CreditLineTransfer(PaidOut):
         max_length=8, choices=TransferStatus.choices, default=TransferStatus.SENT, db_index=True
     )
 
+    class Meta:
+        db_table = "loans_creditlinetransfer"
+
     def __str__(self) -> str:
         return f"Card transfer {self.pk} ({self.status})"
 
     @property
     def idempotency_key(self) -> str:
         """The gateway's key; the prefix keeps it apart from loans' `payout-<loan>-<n>`."""
-        return f"card-transfer-{self.pk}"
+        return build_key(TRANSFER_KEY_PREFIX, self.pk)
 
 
 class CreditLineRepayment(models.Model):
@@ -225,6 +247,7 @@ class CreditLineRepayment(models.Model):
     )
 
     class Meta:
+        db_table = "loans_creditlinerepayment"
         ordering = ["credit_line", "business_date", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -260,6 +283,7 @@ class CreditLineLimitChange(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "loans_creditlinelimitchange"
         ordering = ["credit_line", "at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -301,6 +325,7 @@ class CreditLineStatement(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        db_table = "loans_creditlinestatement"
         ordering = ["credit_line", "-period_end"]
         constraints = [
             models.UniqueConstraint(
