@@ -14,6 +14,7 @@ from cards.models import (
     CreditLineRepayment,
     CreditLineStatement,
     CreditLineTransfer,
+    CreditLineTransition,
 )
 from kernel.admin import ReadOnlyAdmin, ReadOnlyInline, admin_link
 from kernel.errors import DomainError
@@ -76,6 +77,22 @@ class CreditLineLimitChangeInline(ReadOnlyInline):
     new_limit = _money_display("new_limit_kop", "new limit")
 
 
+class CreditLineTransitionInline(ReadOnlyInline):
+    model = CreditLineTransition
+    fields = ("at", "transition", "source", "target", "actor_label", "reason", "business_date")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(CreditLineTransition)
+class CreditLineTransitionAdmin(ReadOnlyAdmin):
+    """Who opened, froze, unfroze or closed each card, and when."""
+
+    list_display = ("credit_line", "transition", "source", "target", "actor_label", "at")
+    list_filter = ("transition",)
+    search_fields = ("credit_line__id__exact", "actor_label")
+
+
 @admin.register(CreditLineTransfer)
 class CreditLineTransferAdmin(ReadOnlyAdmin):
     """Card transfers and what the gateway said; a failed one was reversed on the card."""
@@ -120,6 +137,7 @@ class CreditLineAdmin(PersonalDataSearchMixin, ReadOnlyAdmin):
     list_select_related = ("borrower",)
     search_fields = ("id__exact", "borrower__full_name", "=borrower__phone")
     inlines = (
+        CreditLineTransitionInline,
         CreditLineDrawInline,
         CreditLineRepaymentInline,
         CreditLineStatementInline,

@@ -10,6 +10,7 @@ the data did not.
 
 from django.conf import settings
 from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from loans.models.borrowers import Borrower
 from loans.models.ledger import JournalEntry
@@ -34,21 +35,31 @@ class CreditLineStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The status of a line being signed, before its first transition (`open`); never stored.
+UNSIGNED = ""
+
+
 class FreezeReason(models.TextChoices):
     NONE = "", "—"
     MISSED_PAYMENT = "missed_payment", "A minimum payment was missed"
     STAFF = "staff", "Frozen by staff"
 
 
-class CreditLine(models.Model):
-    """One borrower's card contract: the limit, the rate and the balances drawn on it."""
+class CreditLine(ConcurrentTransitionMixin, models.Model):
+    """One borrower's card contract: the limit, the rate and the balances drawn on it.
+
+    Its status moves only through the transitions below, called from `cards.services` (and
+    set-based by COB, which freezes a line whose minimum payment was missed); each writes a
+    `CreditLineTransition`.
+    """
 
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="credit_lines")
-    status = models.CharField(
+    status = FSMField(
         max_length=8,
         choices=CreditLineStatus.choices,
         default=CreditLineStatus.OPEN,
         db_index=True,
+        protected=True,
     )
     freeze_reason = models.CharField(
         max_length=16, choices=FreezeReason.choices, default=FreezeReason.NONE, blank=True
@@ -152,6 +163,49 @@ class CreditLine(models.Model):
         if self.status != CreditLineStatus.OPEN or self.overdue_kop > 0:
             return 0
         return max(0, self.limit_kop - self.principal_out_kop)
+
+    @transition(field=status, source=UNSIGNED, target=CreditLineStatus.OPEN)
+    def open(self) -> None: ...
+
+    @transition(field=status, source=CreditLineStatus.OPEN, target=CreditLineStatus.FROZEN)
+    def freeze(self) -> None: ...
+
+    @transition(field=status, source=CreditLineStatus.FROZEN, target=CreditLineStatus.OPEN)
+    def unfreeze(self) -> None: ...
+
+    @transition(
+        field=status,
+        source=[CreditLineStatus.OPEN, CreditLineStatus.FROZEN],
+        target=CreditLineStatus.CLOSED,
+    )
+    def close(self) -> None: ...
+
+
+class CreditLineTransition(models.Model):
+    """The card's transition log: who moved the line from which status to which, and why."""
+
+    credit_line = models.ForeignKey(
+        CreditLine, on_delete=models.PROTECT, related_name="transitions"
+    )
+    transition = models.CharField(max_length=16)
+    source = models.CharField(max_length=8, blank=True)
+    target = models.CharField(max_length=8)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    actor_label = models.CharField(max_length=150, help_text="username or 'system'")
+    reason = models.CharField(max_length=200, blank=True)
+    business_date = models.DateField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["credit_line", "at", "id"]
+        indexes = [
+            models.Index(fields=["credit_line", "at"], name="card_transition_line_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_line_id}: {self.source or '—'} → {self.target}"
 
 
 class DrawKind(models.TextChoices):

@@ -12,9 +12,12 @@ so the order comes down to: all interest, then principal. Principal repays the o
 first (they are the ones closest to, or past, their cap).
 """
 
+from datetime import date
+
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Sum
+from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
 from cards.accrual import accrue_through, credit_line_repayment_quote_kop
 from cards.errors import (
@@ -26,6 +29,7 @@ from cards.errors import (
 )
 from cards.models import (
     MAX_STATEMENT_DAY,
+    UNSIGNED,
     CreditLine,
     CreditLineDraw,
     CreditLineLimitChange,
@@ -33,6 +37,7 @@ from cards.models import (
     CreditLineStatement,
     CreditLineStatus,
     CreditLineTransfer,
+    CreditLineTransition,
     DrawKind,
     FreezeReason,
     StatementStatus,
@@ -72,6 +77,32 @@ def save_line(line: CreditLine) -> None:
     line.save()
 
 
+def _transition(
+    line: CreditLine, name: str, *, actor: Actor, refused: str, reason: str = "", on: date
+) -> None:
+    """The one door to the line's status: the FSM transition and its log row with the actor.
+    `refused` is the refusal when the status does not allow it."""
+    source = line.status
+    try:
+        getattr(line, name)()
+    except FsmTransitionNotAllowed as exc:
+        raise TransitionNotAllowed(refused) from exc
+    _log(line, name, source=source, actor=actor, reason=reason, on=on)
+
+
+def _log(line: CreditLine, name: str, *, source: str, actor: Actor, reason: str, on: date) -> None:
+    CreditLineTransition.objects.create(
+        credit_line=line,
+        transition=name,
+        source=source,
+        target=line.status,
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        reason=reason[:200],
+        business_date=on,
+    )
+
+
 @transaction.atomic
 def credit_line_open(
     *,
@@ -103,7 +134,8 @@ def credit_line_open(
     limits = limits_for_contract(signed_on=on, category=PSK_CATEGORY)
     psk = check_terms(limits=limits, limit_kop=limit_kop, daily_rate_ppm=daily_rate_ppm, on=on)
     check_high_psk_rule(borrower_id=borrower.pk, limits=limits, psk_percent=psk.percent, on=on)
-    line = CreditLine.objects.create(
+    line = CreditLine(
+        status=UNSIGNED,
         borrower=borrower,
         credit_uid=new_credit_uid(),
         limit_kop=limit_kop,
@@ -118,6 +150,9 @@ def credit_line_open(
         accrued_through=on,
         period_from=on,
     )
+    line.open()
+    line.save()
+    _log(line, "open", source=UNSIGNED, actor=actor, reason="", on=on)
     bureau_outbox.record_event(kind=BureauEventKind.SIGNED, on=on, credit_line=line)
     return line
 
@@ -160,9 +195,15 @@ def credit_line_change_limit(
 def credit_line_freeze(*, credit_line: CreditLine, actor: Actor = None) -> CreditLine:
     """Staff stop new draws; interest and repayments go on."""
     line = _lock(credit_line)
-    if line.status != S.OPEN:
-        raise TransitionNotAllowed(f"Only an open line can be frozen (it is {line.status})")
-    line.status, line.freeze_reason = S.FROZEN, FreezeReason.STAFF
+    _transition(
+        line,
+        "freeze",
+        actor=actor,
+        refused=f"Only an open line can be frozen (it is {line.status})",
+        reason=FreezeReason.STAFF.label,
+        on=current_business_date(),
+    )
+    line.freeze_reason = FreezeReason.STAFF
     save_line(line)
     return line
 
@@ -171,11 +212,11 @@ def credit_line_freeze(*, credit_line: CreditLine, actor: Actor = None) -> Credi
 def credit_line_unfreeze(*, credit_line: CreditLine, actor: Actor = None) -> CreditLine:
     """Lift a freeze; refused while a minimum payment is past due."""
     line = _lock(credit_line)
-    if line.status != S.FROZEN:
-        raise TransitionNotAllowed(f"Only a frozen line can be unfrozen (it is {line.status})")
-    if line.overdue_kop > 0:
+    refused = f"Only a frozen line can be unfrozen (it is {line.status})"
+    if line.status == S.FROZEN and line.overdue_kop > 0:
         raise CreditLineOverdue("A minimum payment is past due")
-    line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
+    _transition(line, "unfreeze", actor=actor, refused=refused, on=current_business_date())
+    line.freeze_reason = FreezeReason.NONE
     save_line(line)
     return line
 
@@ -190,7 +231,8 @@ def credit_line_close(*, credit_line: CreditLine, actor: Actor = None) -> Credit
     accrue_through(credit_line=line, on=on)
     if line.debt_kop:
         raise TransitionNotAllowed(f"The line still owes {line.debt_kop} kop")
-    line.status, line.freeze_reason, line.closed_on = S.CLOSED, FreezeReason.NONE, on
+    _transition(line, "close", actor=actor, refused="The credit line is closed", on=on)
+    line.freeze_reason, line.closed_on = FreezeReason.NONE, on
     save_line(line)
     bureau_outbox.record_event(kind=BureauEventKind.CLOSED, on=on, credit_line=line)
     return line
@@ -422,7 +464,15 @@ def credit_line_repay(
         and line.freeze_reason == FreezeReason.MISSED_PAYMENT
         and line.overdue_kop == 0
     ):
-        line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
+        _transition(
+            line,
+            "unfreeze",
+            actor=actor,
+            refused="The line is not frozen",
+            reason="The arrears were paid",
+            on=on,
+        )
+        line.freeze_reason = FreezeReason.NONE
     save_line(line)
     bureau_outbox.record_event(
         kind=BureauEventKind.PAYMENT, on=on, credit_line=line, extra={"payment_kop": amount_kop}

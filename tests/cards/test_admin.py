@@ -15,6 +15,7 @@ def test_every_cards_model_has_an_admin():
         "CreditLine",
         "CreditLineTransfer",
         "CreditLineLimitChange",
+        "CreditLineTransition",
     }
 
 
