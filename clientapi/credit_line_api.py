@@ -16,6 +16,10 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from cards import accrual as card_accrual
+from cards import selectors as card_selectors
+from cards import services as credit_lines
+from cards.models import CreditLine, CreditLineDraw, CreditLineStatement, DrawKind, TransferStatus
 from clientapi import services
 from clientapi.api import (
     IDEMPOTENCY_PARAMETER,
@@ -30,15 +34,6 @@ from clientapi.serializers import (
     CurrencyField,
     PaymentIntentSerializer,
     RepaymentCreateSerializer,
-)
-from loans import credit_lines
-from loans import selectors as loan_selectors
-from loans.models import (
-    CreditLine,
-    CreditLineDraw,
-    CreditLineStatement,
-    DrawKind,
-    TransferStatus,
 )
 
 
@@ -84,12 +79,12 @@ class CreditLineDetailSerializer(CreditLineSerializer):
 
     def _minimum(self, line: CreditLine):
         if "minimum" not in self.context:
-            self.context["minimum"] = loan_selectors.credit_line_minimum_payment(credit_line=line)
+            self.context["minimum"] = card_selectors.credit_line_minimum_payment(credit_line=line)
         return self.context["minimum"]
 
     def get_full_repayment_kop(self, line: CreditLine) -> int:
         """What repays the card in full today, today's interest included."""
-        return credit_lines.credit_line_repayment_quote_kop(credit_line=line)
+        return card_accrual.credit_line_repayment_quote_kop(credit_line=line)
 
     def get_next_minimum_payment_kop(self, line: CreditLine) -> int:
         return self._minimum(line).amount_kop
@@ -193,7 +188,7 @@ class CreditLineViewSet(BorrowerApi, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CreditLine.objects.none()
-        return loan_selectors.borrower_credit_lines(borrower=self.request.user.borrower)
+        return card_selectors.borrower_credit_lines(borrower=self.request.user.borrower)
 
     def _line(self) -> CreditLine:
         pk = self.kwargs["pk"]
@@ -246,14 +241,14 @@ class CreditLineViewSet(BorrowerApi, viewsets.GenericViewSet):
     @draws.mapping.get
     def draw_list(self, request, pk=None):
         """The card's draws, newest first; a transfer shows whether it was paid out."""
-        rows = loan_selectors.credit_line_draws(credit_line=self._line())
+        rows = card_selectors.credit_line_draws(credit_line=self._line())
         return Response(DrawSerializer(rows.select_related("transfer"), many=True).data)
 
     @extend_schema(responses={200: StatementSerializer(many=True), **errors()})
     @action(detail=True, methods=["get"])
     def statements(self, request, pk=None):
         """Monthly statements, newest first, with each minimum payment and its due date."""
-        rows = loan_selectors.credit_line_statements(credit_line=self._line())
+        rows = card_selectors.credit_line_statements(credit_line=self._line())
         return Response(StatementSerializer(rows, many=True).data)
 
     @extend_schema(

@@ -6,7 +6,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from loans.models import Borrower, CreditLine, Loan
+from cards.models import CreditLine
+from loans.models import Borrower, Loan
 from loans.models.borrowers import phone_validator
 
 

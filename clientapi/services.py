@@ -3,7 +3,6 @@
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 import sys
 from datetime import timedelta
@@ -16,6 +15,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from rest_framework import status
 
+from cards import accrual as card_accrual
+from cards import services as credit_lines
+from cards.errors import CreditLineClosed
+from cards.models import CreditLine, CreditLineStatus
 from clientapi import profiles, selectors, signing
 from clientapi.errors import ApiError
 from clientapi.models import (
@@ -35,22 +38,14 @@ from clientapi.models import (
     StaffToken,
     WebhookEvent,
 )
-from loans import card_transfers, credit_lines
 from loans import debt_load as debt_loads
+from loans import payouts
 from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.documents import storage as documents
-from loans.errors import CreditLineClosed, DomainError, InvalidAmount, TransitionNotAllowed
+from loans.errors import DomainError, InvalidAmount, TransitionNotAllowed
 from loans.messaging import message_enqueue
-from loans.models import (
-    Borrower,
-    CreditLine,
-    CreditLineStatus,
-    CreditLineTransfer,
-    Loan,
-    LoanStatus,
-    PayoutOrder,
-)
+from loans.models import Borrower, Loan, LoanStatus, PayoutOrder
 from loans.models.messages import CODE_KIND_PREFIX
 from loans.payment_details import validate_bank_account, validate_card
 
@@ -60,8 +55,6 @@ CODE_TTL = timedelta(minutes=5)
 CODE_MAX_ATTEMPTS = 5
 TOKEN_TTL = timedelta(days=30)
 PROVIDER = "sandbox"
-_PAYOUT_KEY_RE = re.compile(r"payout-([0-9]{1,18})-([0-9]{1,5})")
-_TRANSFER_KEY_RE = re.compile(r"card-transfer-([0-9]{1,18})")
 
 
 # --- one-time codes ------------------------------------------------------------------------
@@ -535,7 +528,7 @@ def credit_line_repayment_start(
     line = CreditLine.objects.select_for_update().get(pk=credit_line.pk)
     if line.status == CreditLineStatus.CLOSED:
         raise CreditLineClosed("The credit line is closed")
-    full = credit_lines.credit_line_repayment_quote_kop(credit_line=line)
+    full = card_accrual.credit_line_repayment_quote_kop(credit_line=line)
     started = line.payment_intents.filter(status=IntentStatus.PENDING).aggregate(
         total=Coalesce(Sum("amount_kop"), 0)
     )["total"]
@@ -605,33 +598,14 @@ def webhook_apply(*, event_id: str, event_type: str, data: dict, payload: dict) 
 
 def _payout_result(*, event_type: str, data: dict) -> None:
     """A loan's payout (`payout-<loan>-<n>`) or a card transfer's (`card-transfer-<id>`)."""
-    key = data.get("payout_key")
-    succeeded = event_type == "payout.succeeded"
-    reference, reason = str(data.get("reference", "")), str(data.get("reason", ""))
-    match = _TRANSFER_KEY_RE.fullmatch(key) if isinstance(key, str) else None
-    if match:
-        if not CreditLineTransfer.objects.filter(pk=match[1]).exists():
-            raise ApiError("unknown_payout", status_code=422, field="data.payout_key")
-        if succeeded:
-            card_transfers.card_transfer_succeeded(transfer_id=int(match[1]), reference=reference)
-        else:
-            card_transfers.card_transfer_failed(transfer_id=int(match[1]), reason=reason)
-        return
-    payout = _payout_for(key)
-    if succeeded:
-        loan_services.payout_succeeded(payout_id=payout.pk, reference=reference)
-    else:
-        loan_services.payout_failed(payout_id=payout.pk, reason=reason)
-
-
-def _payout_for(key) -> PayoutOrder:
-    match = _PAYOUT_KEY_RE.fullmatch(key) if isinstance(key, str) else None
-    payout = (
-        PayoutOrder.objects.filter(loan_id=match[1], attempt=match[2]).first() if match else None
+    settled = payouts.settle_by_key(
+        key=data.get("payout_key"),
+        succeeded=event_type == "payout.succeeded",
+        reference=str(data.get("reference", "")),
+        reason=str(data.get("reason", "")),
     )
-    if payout is None:
+    if not settled:
         raise ApiError("unknown_payout", status_code=422, field="data.payout_key")
-    return payout
 
 
 def _payment_succeeded(*, event_id: str, data: dict) -> None:

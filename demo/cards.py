@@ -5,11 +5,13 @@ The cards draw from their own random stream, so that the loans are the same with
 
 from datetime import timedelta
 
+from cards import services as credit_lines
+from cards import tasks as card_tasks
+from cards.models import CreditLine, DrawKind
 from demo.numbers import round_down
 from demo.people import Persona
 from kernel.errors import DomainError
-from loans import credit_lines, tasks
-from loans.models import Borrower, CreditLine, DrawKind, PayoutMethod
+from loans.models import Borrower, PayoutMethod
 
 
 class CardsMixin:
@@ -57,7 +59,7 @@ class CardsMixin:
                 )
                 if not purchase:
                     # As for loans' payouts: the task may be held back with the commit.
-                    tasks.send_card_transfer(draw.transfer.pk)
+                    card_tasks.send_card_transfer(draw.transfer.pk)
                 self.report.card_draws += 1
         except DomainError as exc:
             self.report.refused[exc.code] += 1

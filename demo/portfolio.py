@@ -26,6 +26,7 @@ from django.utils import timezone
 from demo.accounts import DEMO_USERS
 from demo.products import product_codes
 from demo.simulator import PortfolioSimulator, Report, SimulatedClock
+from kernel import dispatch
 from kernel.errors import DomainError
 from loans import tasks
 from loans.gateway import SandboxGateway
@@ -50,16 +51,14 @@ def _simulated_time(clock: SimulatedClock) -> Iterator[None]:
 @contextmanager
 def _payouts_in_process() -> Iterator[None]:
     """No worker runs while the demo loads: send payouts in-process instead of queueing them."""
-    queued = tasks.enqueue_send_payout
-    tasks.enqueue_send_payout = tasks.send_payout
     SandboxGateway.reset()
     task_log = logging.getLogger(tasks.__name__)
     level = task_log.level
     task_log.setLevel(logging.ERROR)  # timed-out payouts are expected here, and counted
     try:
-        yield
+        with dispatch.in_process("loans.tasks.send_payout"):
+            yield
     finally:
-        tasks.enqueue_send_payout = queued
         task_log.setLevel(level)
         SandboxGateway.reset()
 

@@ -6,7 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from loans.models import Borrower, CreditLine, Loan, Product
+from cards.models import CreditLine
+from loans.models import Borrower, Loan, Product
 
 NPS_MAX = 10
 CSAT_MIN, CSAT_MAX = 1, 5

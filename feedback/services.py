@@ -6,6 +6,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from cards.models import CreditLineStatus
+from cards.services import credit_line_open
+from cards.terms import PSK_CATEGORY
 from feedback import selectors
 from feedback.errors import OfferNotAvailable, SurveyAlreadyAnswered
 from feedback.history import COLLECTION_DAYS, worst_days_past_due
@@ -26,10 +29,9 @@ from feedback.models import (
     Survey,
 )
 from loans.business_date import current_business_date
-from loans.credit_lines import PSK_CATEGORY, credit_line_open
 from loans.errors import DomainError, InvalidAmount
 from loans.messaging import message_enqueue
-from loans.models import Borrower, CreditLineStatus, Loan, LoanStatus
+from loans.models import Borrower, Loan, LoanStatus
 from loans.regulation import limits_for_contract
 
 SURVEY_INVITE_KIND = "survey_invite"

@@ -11,6 +11,7 @@ set-based.
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,7 +25,6 @@ from loans.models import (
     BureauEvent,
     BureauEventKind,
     BureauSubmission,
-    CreditLine,
     Loan,
     SubmissionStatus,
 )
@@ -79,16 +79,14 @@ def loan_facts(loan: Loan) -> dict:
     }
 
 
-def line_facts(line: CreditLine) -> dict:
-    return {
-        "contract": "card",
-        "credit_line_id": line.pk,
-        "status": line.status,
-        "limit_kop": line.limit_kop,
-        "psk_percent": str(line.psk_percent) if line.psk_percent is not None else "",
-        "opened_on": line.opened_on.isoformat() if line.opened_on else "",
-        "debt_kop": line.debt_kop,
-    }
+class CardContract(Protocol):
+    """The virtual card (`cards.models.CreditLine`, a floor up) as an event's contract."""
+
+    pk: Any
+    borrower: Borrower
+    credit_uid: str | None
+
+    def bureau_facts(self) -> dict: ...
 
 
 @transaction.atomic(savepoint=False)
@@ -97,16 +95,16 @@ def record_event(
     kind: str,
     on: date,
     loan: Loan | None = None,
-    credit_line: CreditLine | None = None,
+    credit_line: CardContract | None = None,
     extra: dict | None = None,
     corrects: BureauEvent | None = None,
 ) -> BureauEvent:
     """Store the event and queue it for every bureau, in the caller's transaction."""
-    contract = loan or credit_line
+    contract: Loan | CardContract | None = loan or credit_line
     if contract is None:
         raise ValueError("A bureau event belongs to a loan or a card")
     borrower = contract.borrower
-    facts = loan_facts(loan) if loan is not None else line_facts(credit_line)
+    facts = loan_facts(loan) if loan is not None else contract.bureau_facts()
     event = BureauEvent.objects.create(
         kind=kind,
         loan=loan,
@@ -139,9 +137,7 @@ def event_correct(*, event: BureauEvent, cancel: bool = False) -> BureauEvent:
     rejected are superseded."""
     kind = K.CANCELLATION if cancel else K.CORRECTION
     loan = Loan.objects.filter(pk=event.loan_id).first() if event.loan_id else None
-    line = (
-        CreditLine.objects.filter(pk=event.credit_line_id).first() if event.credit_line_id else None
-    )
+    line = event.credit_line if event.credit_line_id else None
     fresh = record_event(
         kind=kind,
         on=workdays_today(),

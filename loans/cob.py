@@ -21,7 +21,6 @@ from kernel.sql import date_param, days_between, least, run
 from loans import workdays
 from loans.bureau_outbox import step_bureau_events
 from loans.business_date import BUSINESS_DATE, current_business_date
-from loans.credit_line_cob import step_credit_lines
 from loans.models import BusinessDate, CobRun
 from loans.models.products import PenaltyMode
 
@@ -299,9 +298,17 @@ STEPS: list[tuple[str, Callable]] = [
     ("accrue", step_accrue),
     ("mark_overdue", step_mark_overdue),
     ("days_past_due", step_days_past_due),
-    ("credit_lines", step_credit_lines),
     ("bureau_events", step_bureau_events),
 ]
+
+
+def register_step(name: str, step: Callable, *, before: str = "bureau_events") -> None:
+    """A higher floor's part of the day (the card's), run in the same transaction just before
+    the step `before` (the bureaus hear of the day's events last)."""
+    if any(known == name for known, _ in STEPS):
+        return
+    at = next(i for i, (known, _) in enumerate(STEPS) if known == before)
+    STEPS.insert(at, (name, step))
 
 
 def close_next_day(*, until: date) -> CobRun | None:

@@ -5,20 +5,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import CharField, Exists, OuterRef, Sum, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Sum
 
 from kernel.errors import DomainError
-from loans.models import (
-    Account,
-    CreditLineTransfer,
-    JournalEntry,
-    JournalLine,
-    Loan,
-    PayoutOrder,
-    PayoutStatus,
-    TransferStatus,
-)
+from loans.models import Account, JournalEntry, JournalLine, Loan
 
 
 class UnbalancedEntry(DomainError):
@@ -155,89 +145,9 @@ def loans_out_of_balance(limit: int = 100) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-@dataclass(frozen=True)
-class CreditLineLedgerBalances:
-    principal_kop: int = 0
-    interest_kop: int = 0
-
-
-def credit_line_ledger_balances(*, credit_line_id: int) -> CreditLineLedgerBalances:
-    sums = dict(
-        JournalLine.objects.filter(credit_line_id=credit_line_id)
-        .values("account")
-        .annotate(total=Sum("amount_kop"))
-        .values_list("account", "total")
-    )
-    return CreditLineLedgerBalances(
-        principal_kop=sums.get(Account.CARD_PRINCIPAL, 0),
-        interest_kop=sums.get(Account.CARD_INTEREST, 0),
-    )
-
-
-def credit_lines_out_of_balance(limit: int = 100) -> list[int]:
-    """Credit lines whose cached balances differ from their ledger accounts, or whose draws'
-    outstanding principal does not add up to the line's (set-based)."""
-    sql = """
-        SELECT c.id FROM loans_creditline c LEFT JOIN (
-            SELECT credit_line_id,
-              SUM(CASE WHEN account = 'card_principal' THEN amount_kop ELSE 0 END) AS p,
-              SUM(CASE WHEN account = 'card_interest' THEN amount_kop ELSE 0 END) AS i
-            FROM loans_journalline WHERE credit_line_id IS NOT NULL GROUP BY credit_line_id
-        ) s ON s.credit_line_id = c.id LEFT JOIN (
-            SELECT credit_line_id, SUM(principal_out_kop) AS p, SUM(charges_kop) AS ch
-            FROM loans_creditlinedraw GROUP BY credit_line_id
-        ) d ON d.credit_line_id = c.id
-        WHERE c.principal_out_kop <> COALESCE(s.p, 0)
-           OR c.interest_out_kop <> COALESCE(s.i, 0)
-           OR c.principal_out_kop <> COALESCE(d.p, 0)
-           OR c.charges_total_kop <> COALESCE(d.ch, 0)
-        ORDER BY c.id LIMIT %s
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [limit])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def payouts_in_transit_difference() -> int:
-    """The in-transit account less what the payout orders and card transfers still wait for
-    (sent, or pending a lost answer); 0 when every kopeck in transit is one of them."""
-    waiting = (
-        PayoutOrder.objects.filter(status__in=[PayoutStatus.SENT, PayoutStatus.PENDING]).aggregate(
-            total=Sum("amount_kop")
-        )["total"]
-        or 0
-    )
-    waiting += (
-        CreditLineTransfer.objects.filter(
-            status__in=[TransferStatus.SENT, TransferStatus.PENDING]
-        ).aggregate(total=Sum("draw__amount_kop"))["total"]
-        or 0
-    )
-    return account_balance(account=Account.PAYOUTS_IN_TRANSIT) - waiting
-
-
-def _confirmation_missing(prefix: str) -> Exists:
-    key = Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), output_field=CharField())
-    return ~Exists(JournalEntry.objects.filter(key=key))
-
-
-def confirmed_payouts_without_entry(limit: int = 100) -> list[str]:
-    """Gateway keys of the payouts the gateway confirmed (a loan's payout order succeeded, a
-    card transfer paid) that have no confirmation entry."""
-    orders = PayoutOrder.objects.filter(
-        _confirmation_missing("payout-done:"), status=PayoutStatus.SUCCEEDED
-    ).order_by("pk")[:limit]
-    transfers = CreditLineTransfer.objects.filter(
-        _confirmation_missing("card-transfer-done:"),
-        status=TransferStatus.PAID,
-    ).order_by("pk")[:limit]
-    return [o.idempotency_key for o in orders.only("pk", "loan_id", "attempt")] + [
-        t.idempotency_key for t in transfers.only("pk")
-    ]
-
-
-# Proofs a higher floor adds to `ledger_check` (the borrower API's webhooks, which this floor
-# does not know): each answers what is wrong, one sentence per finding, or nothing.
+# Proofs a higher floor adds to `ledger_check` (the card's balances, the borrower API's
+# webhooks, which this floor does not know): each answers what is wrong, one sentence per
+# finding, or nothing.
 _EXTRA_CHECKS: list[Callable[[], list[str]]] = []
 
 
@@ -248,3 +158,17 @@ def register_ledger_check(check: Callable[[], list[str]]) -> None:
 
 def extra_check_findings() -> list[str]:
     return [finding for check in _EXTRA_CHECKS for finding in check()]
+
+
+# Books a higher floor keeps in this ledger (the card's): each says how many of its contracts
+# the proof covered ("3 credit lines"), or nothing when there are none.
+_BOOKS: list[Callable[[], str]] = []
+
+
+def register_book(count: Callable[[], str]) -> None:
+    if count not in _BOOKS:
+        _BOOKS.append(count)
+
+
+def other_books() -> list[str]:
+    return [counted for count in _BOOKS if (counted := count())]

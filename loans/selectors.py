@@ -9,12 +9,10 @@ from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.models import (
     Borrower,
-    CreditLine,
     IncomingPayment,
     Loan,
     Product,
     ScheduleItem,
-    StatementStatus,
 )
 from loans.psk import Psk, psk_for_schedule
 from loans.regulation import limits_for_contract
@@ -72,36 +70,3 @@ def loan_quote(
         daily_rate_ppm=daily_rate_ppm,
     )
     return Quote(product, amount_kop, term_days, on, items, psk)
-
-
-# --- credit lines ----------------------------------------------------------------------------
-
-
-def borrower_credit_lines(*, borrower: Borrower | None) -> QuerySet[CreditLine]:
-    if borrower is None:
-        return CreditLine.objects.none()
-    return CreditLine.objects.filter(borrower=borrower).order_by("-pk")
-
-
-def credit_line_statements(*, credit_line: CreditLine) -> QuerySet:
-    return credit_line.statements.order_by("-period_end")
-
-
-def credit_line_draws(*, credit_line: CreditLine) -> QuerySet:
-    return credit_line.draws.order_by("-business_date", "-pk")
-
-
-@dataclass(frozen=True)
-class MinimumPayment:
-    """What the borrower must pay and by when: the unpaid minimum of the statement due (its
-    due date), or the arrears of a missed one (due now: no date)."""
-
-    amount_kop: int
-    due_date: date | None
-
-
-def credit_line_minimum_payment(*, credit_line: CreditLine) -> MinimumPayment:
-    due = credit_line.statements.filter(status=StatementStatus.DUE).order_by("due_date").first()
-    if due is not None:
-        return MinimumPayment(max(0, due.minimum_payment_kop - due.paid_kop), due.due_date)
-    return MinimumPayment(credit_line.overdue_kop, None)

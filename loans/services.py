@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
+from kernel import dispatch
 from loans import bureau_outbox, servicing, workdays
 from loans.business_date import current_business_date
 from loans.credit_uid import new_credit_uid
@@ -555,9 +556,7 @@ def _send_payout_order(order: PayoutOrder, *, loan: Loan, actor: Actor, on: date
         ],
     )
     _save(loan, actor=actor)
-    from loans.tasks import enqueue_send_payout
-
-    transaction.on_commit(lambda: enqueue_send_payout(order.pk))
+    dispatch.on_commit("loans.tasks.send_payout", order.pk, task_name=f"payout-{order.pk}")
     return order
 
 

@@ -9,10 +9,11 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cards.models import CreditLine
 from kernel.errors import DomainError
 from loans import selectors as loan_selectors
 from loans.business_date import current_business_date
-from loans.models import Borrower, CreditLine, DebtLoad, Loan, TransitionLog
+from loans.models import Borrower, DebtLoad, Loan, TransitionLog
 from loans.models.borrowers import age_years
 from loans.pdn import (
     average_monthly_payment_kop,

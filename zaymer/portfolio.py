@@ -22,7 +22,8 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
-from loans.models import CreditLine, Loan, LoanStatus, PayoutOrder, ScheduleItem, TransitionLog
+from cards.models import CreditLine
+from loans.models import Loan, LoanStatus, PayoutOrder, ScheduleItem, TransitionLog
 from loans.models.payments import PayoutStatus
 from scoring.outcomes import EPISODE_ENDS
 from underwriting.selectors import percentile

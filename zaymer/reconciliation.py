@@ -12,7 +12,6 @@ What is booked, by the key the provider's row is matched on:
 Payouts and refunds go through the one gateway, so they are compared only for its provider.
 """
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,8 +21,10 @@ from django.db.models import CharField, Exists, OuterRef, Q, Sum, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from cards.models import CreditLineTransfer
 from clientapi.models import WebhookEvent
-from loans.models import Account, CreditLineTransfer, JournalEntry, JournalLine, PayoutOrder
+from loans import payouts
+from loans.models import Account, JournalEntry, JournalLine, PayoutOrder
 from zaymer.models import DifferenceKind, MovementKind, Reconciliation, ReconciliationDifference
 from zaymer.sandbox import REFUND_ENTRY_KINDS, gateway_provider
 from zaymer.statement import BOOKED_CURRENCY, Statement, StatementLine
@@ -33,8 +34,6 @@ PAYMENT_KEY_PREFIXES = ("payment:", "card-payment:", "card-excess:")
 # reading its accruals (one entry per live loan and card each day).
 PAYMENT_ENTRY_KINDS = ("repayment", "prolongation", "card_repayment", "card_refund_due")
 _KEY_LENGTH = 120  # JournalEntry.key; the card's keys are cut to it
-_PAYOUT_REF_RE = re.compile(r"payout-([0-9]{1,18})-([0-9]{1,5})")
-_TRANSFER_REF_RE = re.compile(r"card-transfer-([0-9]{1,18})")
 _SIGN = {MovementKind.PAYMENT: 1, MovementKind.PAYOUT: -1, MovementKind.REFUND: -1}
 
 Key = tuple[str, str]  # (movement kind, what it is matched on)
@@ -159,12 +158,9 @@ def booked_movements(*, on: date, provider: str) -> dict[Key, Booking]:
 def _payout_entry_keys(references: list[str]) -> list[str]:
     keys = []
     for ref in references:
-        if match := _TRANSFER_REF_RE.fullmatch(ref):
-            keys.append(f"card-transfer-done:{match[1]}")
-        elif match := _PAYOUT_REF_RE.fullmatch(ref):
-            order = PayoutOrder.objects.filter(loan_id=match[1], attempt=match[2]).first()
-            if order is not None:
-                keys.append(f"payout-done:{order.pk}")
+        if found := payouts.order_for_key(ref):
+            kind, order = found
+            keys.append(f"{kind.confirmation_prefix}{order.pk}")
     return keys
 
 

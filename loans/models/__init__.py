@@ -6,19 +6,6 @@ from loans.models.bureau import (
     SubmissionStatus,
 )
 from loans.models.calendar import BusinessDate, CalendarOverride, CobRun
-from loans.models.credit_line import (
-    CreditLine,
-    CreditLineDraw,
-    CreditLineLimitChange,
-    CreditLineRepayment,
-    CreditLineStatement,
-    CreditLineStatus,
-    CreditLineTransfer,
-    DrawKind,
-    FreezeReason,
-    StatementStatus,
-    TransferStatus,
-)
 from loans.models.debt_load import DebtLoad, IncomeRule, PaymentsSource
 from loans.models.documents import ContractDocument, DocumentKind, LenderDetails
 from loans.models.ledger import Account, JournalEntry, JournalLine
@@ -40,17 +27,8 @@ __all__ = [
     "CalendarOverride",
     "CobRun",
     "ContractDocument",
-    "CreditLine",
-    "CreditLineDraw",
-    "CreditLineLimitChange",
-    "CreditLineRepayment",
-    "CreditLineStatement",
-    "CreditLineStatus",
-    "CreditLineTransfer",
     "DebtLoad",
     "DocumentKind",
-    "DrawKind",
-    "FreezeReason",
     "IncomeRule",
     "IncomingPayment",
     "JournalEntry",
@@ -72,8 +50,6 @@ __all__ = [
     "RestructuringRequest",
     "RestructuringStatus",
     "ScheduleItem",
-    "StatementStatus",
     "SubmissionStatus",
-    "TransferStatus",
     "TransitionLog",
 ]

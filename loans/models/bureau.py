@@ -38,7 +38,7 @@ class BureauEvent(models.Model):
         "loans.Loan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     credit_line = models.ForeignKey(
-        "loans.CreditLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "cards.CreditLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     borrower = models.ForeignKey("loans.Borrower", on_delete=models.PROTECT, related_name="+")
     credit_uid = models.CharField("УИд", max_length=38, blank=True)

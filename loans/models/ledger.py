@@ -48,7 +48,7 @@ class JournalEntry(models.Model):
         Loan, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entries"
     )
     credit_line = models.ForeignKey(
-        "loans.CreditLine",
+        "cards.CreditLine",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -89,7 +89,7 @@ class JournalLine(models.Model):
         db_index=False,
     )
     credit_line = models.ForeignKey(
-        "loans.CreditLine",
+        "cards.CreditLine",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

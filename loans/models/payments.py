@@ -2,6 +2,7 @@ from django.db import models
 
 from loans.models.ledger import JournalEntry
 from loans.models.loan import Loan
+from loans.payout_keys import build_key
 
 
 class PayoutMethod(models.TextChoices):
@@ -36,6 +37,11 @@ class PaidOut(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def idempotency_key(self) -> str:
+        """The gateway's key of the order (`loans.payout_keys`), set by each kind."""
+        raise NotImplementedError
+
 
 class PayoutOrder(PaidOut):
     """An order to pay a loan out."""
@@ -60,7 +66,7 @@ class PayoutOrder(PaidOut):
 
     @property
     def idempotency_key(self) -> str:
-        return f"payout-{self.loan_id}-{self.attempt}"
+        return build_key("payout", self.loan_id, self.attempt)
 
 
 class IncomingPayment(models.Model):

@@ -7,18 +7,11 @@ import pytest
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
+from cards import services as credit_lines
+from cards.models import CreditLine, CreditLineRepayment
 from clientapi.models import ClientAccount, PaymentIntent, WebhookEvent
-from loans import credit_lines
 from loans.gateway import SandboxGateway
-from loans.models import (
-    CreditLine,
-    CreditLineRepayment,
-    IncomingPayment,
-    JournalEntry,
-    Loan,
-    PayoutOrder,
-    TransitionLog,
-)
+from loans.models import IncomingPayment, JournalEntry, Loan, PayoutOrder, TransitionLog
 from tests.clientapi.conftest import approved_application, live_loan, sign, signed_event
 
 DELIVERIES = 10

@@ -7,22 +7,20 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from clientapi.models import ClientAccount, IntentStatus, PaymentIntent, WebhookEvent
-from feedback import services as feedback_services
-from feedback.models import LoyaltyTier, OfferKind, OfferStatus, PersonalOffer
-from loans import credit_lines as cl
-from loans.business_date import set_business_date
-from loans.models import (
-    Account,
+from cards import services as cl
+from cards.models import (
     CreditLine,
     CreditLineDraw,
     CreditLineRepayment,
     CreditLineStatus,
     CreditLineTransfer,
     DrawKind,
-    JournalEntry,
-    JournalLine,
 )
+from clientapi.models import ClientAccount, IntentStatus, PaymentIntent, WebhookEvent
+from feedback import services as feedback_services
+from feedback.models import LoyaltyTier, OfferKind, OfferStatus, PersonalOffer
+from loans.business_date import set_business_date
+from loans.models import Account, JournalEntry, JournalLine
 from tests.clientapi.conftest import webhook
 from tests.conftest import ISSUE_DATE
 from tests.feedback.conftest import closed_loan

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
+from cards import services as credit_lines
 from feedback import services
 from feedback.errors import OfferNotAvailable
 from feedback.models import OfferKind, OfferStatus, PersonalOffer
-from loans import credit_lines
 from loans.business_date import set_business_date
 from tests.conftest import ISSUE_DATE
 from tests.factories import BorrowerFactory

@@ -47,7 +47,7 @@ def test_a_history_lands_in_the_default_tier_it_meets(db, history, tier):
 def test_only_the_default_gold_tier_offers_the_card_and_its_terms_pass_the_caps(
     business_date,
 ):
-    from loans import credit_lines
+    from cards import services as credit_lines
     from tests.factories import BorrowerFactory
 
     with_card = LoyaltyTier.objects.filter(credit_line_limit_kop__isnull=False)

@@ -6,25 +6,21 @@ from django.contrib.auth.models import Group, User
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from loans import credit_lines, services
-from loans.admin import rub
+from loans import services
 from loans.cob import run_cob_until
 from loans.models import (
     Borrower,
     JournalEntry,
     Loan,
     LoanStatus,
-    PayoutMethod,
     PayoutOrder,
     TransitionLog,
 )
 from tests.factories import (
-    DEMO_BIK,
     BorrowerFactory,
     applied_loan,
     bureaus_answered,
     live_loan,
-    valid_account,
 )
 
 LOAN_CHANGELIST = reverse("admin:loans_loan_changelist")
@@ -69,7 +65,6 @@ def test_every_loans_model_has_an_admin():
         "CobRun",
         "BorrowerMessage",
         "RestructuringRequest",
-        "CreditLineTransfer",
     }
 
 
@@ -255,30 +250,6 @@ def test_borrower_history_is_visible_to_admin(admin_client, db):
     url = reverse("admin:loans_borrower_history", args=[borrower.pk])
     assert admin_client.get(url).status_code == 200
     assert Borrower.history.filter(id=borrower.pk).exists()
-
-
-def test_a_card_transfer_shows_where_it_went_masked_and_what_the_gateway_said(
-    admin_client, business_date
-):
-    line = credit_lines.credit_line_open(
-        borrower=BorrowerFactory(), limit_kop=1_000_000, daily_rate_ppm=8_000
-    )
-    account = valid_account()
-    credit_lines.credit_line_draw(
-        credit_line=line,
-        kind="transfer",
-        amount_kop=250_000,
-        idempotency_key="t-1",
-        payout_reference="bank_account:1",
-        payout_method=PayoutMethod.BANK_ACCOUNT,
-        payout_destination={"account": account, "bik": DEMO_BIK},
-    )
-
-    page = admin_client.get(reverse("admin:loans_creditlinetransfer_changelist")).content.decode()
-
-    assert f"account •••{account[-4:]}" in page
-    assert account not in page
-    assert rub(250_000) in page
 
 
 def test_a_borrower_is_named_by_surname_and_initials_not_by_a_bare_number(db):

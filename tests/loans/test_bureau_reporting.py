@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from loans import bureau_outbox, bureau_sending, credit_lines, services
+from cards import services as credit_lines
+from loans import bureau_outbox, bureau_sending, services
 from loans.bureau_sending import MAX_ATTEMPTS, SandboxReportingBureau, send_due
 from loans.models import BureauEvent, BureauSubmission, SubmissionStatus
 from tests.factories import BorrowerFactory, applied_loan, bureaus_answered

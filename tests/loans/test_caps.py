@@ -5,18 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from loans import credit_lines, services
+from cards import services as credit_lines
+from cards.models import CreditLine
+from loans import services
 from loans.business_date import set_business_date
 from loans.cob import run_cob_until
 from loans.errors import CapExceeded, LimitExceeded
-from loans.models import (
-    CreditLine,
-    JournalEntry,
-    Loan,
-    LoanStatus,
-    MarketAveragePsk,
-    RegulationLimit,
-)
+from loans.models import JournalEntry, Loan, LoanStatus, MarketAveragePsk, RegulationLimit
 from loans.regulation import NoLimitsForDate, limits_for_contract
 from tests.factories import (
     BorrowerFactory,

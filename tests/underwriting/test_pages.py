@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from loans import credit_lines
+from cards import services as credit_lines
 from loans.models import Loan, LoanStatus
 from underwriting import services
 from underwriting.models import ReviewTask, TaskStatus

@@ -244,7 +244,7 @@ def test_the_vintage_bad_is_scorings_training_target(business_date):
 
 
 def test_the_card_book_sums_limits_and_balances_by_status(business_date):
-    from loans import credit_lines
+    from cards import services as credit_lines
 
     lines = [
         credit_lines.credit_line_open(

@@ -7,17 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from cards import services as credit_lines
+from cards.models import CreditLineTransfer, DrawKind, TransferStatus
 from clientapi.models import WebhookEvent
-from loans import credit_lines
 from loans.gateway import SandboxGateway
-from loans.models import (
-    CreditLineTransfer,
-    DrawKind,
-    PayoutMethod,
-    PayoutOrder,
-    PayoutStatus,
-    TransferStatus,
-)
+from loans.models import PayoutMethod, PayoutOrder, PayoutStatus
 from tests.factories import DEMO_BIK, BorrowerFactory, live_loan, valid_account
 
 

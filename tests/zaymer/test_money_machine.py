@@ -37,23 +37,21 @@ from hypothesis.stateful import (
 )
 from rest_framework.test import APIClient
 
+from cards import services as credit_lines
+from cards.accrual import credit_line_repayment_quote_kop
+from cards.ledger import credit_lines_out_of_balance
+from cards.models import CreditLineRepayment
 from clientapi.models import ClientAccount, PaymentIntent
 from collection import services as collection_services
 from kernel.errors import DomainError
-from loans import credit_lines, tasks
 from loans import services as loan_services
+from loans import tasks
 from loans.business_date import current_business_date, set_business_date
 from loans.cob import run_cob_until
 from loans.gateway import SandboxGateway
-from loans.ledger import (
-    credit_lines_out_of_balance,
-    loans_out_of_balance,
-    payouts_in_transit_difference,
-    unbalanced_entry_keys,
-)
+from loans.ledger import loans_out_of_balance, unbalanced_entry_keys
 from loans.models import (
     Account,
-    CreditLineRepayment,
     IncomingPayment,
     JournalEntry,
     JournalLine,
@@ -64,6 +62,7 @@ from loans.models import (
     RestructuringRequest,
 )
 from loans.models.restructuring import OPEN_RESTRUCTURING, RestructuringStatus
+from loans.payouts import payouts_in_transit_difference
 from tests.clientapi.conftest import _fresh_throttles, last_code, onboard, webhook  # noqa: F401
 from tests.factories import IlProductFactory, applied_loan
 from tests.scoring.conftest import (  # noqa: F401 - fixtures
@@ -366,7 +365,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @rule(percent=st.sampled_from([10, 100, 120]), times=st.integers(0, 2))
     def start_a_card_repayment(self, percent, times):
-        quote = credit_lines.credit_line_repayment_quote_kop(credit_line=self.card)
+        quote = credit_line_repayment_quote_kop(credit_line=self.card)
         self.pay_through_provider(
             self.robot,
             f"/api/v1/credit-lines/{self.card.pk}/repayments/",

@@ -13,9 +13,12 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from loans import credit_lines, services
+from cards import services as credit_lines
+from cards.accrual import credit_line_repayment_quote_kop
+from cards.models import CreditLine, DrawKind
+from loans import services
 from loans.business_date import set_business_date
-from loans.models import CreditLine, DrawKind, Loan, PayoutMethod
+from loans.models import Loan, PayoutMethod
 from tests.clientapi.conftest import webhook
 from tests.factories import DEMO_BIK, BorrowerFactory, live_loan, payment_intent, valid_account
 from zaymer.models import Reconciliation, ReconciliationDifference
@@ -102,7 +105,7 @@ def day(db, django_capture_on_commit_callbacks, tmp_path) -> Day:
     full = services.repayment_quote_kop(loan=paid_off)
     pay(api, event_id="evt-a", amount_kop=full + 5_000, loan=paid_off)
     pay(api, event_id="evt-b", amount_kop=300_000, loan=partly)
-    card_debt = credit_lines.credit_line_repayment_quote_kop(credit_line=line)
+    card_debt = credit_line_repayment_quote_kop(credit_line=line)
     pay(api, event_id="evt-card", amount_kop=card_debt + 10_000, credit_line=line)
     services.loan_refund_overpayment(loan=Loan.objects.get(pk=paid_off.pk))
     credit_lines.credit_line_refund(credit_line=CreditLine.objects.get(pk=line.pk))

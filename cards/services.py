@@ -1,17 +1,7 @@
 """Every write to a credit line (the virtual card): one typed, keyword-only function per action.
 
-The cap on all charges for a revolving line
--------------------------------------------
-353-FZ caps the charges at a multiple of the principal *provided*. On a revolving line the
-principal provided is not one number: every draw is a new tranche of credit. The cap is held
-per draw: each draw records its own cap (`charges_cap_percent` of its amount, rounded down)
-and the charges it has carried, and interest on a draw stops once it has carried its cap.
-This is the strictest of the readings: no tranche ever carries more than the multiple of
-itself, whichever way the law is read (a cap against the sum of draws, or against the highest
-balance, would let an early, quickly repaid draw lend its unused room to a later one).
-Interest is therefore computed per draw on its outstanding principal and rounded down there,
-so a day's interest on the line is the sum of the draws' and never above the rate applied to
-the drawn balance. The multiple is the one in force on the day the line was opened.
+The cap on all charges is held per draw (`cards.terms`); interest accrues daily
+(`cards.accrual`, and set-based in `cards.cob`).
 
 Repayment order
 ---------------
@@ -22,33 +12,24 @@ so the order comes down to: all interest, then principal. Principal repays the o
 first (they are the ones closest to, or past, their cap).
 """
 
-from datetime import date, timedelta
+from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Sum
+from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
-from loans import bureau_outbox
-from loans.business_date import current_business_date
-from loans.credit_uid import new_credit_uid
-from loans.errors import (
-    CapExceeded,
+from cards.accrual import accrue_through, credit_line_repayment_quote_kop
+from cards.errors import (
     CreditLimitExceeded,
     CreditLineClosed,
     CreditLineExists,
     CreditLineFrozen,
     CreditLineOverdue,
-    DomainError,
-    InvalidAmount,
-    LimitExceeded,
-    TransitionNotAllowed,
 )
-from loans.high_psk import check_high_psk_rule
-from loans.ledger import Line, post_entry
-from loans.models import (
-    Account,
-    Borrower,
-    BureauEventKind,
+from cards.models import (
+    MAX_STATEMENT_DAY,
+    UNSIGNED,
     CreditLine,
     CreditLineDraw,
     CreditLineLimitChange,
@@ -56,24 +37,26 @@ from loans.models import (
     CreditLineStatement,
     CreditLineStatus,
     CreditLineTransfer,
+    CreditLineTransition,
     DrawKind,
     FreezeReason,
-    JournalEntry,
-    JournalLine,
     StatementStatus,
 )
-from loans.models.credit_line import MAX_STATEMENT_DAY
-from loans.money import MoneyError, charge_kop, daily_interest_kop, require_positive_kop
+from cards.terms import PSK_CATEGORY, cap_percent, check_terms, draw_charges_cap_kop
+from kernel import dispatch
+from kernel.errors import DomainError
+from loans import bureau_outbox
+from loans.business_date import current_business_date
+from loans.credit_uid import new_credit_uid
+from loans.errors import InvalidAmount, LimitExceeded, TransitionNotAllowed
+from loans.high_psk import check_high_psk_rule
+from loans.ledger import Line, post_entry
+from loans.models import Account, Borrower, BureauEventKind, JournalEntry, JournalLine
+from loans.money import MoneyError, require_positive_kop
 from loans.payment_details import payout_destination_fields
-from loans.psk import Psk, full_cost_of_credit
-from loans.regulation import Limits, limits_for_contract
+from loans.regulation import limits_for_contract
 
-Actor = AbstractBaseUser | None
-# The ПСК of a line is that of a representative draw: the whole limit drawn on the day the
-# line opens and repaid with its interest at the end of one statement cycle.
-PSK_CYCLE_DAYS = 30
-# The market-average ПСК category the card is compared with (MarketAveragePsk.category).
-PSK_CATEGORY = "credit_line"
+Actor = User | None
 S = CreditLineStatus
 
 
@@ -94,53 +77,30 @@ def save_line(line: CreditLine) -> None:
     line.save()
 
 
-def draw_charges_cap_kop(*, amount_kop: int, charges_cap_percent: int) -> int:
-    """The most a draw may ever carry in charges: the multiple of it, rounded down."""
-    return charge_kop(amount_kop * charges_cap_percent, 100)
+def _transition(
+    line: CreditLine, name: str, *, actor: Actor, refused: str, reason: str = "", on: date
+) -> None:
+    """The one door to the line's status: the FSM transition and its log row with the actor.
+    `refused` is the refusal when the status does not allow it."""
+    source = line.status
+    try:
+        getattr(line, name)()
+    except FsmTransitionNotAllowed as exc:
+        raise TransitionNotAllowed(refused) from exc
+    _log(line, name, source=source, actor=actor, reason=reason, on=on)
 
 
-def _cap_percent(limits: Limits) -> int:
-    percent = limits.charges_cap_multiplier * 100
-    if percent != percent.to_integral_value():
-        raise DomainError("The cap on charges must be a whole per cent of principal")
-    return int(percent)
-
-
-# --- the contract --------------------------------------------------------------------------
-
-
-def credit_line_psk(
-    *, limit_kop: int, daily_rate_ppm: int, charges_cap_percent: int, on: date
-) -> Psk:
-    """ПСК (loans.psk) of the representative draw: the full limit over one statement cycle."""
-    interest = min(
-        PSK_CYCLE_DAYS * daily_interest_kop(limit_kop, daily_rate_ppm),
-        draw_charges_cap_kop(amount_kop=limit_kop, charges_cap_percent=charges_cap_percent),
+def _log(line: CreditLine, name: str, *, source: str, actor: Actor, reason: str, on: date) -> None:
+    CreditLineTransition.objects.create(
+        credit_line=line,
+        transition=name,
+        source=source,
+        target=line.status,
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        reason=reason[:200],
+        business_date=on,
     )
-    return full_cost_of_credit(
-        issue_date=on,
-        principal_kop=limit_kop,
-        payments=[(on + timedelta(days=PSK_CYCLE_DAYS), limit_kop + interest)],
-    )
-
-
-def _check_terms(*, limits: Limits, limit_kop: int, daily_rate_ppm: int, on: date) -> Psk:
-    if daily_rate_ppm > limits.max_daily_rate_ppm:
-        raise CapExceeded(
-            f"Daily rate {daily_rate_ppm / 10_000:.4f} % is above the cap of "
-            f"{limits.max_daily_rate_ppm / 10_000:.4f} % (353-FZ)"
-        )
-    psk = credit_line_psk(
-        limit_kop=limit_kop,
-        daily_rate_ppm=daily_rate_ppm,
-        charges_cap_percent=_cap_percent(limits),
-        on=on,
-    )
-    if psk.percent > limits.max_psk_percent:
-        raise CapExceeded(
-            f"ПСК {psk.percent} % is above the cap of {limits.max_psk_percent} % (353-FZ art. 6)"
-        )
-    return psk
 
 
 @transaction.atomic
@@ -172,16 +132,17 @@ def credit_line_open(
             field="statement_day",
         )
     limits = limits_for_contract(signed_on=on, category=PSK_CATEGORY)
-    psk = _check_terms(limits=limits, limit_kop=limit_kop, daily_rate_ppm=daily_rate_ppm, on=on)
+    psk = check_terms(limits=limits, limit_kop=limit_kop, daily_rate_ppm=daily_rate_ppm, on=on)
     check_high_psk_rule(borrower_id=borrower.pk, limits=limits, psk_percent=psk.percent, on=on)
-    line = CreditLine.objects.create(
+    line = CreditLine(
+        status=UNSIGNED,
         borrower=borrower,
         credit_uid=new_credit_uid(),
         limit_kop=limit_kop,
         daily_rate_ppm=daily_rate_ppm,
         opened_on=on,
         statement_day=day,
-        charges_cap_percent=_cap_percent(limits),
+        charges_cap_percent=cap_percent(limits),
         psk_percent=psk.percent,
         psk_kop=psk.amount_kop,
         regulation=limits.row,
@@ -189,6 +150,9 @@ def credit_line_open(
         accrued_through=on,
         period_from=on,
     )
+    line.open()
+    line.save()
+    _log(line, "open", source=UNSIGNED, actor=actor, reason="", on=on)
     bureau_outbox.record_event(kind=BureauEventKind.SIGNED, on=on, credit_line=line)
     return line
 
@@ -209,7 +173,7 @@ def credit_line_change_limit(
     on = current_business_date()
     if new_limit_kop > line.limit_kop:
         limits = limits_for_contract(signed_on=line.opened_on, category=PSK_CATEGORY)
-        psk = _check_terms(
+        psk = check_terms(
             limits=limits, limit_kop=new_limit_kop, daily_rate_ppm=line.daily_rate_ppm, on=on
         )
         line.psk_percent, line.psk_kop = psk.percent, psk.amount_kop
@@ -231,9 +195,15 @@ def credit_line_change_limit(
 def credit_line_freeze(*, credit_line: CreditLine, actor: Actor = None) -> CreditLine:
     """Staff stop new draws; interest and repayments go on."""
     line = _lock(credit_line)
-    if line.status != S.OPEN:
-        raise TransitionNotAllowed(f"Only an open line can be frozen (it is {line.status})")
-    line.status, line.freeze_reason = S.FROZEN, FreezeReason.STAFF
+    _transition(
+        line,
+        "freeze",
+        actor=actor,
+        refused=f"Only an open line can be frozen (it is {line.status})",
+        reason=FreezeReason.STAFF.label,
+        on=current_business_date(),
+    )
+    line.freeze_reason = FreezeReason.STAFF
     save_line(line)
     return line
 
@@ -242,11 +212,11 @@ def credit_line_freeze(*, credit_line: CreditLine, actor: Actor = None) -> Credi
 def credit_line_unfreeze(*, credit_line: CreditLine, actor: Actor = None) -> CreditLine:
     """Lift a freeze; refused while a minimum payment is past due."""
     line = _lock(credit_line)
-    if line.status != S.FROZEN:
-        raise TransitionNotAllowed(f"Only a frozen line can be unfrozen (it is {line.status})")
-    if line.overdue_kop > 0:
+    refused = f"Only a frozen line can be unfrozen (it is {line.status})"
+    if line.status == S.FROZEN and line.overdue_kop > 0:
         raise CreditLineOverdue("A minimum payment is past due")
-    line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
+    _transition(line, "unfreeze", actor=actor, refused=refused, on=current_business_date())
+    line.freeze_reason = FreezeReason.NONE
     save_line(line)
     return line
 
@@ -261,7 +231,8 @@ def credit_line_close(*, credit_line: CreditLine, actor: Actor = None) -> Credit
     accrue_through(credit_line=line, on=on)
     if line.debt_kop:
         raise TransitionNotAllowed(f"The line still owes {line.debt_kop} kop")
-    line.status, line.freeze_reason, line.closed_on = S.CLOSED, FreezeReason.NONE, on
+    _transition(line, "close", actor=actor, refused="The credit line is closed", on=on)
+    line.freeze_reason, line.closed_on = FreezeReason.NONE, on
     save_line(line)
     bureau_outbox.record_event(kind=BureauEventKind.CLOSED, on=on, credit_line=line)
     return line
@@ -332,7 +303,7 @@ def credit_line_draw(
 ) -> CreditLineDraw:
     """Use the limit: a card purchase (to settle with the card scheme) or a transfer to the
     borrower's own account (`payout_destination` in the shape `loan_disburse` takes), paid out
-    through the gateway after commit (`loans.card_transfers`). The same key twice returns the
+    through the gateway after commit (`cards.transfers`). The same key twice returns the
     first draw; refused above the available limit, or while the line is frozen, closed or in
     arrears: nothing changes."""
     _positive_kop(amount_kop)
@@ -408,84 +379,10 @@ def credit_line_draw(
     if order is not None:
         order.draw = draw
         order.save()
-        from loans.tasks import enqueue_send_card_transfer
-
-        transaction.on_commit(lambda: enqueue_send_card_transfer(order.pk))
+        dispatch.on_commit(
+            "cards.tasks.send_card_transfer", order.pk, task_name=f"card-transfer-{order.pk}"
+        )
     return draw
-
-
-# --- interest ------------------------------------------------------------------------------
-
-
-def day_interest(*, line: CreditLine, draws: list[CreditLineDraw], day: date) -> dict[int, int]:
-    """One day's interest per draw (draw id → kopecks), as the COB SQL computes it: a draw
-    accrues from the day after it was made, rounded down, never beyond its own cap."""
-    interest = {}
-    for draw in draws:
-        if draw.business_date >= day or draw.principal_out_kop <= 0:
-            continue
-        raw = daily_interest_kop(draw.principal_out_kop, line.daily_rate_ppm)
-        amount = min(raw, draw.charges_cap_kop - draw.charges_kop)
-        if amount > 0:
-            interest[draw.pk] = amount
-    return interest
-
-
-def accrue_through(*, credit_line: CreditLine, on: date) -> None:
-    """Accrue the days (accrued_through, on] for one locked line, as COB would."""
-    line = credit_line
-    if line.status == S.CLOSED:
-        return
-    day = line.accrued_through + timedelta(days=1)
-    if day > on:
-        return
-    draws = list(
-        CreditLineDraw.objects.select_for_update()
-        .filter(credit_line=line, principal_out_kop__gt=0)
-        .order_by("pk")
-    )
-    changed = set()
-    while day <= on:
-        interest = day_interest(line=line, draws=draws, day=day)
-        total = sum(interest.values())
-        if total:
-            post_entry(
-                key=f"card-accrual:{line.pk}:{day.isoformat()}",
-                kind="card_accrual",
-                business_date=day,
-                credit_line_id=line.pk,
-                lines=[
-                    Line(Account.CARD_INTEREST, total, credit_line_id=line.pk),
-                    Line(Account.INTEREST_INCOME, -total),
-                ],
-            )
-            for draw in draws:
-                if draw.pk in interest:
-                    draw.charges_kop += interest[draw.pk]
-                    changed.add(draw.pk)
-            line.interest_out_kop += total
-            line.charges_total_kop += total
-        line.accrued_through = day
-        day += timedelta(days=1)
-    CreditLineDraw.objects.bulk_update(
-        [draw for draw in draws if draw.pk in changed], ["charges_kop"]
-    )
-
-
-def credit_line_repayment_quote_kop(*, credit_line: CreditLine, on: date | None = None) -> int:
-    """What repays the line in full today, today's interest included (nothing is written)."""
-    on = on or current_business_date()
-    line = credit_line
-    draws = list(line.draws.filter(principal_out_kop__gt=0).order_by("pk"))
-    interest = line.interest_out_kop
-    day = line.accrued_through + timedelta(days=1)
-    while day <= on:
-        today = day_interest(line=line, draws=draws, day=day)
-        for draw in draws:
-            draw.charges_kop += today.get(draw.pk, 0)
-        interest += sum(today.values())
-        day += timedelta(days=1)
-    return line.principal_out_kop + interest
 
 
 # --- repayment -----------------------------------------------------------------------------
@@ -567,7 +464,15 @@ def credit_line_repay(
         and line.freeze_reason == FreezeReason.MISSED_PAYMENT
         and line.overdue_kop == 0
     ):
-        line.status, line.freeze_reason = S.OPEN, FreezeReason.NONE
+        _transition(
+            line,
+            "unfreeze",
+            actor=actor,
+            refused="The line is not frozen",
+            reason="The arrears were paid",
+            on=on,
+        )
+        line.freeze_reason = FreezeReason.NONE
     save_line(line)
     bureau_outbox.record_event(
         kind=BureauEventKind.PAYMENT, on=on, credit_line=line, extra={"payment_kop": amount_kop}

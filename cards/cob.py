@@ -7,15 +7,16 @@ For a date D, in order:
    (line, date) is accrued once;
 2. statements whose payment due date is D or earlier and whose minimum is not paid are
    missed: the shortfall becomes the line's arrears (a statement's minimum already holds
-   the arrears carried into it) and the line is frozen;
+   the arrears carried into it) and the line is frozen (its `freeze` transition logged);
 3. lines whose statement day is D's day of the month get their statement for the period
    ending D, its figures read from the ledger, and the borrower an SMS about it the next day
    at noon Moscow time (the outbox holds it until then);
 4. a reminder, sent the same way, for each minimum payment due two days after that day and
    not yet paid in full.
 
-The same rules for one line are in `loans.credit_lines` (tests hold the two to the same
-answers). The step runs inside the COB transaction of `loans.cob`.
+The same rules for one line are in `cards.accrual` and `cards.services` (tests hold the two to
+the same answers). The step runs inside the COB transaction of `loans.cob`, which the app
+registers it with when it loads.
 """
 
 from collections.abc import Callable
@@ -24,10 +25,10 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from cards.models import CreditLineStatement, FreezeReason, StatementStatus
 from kernel.sql import date_param, greatest, least, plus_days, run
 from loans.business_date import MOSCOW
-from loans.models import BorrowerMessage, CreditLineStatement
-from loans.models.credit_line import StatementStatus
+from loans.models import BorrowerMessage
 from loans.money import format_rub
 
 LIVE = "('open', 'frozen')"
@@ -124,6 +125,19 @@ def mark_missed(cursor, on: date) -> int:
     d = date_param()
     due = f"s.status = '{StatementStatus.DUE}' AND s.due_date <= {d}"
     short = "s.paid_kop < s.minimum_payment_kop"
+    missed = f"SELECT s.credit_line_id FROM loans_creditlinestatement s WHERE {due} AND {short}"
+    # The freeze is the card's `freeze` transition: logged as the services log it, by the robot.
+    run(
+        cursor,
+        f"""
+        INSERT INTO cards_creditlinetransition
+            (credit_line_id, transition, source, target, actor_id, actor_label, reason,
+             business_date, at)
+        SELECT id, 'freeze', 'open', 'frozen', NULL, 'system', %s, {d}, %s
+        FROM loans_creditline WHERE status = 'open' AND id IN ({missed})
+        """,
+        [str(FreezeReason.MISSED_PAYMENT.label), on, timezone.now(), on],
+    )
     run(
         cursor,
         f"""
@@ -135,8 +149,7 @@ def mark_missed(cursor, on: date) -> int:
                 ELSE freeze_reason END,
             status = CASE WHEN status = 'open' THEN 'frozen' ELSE status END,
             version = version + 1
-        WHERE id IN (SELECT s.credit_line_id FROM loans_creditlinestatement s
-                     WHERE {due} AND {short})
+        WHERE id IN ({missed})
         """,
         [on, on],
     )

@@ -19,30 +19,20 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loans import card_transfers, messaging, tasks
-from loans import credit_lines as cl
-from loans.business_date import MOSCOW, current_business_date, set_business_date
-from loans.cob import run_cob_until
-from loans.credit_line_cob import step_credit_lines
-from loans.errors import (
-    CapExceeded,
+from cards import services as cl
+from cards import tasks as card_tasks
+from cards import transfers as card_transfers
+from cards.accrual import credit_line_repayment_quote_kop
+from cards.cob import step_credit_lines
+from cards.errors import (
     CreditLimitExceeded,
     CreditLineClosed,
     CreditLineExists,
     CreditLineFrozen,
     CreditLineOverdue,
-    DomainError,
-    InvalidAmount,
 )
-from loans.gateway import SandboxGateway
-from loans.ledger import (
-    account_balance,
-    credit_line_ledger_balances,
-    credit_lines_out_of_balance,
-)
-from loans.models import (
-    Account,
-    BorrowerMessage,
+from cards.ledger import credit_line_ledger_balances, credit_lines_out_of_balance
+from cards.models import (
     CreditLine,
     CreditLineDraw,
     CreditLineLimitChange,
@@ -52,13 +42,24 @@ from loans.models import (
     CreditLineTransfer,
     DrawKind,
     FreezeReason,
+    StatementStatus,
+    TransferStatus,
+)
+from cards.terms import PSK_CATEGORY
+from loans import messaging, tasks
+from loans.business_date import MOSCOW, current_business_date, set_business_date
+from loans.cob import run_cob_until
+from loans.errors import CapExceeded, DomainError, InvalidAmount
+from loans.gateway import SandboxGateway
+from loans.ledger import account_balance
+from loans.models import (
+    Account,
+    BorrowerMessage,
     JournalEntry,
     JournalLine,
     MarketAveragePsk,
     MessageStatus,
     PayoutMethod,
-    StatementStatus,
-    TransferStatus,
 )
 from loans.money import format_rub
 from tests.factories import DEMO_BIK, BorrowerFactory, valid_account
@@ -119,7 +120,7 @@ def transfer(line: CreditLine, amount_kop: int, **kwargs) -> CreditLineDraw:
 def send(draw: CreditLineDraw, outcome: str = "succeed") -> CreditLineTransfer:
     """The payout task, with the sandbox gateway answering `outcome`."""
     SandboxGateway.queue_outcomes(outcome)
-    tasks.send_card_transfer(draw.transfer.pk)
+    card_tasks.send_card_transfer(draw.transfer.pk)
     return CreditLineTransfer.objects.get(pk=draw.transfer.pk)
 
 
@@ -183,7 +184,7 @@ def test_a_rate_above_the_daily_cap_is_refused_and_no_line_is_opened(business_da
 
 def test_a_psk_above_the_market_average_cap_for_cards_is_refused(business_date):
     MarketAveragePsk.objects.create(
-        category=cl.PSK_CATEGORY, valid_from=dt.date(2026, 10, 1), average_percent=150
+        category=PSK_CATEGORY, valid_from=dt.date(2026, 10, 1), average_percent=150
     )
 
     with pytest.raises(CapExceeded, match=r"ПСК 292\.000 %"):
@@ -261,7 +262,7 @@ def test_a_closed_line_refuses_draws(line):
 
 def test_a_transfer_books_card_principal_in_transit_and_enqueues_the_send(line):
     with (
-        mock.patch("loans.tasks.async_task") as enqueue,
+        mock.patch("kernel.dispatch.async_task") as enqueue,
         TestCase.captureOnCommitCallbacks(execute=True),
     ):
         draw = transfer(line, 500_000)
@@ -272,7 +273,7 @@ def test_a_transfer_books_card_principal_in_transit_and_enqueues_the_send(line):
     assert (order.status, order.account_number, order.bik) == ("sent", valid_account(), DEMO_BIK)
     assert order.idempotency_key == f"card-transfer-{order.pk}"
     enqueue.assert_called_once_with(
-        "loans.tasks.send_card_transfer", order.pk, task_name=f"card-transfer-{order.pk}"
+        "cards.tasks.send_card_transfer", order.pk, task_name=f"card-transfer-{order.pk}"
     )
     assert fresh(line).principal_out_kop == 500_000
 
@@ -494,7 +495,7 @@ def test_the_repayment_quote_is_the_debt_with_todays_interest(line):
     buy(line, 1_000_000)
     open_day(START + 2 * DAY)
 
-    quote = cl.credit_line_repayment_quote_kop(credit_line=fresh(line))
+    quote = credit_line_repayment_quote_kop(credit_line=fresh(line))
 
     assert quote == 1_000_000 + 2 * 8_000
     pay(line, quote)
@@ -704,8 +705,8 @@ def test_the_credit_line_admin_pages_render_read_only(admin_client, line):
     pay(line, 1_000)
 
     for name in ("creditline", "creditlinelimitchange"):
-        assert admin_client.get(reverse(f"admin:loans_{name}_changelist")).status_code == 200
-    page = admin_client.get(reverse("admin:loans_creditline_change", args=[line.pk]))
+        assert admin_client.get(reverse(f"admin:cards_{name}_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:cards_creditline_change", args=[line.pk]))
     assert page.status_code == 200
     assert "10\u00a0000,00 ₽" in page.content.decode()
     assert 'name="_save"' not in page.content.decode()
@@ -713,7 +714,7 @@ def test_the_credit_line_admin_pages_render_read_only(admin_client, line):
 
 def test_a_limit_change_added_in_admin_goes_through_the_service(admin_client, line):
     answer = admin_client.post(
-        reverse("admin:loans_creditlinelimitchange_add"),
+        reverse("admin:cards_creditlinelimitchange_add"),
         {"credit_line": line.pk, "new_limit_kop": 4_000_000, "reason": "reviewed"},
         follow=True,
     )
@@ -729,7 +730,7 @@ def test_a_limit_change_the_service_refuses_is_a_form_error_and_changes_nothing(
     cl.credit_line_close(credit_line=line)
 
     answer = admin_client.post(
-        reverse("admin:loans_creditlinelimitchange_add"),
+        reverse("admin:cards_creditlinelimitchange_add"),
         {"credit_line": line.pk, "new_limit_kop": 4_000_000, "reason": "reviewed"},
     )
 
@@ -740,7 +741,7 @@ def test_a_limit_change_the_service_refuses_is_a_form_error_and_changes_nothing(
 
 
 def test_the_freeze_action_calls_the_service_and_reports_a_refusal(admin_client, line):
-    url = reverse("admin:loans_creditline_changelist")
+    url = reverse("admin:cards_creditline_changelist")
     body = {"action": "action_freeze", "_selected_action": [line.pk]}
 
     admin_client.post(url, body, follow=True)
@@ -940,7 +941,7 @@ def test_a_refund_with_nothing_owed_is_refused_and_changes_nothing(line):
 def test_the_refund_action_refunds_and_reports_a_card_owing_nothing(admin_client, line):
     buy(line, 100_000)
     _received(line, 100_300)
-    url = reverse("admin:loans_creditline_changelist")
+    url = reverse("admin:cards_creditline_changelist")
     body = {"action": "action_refund", "_selected_action": [line.pk]}
 
     admin_client.post(url, body, follow=True)

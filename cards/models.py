@@ -2,17 +2,21 @@
 
 Balances on `CreditLine` are a cache of the line's ledger accounts (card principal and card
 interest), proven equal by `manage.py ledger_check`. Rows here are written only by
-`loans.credit_lines`, `loans.card_transfers` and the close-of-business step in
-`loans.credit_line_cob`.
+`cards.services`, `cards.transfers` and the close-of-business step in `cards.cob`.
+
+The tables keep the names they had when the card lived in `loans` (`db_table`): the models moved,
+the data did not.
 """
 
 from django.conf import settings
 from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from loans.models.borrowers import Borrower
 from loans.models.ledger import JournalEntry
 from loans.models.payments import PaidOut
 from loans.models.regulation import RegulationLimit
+from loans.payout_keys import build_key
 
 # The minimum payment of a statement: all unpaid interest + this share of the principal,
 # at least MIN_PAYMENT_FLOOR_KOP (or the whole debt when it is smaller). Copied onto each line
@@ -21,6 +25,8 @@ MIN_PAYMENT_PRINCIPAL_PPM = 50_000  # 5 %
 MIN_PAYMENT_FLOOR_KOP = 10_000  # 100 ₽
 PAYMENT_DUE_DAYS = 20
 MAX_STATEMENT_DAY = 28
+# The gateway key of a card transfer: `card-transfer-<transfer id>`.
+TRANSFER_KEY_PREFIX = "card-transfer"
 
 
 class CreditLineStatus(models.TextChoices):
@@ -29,21 +35,31 @@ class CreditLineStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The status of a line being signed, before its first transition (`open`); never stored.
+UNSIGNED = ""
+
+
 class FreezeReason(models.TextChoices):
     NONE = "", "—"
     MISSED_PAYMENT = "missed_payment", "A minimum payment was missed"
     STAFF = "staff", "Frozen by staff"
 
 
-class CreditLine(models.Model):
-    """One borrower's card contract: the limit, the rate and the balances drawn on it."""
+class CreditLine(ConcurrentTransitionMixin, models.Model):
+    """One borrower's card contract: the limit, the rate and the balances drawn on it.
+
+    Its status moves only through the transitions below, called from `cards.services` (and
+    set-based by COB, which freezes a line whose minimum payment was missed); each writes a
+    `CreditLineTransition`.
+    """
 
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="credit_lines")
-    status = models.CharField(
+    status = FSMField(
         max_length=8,
         choices=CreditLineStatus.choices,
         default=CreditLineStatus.OPEN,
         db_index=True,
+        protected=True,
     )
     freeze_reason = models.CharField(
         max_length=16, choices=FreezeReason.choices, default=FreezeReason.NONE, blank=True
@@ -94,6 +110,7 @@ class CreditLine(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Bumped by every write")
 
     class Meta:
+        db_table = "loans_creditline"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(limit_kop__gt=0), name="credit_line_limit_positive"
@@ -128,12 +145,67 @@ class CreditLine(models.Model):
     def debt_kop(self) -> int:
         return self.principal_out_kop + self.interest_out_kop
 
+    def bureau_facts(self) -> dict:
+        """The contract's state that every credit-history event of the card carries."""
+        return {
+            "contract": "card",
+            "credit_line_id": self.pk,
+            "status": self.status,
+            "limit_kop": self.limit_kop,
+            "psk_percent": str(self.psk_percent) if self.psk_percent is not None else "",
+            "opened_on": self.opened_on.isoformat() if self.opened_on else "",
+            "debt_kop": self.debt_kop,
+        }
+
     @property
     def available_kop(self) -> int:
         """What can be drawn now: nothing unless open and not in arrears."""
         if self.status != CreditLineStatus.OPEN or self.overdue_kop > 0:
             return 0
         return max(0, self.limit_kop - self.principal_out_kop)
+
+    @transition(field=status, source=UNSIGNED, target=CreditLineStatus.OPEN)
+    def open(self) -> None: ...
+
+    @transition(field=status, source=CreditLineStatus.OPEN, target=CreditLineStatus.FROZEN)
+    def freeze(self) -> None: ...
+
+    @transition(field=status, source=CreditLineStatus.FROZEN, target=CreditLineStatus.OPEN)
+    def unfreeze(self) -> None: ...
+
+    @transition(
+        field=status,
+        source=[CreditLineStatus.OPEN, CreditLineStatus.FROZEN],
+        target=CreditLineStatus.CLOSED,
+    )
+    def close(self) -> None: ...
+
+
+class CreditLineTransition(models.Model):
+    """The card's transition log: who moved the line from which status to which, and why."""
+
+    credit_line = models.ForeignKey(
+        CreditLine, on_delete=models.PROTECT, related_name="transitions"
+    )
+    transition = models.CharField(max_length=16)
+    source = models.CharField(max_length=8, blank=True)
+    target = models.CharField(max_length=8)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    actor_label = models.CharField(max_length=150, help_text="username or 'system'")
+    reason = models.CharField(max_length=200, blank=True)
+    business_date = models.DateField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["credit_line", "at", "id"]
+        indexes = [
+            models.Index(fields=["credit_line", "at"], name="card_transition_line_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_line_id}: {self.source or '—'} → {self.target}"
 
 
 class DrawKind(models.TextChoices):
@@ -162,6 +234,7 @@ class CreditLineDraw(models.Model):
     charges_cap_kop = models.BigIntegerField()
 
     class Meta:
+        db_table = "loans_creditlinedraw"
         ordering = ["credit_line", "business_date", "id"]
         constraints = [
             models.CheckConstraint(
@@ -200,13 +273,16 @@ class CreditLineTransfer(PaidOut):
         max_length=8, choices=TransferStatus.choices, default=TransferStatus.SENT, db_index=True
     )
 
+    class Meta:
+        db_table = "loans_creditlinetransfer"
+
     def __str__(self) -> str:
         return f"Card transfer {self.pk} ({self.status})"
 
     @property
     def idempotency_key(self) -> str:
         """The gateway's key; the prefix keeps it apart from loans' `payout-<loan>-<n>`."""
-        return f"card-transfer-{self.pk}"
+        return build_key(TRANSFER_KEY_PREFIX, self.pk)
 
 
 class CreditLineRepayment(models.Model):
@@ -225,6 +301,7 @@ class CreditLineRepayment(models.Model):
     )
 
     class Meta:
+        db_table = "loans_creditlinerepayment"
         ordering = ["credit_line", "business_date", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -260,6 +337,7 @@ class CreditLineLimitChange(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "loans_creditlinelimitchange"
         ordering = ["credit_line", "at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -301,6 +379,7 @@ class CreditLineStatement(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        db_table = "loans_creditlinestatement"
         ordering = ["credit_line", "-period_end"]
         constraints = [
             models.UniqueConstraint(
