@@ -7,7 +7,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from loans import credit_lines, services
-from loans.admin import rub
+from loans.admin.display import rub
 from loans.cob import run_cob_until
 from loans.models import (
     Borrower,
