@@ -115,13 +115,6 @@ def deliver_messages() -> str:
     return ", ".join(f"{status} {count}" for status, count in outcome.items())
 
 
-def run_cob() -> str:
-    from loans.cob import run_cob_until_yesterday
-
-    runs = run_cob_until_yesterday()
-    return ", ".join(r.business_date.isoformat() for r in runs) or "nothing to close"
-
-
 def release_due_payouts() -> int:
     """Send the payouts whose 115-FZ cooling time after signing has passed."""
     return len(services.payout_release_due())
