@@ -1,12 +1,12 @@
 """How the admin shows money, rates and payout destinations."""
 
+from collections.abc import Callable
+
 from django.contrib import admin
 
 from kernel.admin import EMPTY
 from loans.models.payments import PaidOut
 from loans.money import format_rub
-
-ADMIN_REASON = "by staff in admin"
 
 
 def rub(kop: int | None) -> str:
@@ -25,9 +25,11 @@ def payout_destination(payout: PaidOut) -> str:
     return EMPTY
 
 
-def _money_display(field: str, description: str):
+def _money_display(field: str, description: str) -> Callable[[object, object], str]:
+    """A list or detail column of an admin showing the kopecks in `field` as roubles."""
+
     @admin.display(description=description, ordering=field)
-    def show(self, obj):
+    def show(self: object, obj: object) -> str:
         return rub(getattr(obj, field))
 
     return show

@@ -14,7 +14,6 @@ from kernel.admin import ReadOnlyInline, admin_link
 from kernel.errors import DomainError
 from loans import services
 from loans.admin.display import (
-    ADMIN_REASON,
     _money_display,
     payout_destination,
     percent_per_day,
@@ -24,6 +23,8 @@ from loans.admin.documents import ContractDocumentInline, contract_links
 from loans.admin.search import PersonalDataSearchMixin
 from loans.models import IncomingPayment, Loan, PayoutOrder, ScheduleItem, TransitionLog
 from loans.money import MoneyError
+
+ADMIN_REASON = "by staff in admin"
 
 
 class PrincipalFilter(admin.SimpleListFilter):
@@ -48,7 +49,7 @@ class PrincipalFilter(admin.SimpleListFilter):
         return [(key, label) for key, (label, _) in self.buckets.items()]
 
     def queryset(self, request, queryset):
-        bucket = self.buckets.get(self.value())
+        bucket = self.buckets.get(self.value() or "")
         return queryset.filter(bucket[1]) if bucket else queryset
 
 
@@ -67,7 +68,7 @@ class DaysPastDueFilter(admin.SimpleListFilter):
         return [(key, label) for key, (label, _) in self.buckets.items()]
 
     def queryset(self, request, queryset):
-        bucket = self.buckets.get(self.value())
+        bucket = self.buckets.get(self.value() or "")
         return queryset.filter(bucket[1]) if bucket else queryset
 
 

@@ -3,7 +3,7 @@ log row and bureau event, and the save that keeps the history's actor and reason
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
 from loans import bureau_outbox
@@ -12,7 +12,7 @@ from loans.errors import InvalidAmount, TransitionNotAllowed
 from loans.models import Loan, LoanStatus, TransitionLog
 from loans.money import MoneyError, require_positive_kop
 
-Actor = AbstractBaseUser | None
+Actor = User | None
 S = LoanStatus
 # django-simple-history keeps a change reason in 100 characters; the full text is in TransitionLog.
 HISTORY_REASON_MAX = 100
@@ -28,7 +28,9 @@ def _lock(loan: Loan, *related: str) -> Loan:
     )
 
 
-def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: date | None = None):
+def _transition(
+    loan: Loan, name: str, *, actor: Actor, reason: str = "", on: date | None = None
+) -> None:
     source = loan.status
     try:
         getattr(loan, name)()
@@ -37,8 +39,9 @@ def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: da
             f"Transition '{name}' is not allowed from status '{source}'",
             code="transition_not_allowed",
         ) from exc
-    loan._history_user = actor
-    loan._change_reason = (reason or name)[:HISTORY_REASON_MAX]
+    # django-simple-history reads these two on the next save (attributes it does not declare).
+    loan._history_user = actor  # type: ignore[attr-defined]
+    loan._change_reason = (reason or name)[:HISTORY_REASON_MAX]  # type: ignore[attr-defined]
     TransitionLog.objects.create(
         loan=loan,
         transition=name,
@@ -55,9 +58,10 @@ def _transition(loan: Loan, name: str, *, actor: Actor, reason: str = "", on: da
 
 
 def _save(loan: Loan, *, actor: Actor, reason: str = "") -> None:
-    loan._history_user = actor
+    loan._history_user = actor  # type: ignore[attr-defined]
     # Without a reason of its own the history row keeps the transition's.
-    loan._change_reason = (reason or getattr(loan, "_change_reason", ""))[:HISTORY_REASON_MAX]
+    reason = reason or getattr(loan, "_change_reason", "")
+    loan._change_reason = reason[:HISTORY_REASON_MAX]  # type: ignore[attr-defined]
     loan.save()
 
 

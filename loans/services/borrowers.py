@@ -39,10 +39,11 @@ def borrower_record_self_ban(
         setattr(borrower, name, value)
     fields = [*values, "updated_at"]
     if flipped:
-        borrower._change_reason = f"credit bureaus: self-ban {'reported' if active else 'lifted'}"
+        reason = f"credit bureaus: self-ban {'reported' if active else 'lifted'}"
+        borrower._change_reason = reason  # type: ignore[attr-defined]  # simple_history's
         borrower.save(update_fields=fields)
     else:  # another check wrote this same answer meanwhile
-        borrower.save_without_historical_record(update_fields=fields)
+        borrower.save_without_historical_record(update_fields=fields)  # type: ignore[attr-defined]
 
 
 def bureau_answer_max_age() -> timedelta:
