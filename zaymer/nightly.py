@@ -68,6 +68,6 @@ def run_night(*, until: date) -> list[CobRun]:
                 log.info("nightly %s: %s: %s", run.business_date, name, step(run.business_date))
     closed = [run.business_date for run in runs]
     with _one_night_at_a_time():
-        for name, step in AFTER_THE_DAYS:
-            log.info("nightly: %s: %s", name, step(closed))
+        for name, last_step in AFTER_THE_DAYS:
+            log.info("nightly: %s: %s", name, last_step(closed))
     return runs
