@@ -227,7 +227,7 @@ class Life:
     def repay(self, day: date, amount: int) -> None:
         """services.loan_repay: accrue today, allocate in the legal order, close or cure."""
         from loans import servicing
-        from loans.services import _apply_allocation
+        from loans.services.repayments import _apply_allocation
 
         loan = self.loan
         self.accrue(day)
@@ -297,7 +297,7 @@ class Life:
 
 
 def penalty_rate(product, limits) -> tuple[int, int]:
-    """services._penalty_rate: the daily penalty as a fraction of the overdue principal."""
+    """services.signing._penalty_rate: the daily penalty as a fraction of the overdue principal."""
     from loans.models.products import PenaltyMode
     from loans.money import PPM
 

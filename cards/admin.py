@@ -18,8 +18,8 @@ from cards.models import (
 )
 from kernel.admin import ReadOnlyAdmin, ReadOnlyInline, admin_link
 from kernel.errors import DomainError
-from loans.admin import _money_display, payout_destination, percent_per_day, rub
-from loans.admin_search import PersonalDataSearchMixin
+from loans.admin.display import _money_display, payout_destination, percent_per_day, rub
+from loans.admin.search import PersonalDataSearchMixin
 from loans.money import MoneyError
 
 

@@ -35,6 +35,7 @@ from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.documents import storage as documents
 from loans.documents.http import pdf_response
+from loans.errors import TransitionNotAllowed
 from loans.models import Loan
 from loans.payment_details import looks_like_card_number
 
@@ -445,7 +446,7 @@ class LoanViewSet(BorrowerApi, viewsets.GenericViewSet):
         """What repays the loan in full today, and the next scheduled payment."""
         loan = self._loan()
         if loan.status not in ("serviced", "overdue"):
-            raise loan_services.TransitionNotAllowed("The loan is not live")
+            raise TransitionNotAllowed("The loan is not live")
         next_item = (
             loan_selectors.current_schedule(loan=loan)
             .filter(due_date__gte=loan.next_due_date or current_business_date())

@@ -345,7 +345,3 @@ def run_cob_until(*, until: date) -> list[CobRun]:
     while (run := close_next_day(until=until)) is not None:
         runs.append(run)
     return runs
-
-
-def run_cob_until_yesterday() -> list[CobRun]:
-    return run_cob_until(until=timezone.localdate() - timedelta(days=1))

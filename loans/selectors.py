@@ -17,6 +17,7 @@ from loans.models import (
 from loans.psk import Psk, psk_for_schedule
 from loans.regulation import limits_for_contract
 from loans.schedules import Installment, schedule_total_kop
+from loans.services.applications import _check_product_terms
 
 
 def borrower_loans(*, borrower: Borrower) -> QuerySet[Loan]:
@@ -50,7 +51,7 @@ def loan_quote(
     *, product: Product, amount_kop: int, term_days: int, daily_rate_ppm: int | None = None
 ) -> Quote:
     """The schedule and ПСК a contract signed today would have: the contract's own code."""
-    loan_services._check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
+    _check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
     on = current_business_date()
     items = loan_services.build_schedule(
         product=product,

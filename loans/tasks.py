@@ -1,7 +1,6 @@
 """django-q2 task functions: thin wrappers around services and the gateway."""
 
 from loans import bureau_sending, messaging, payouts, services
-from loans.cob import run_cob_until_yesterday
 
 
 def send_payout(payout_id: int) -> str:
@@ -17,11 +16,6 @@ def poll_pending_payouts() -> int:
 def deliver_messages() -> str:
     outcome = messaging.deliver_queued()
     return ", ".join(f"{status} {count}" for status, count in outcome.items())
-
-
-def run_cob() -> str:
-    runs = run_cob_until_yesterday()
-    return ", ".join(r.business_date.isoformat() for r in runs) or "nothing to close"
 
 
 def release_due_payouts() -> int:

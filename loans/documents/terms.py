@@ -79,6 +79,7 @@ def contract_terms(*, loan: Loan) -> dict:
 
 def _offer_terms(loan: Loan, *, on: date) -> dict:
     from loans import services as loan_services
+    from loans.services.signing import _penalty_rate
 
     product = loan.product
     rate = loan.daily_rate_ppm or product.daily_rate_ppm
@@ -91,7 +92,7 @@ def _offer_terms(loan: Loan, *, on: date) -> dict:
     )
     psk = psk_for_schedule(issue_date=on, principal_kop=loan.principal_kop, items=items)
     limits = limits_for_contract(signed_on=on, category=product.kind)
-    penalty_num, penalty_den = loan_services._penalty_rate(product, limits)
+    penalty_num, penalty_den = _penalty_rate(product, limits)
     return _terms(
         loan,
         signed_on=on,

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from cards import services as card_services
-from loans.admin import rub
+from loans.admin.display import rub
 from loans.models import PayoutMethod
 from tests.factories import DEMO_BIK, BorrowerFactory, valid_account
 

@@ -4,11 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from loans.business_date import current_business_date
-from loans.cob import run_cob_until
+from zaymer.nightly import run_night
 
 
 class Command(BaseCommand):
-    help = "Close business days in order up to --until (default: yesterday)."
+    help = (
+        "Close business days in order up to --until (default: yesterday), each followed by the "
+        "night's steps (collection, surveys and offers), then the dashboards (zaymer.nightly)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--until", help="Last business date to close, YYYY-MM-DD")
@@ -26,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{last} is already closed; the open business date is {opened.isoformat()}"
             )
-        runs = run_cob_until(until=last)
+        runs = run_night(until=last)
         for run in runs:
             parts = ", ".join(
                 f"{k} {v['rows']} rows in {v['seconds']} s" for k, v in run.steps.items()

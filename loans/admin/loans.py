@@ -1,14 +1,8 @@
-"""Django admin for the loan core.
-
-The admin stays thin: a loan is never edited through a form. Its transitions are admin actions
-that call `loans.services` (each refusal is reported per loan, never a 500), balances are
-written only by the services and close-of-business, and ledger rows are read-only. Money is
-shown in roubles.
-"""
+"""Loans in the admin. A loan is never edited through a form: its transitions are admin actions
+that call `loans.services`, each refusal reported per loan (never a 500)."""
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,235 +10,21 @@ from django.utils.module_loading import import_string
 from django_fsm import ConcurrentTransition
 from simple_history.admin import SimpleHistoryAdmin
 
-from kernel.admin import EMPTY, ReadOnlyAdmin, ReadOnlyInline, admin_link
+from kernel.admin import ReadOnlyInline, admin_link
 from kernel.errors import DomainError
-from kernel.masking import (
-    mask_birth_date,
-    mask_digits,
-    mask_email,
-    mask_name,
-    mask_passport,
-    mask_phone,
-)
 from loans import services
-from loans.admin_documents import ContractDocumentInline, contract_links
-from loans.admin_search import PersonalDataSearchMixin, sees_personal_data
-from loans.models import (
-    Borrower,
-    BorrowerMessage,
-    BusinessDate,
-    CobRun,
-    IncomingPayment,
-    JournalEntry,
-    JournalLine,
-    Loan,
-    MarketAveragePsk,
-    PayoutOrder,
-    Product,
-    Region,
-    RegulationLimit,
-    RestructuringRequest,
-    ScheduleItem,
-    TransitionLog,
+from loans.admin.display import (
+    _money_display,
+    payout_destination,
+    percent_per_day,
+    rub,
 )
-from loans.models.payments import PaidOut
-from loans.money import MoneyError, format_rub
+from loans.admin.documents import ContractDocumentInline, contract_links
+from loans.admin.search import PersonalDataSearchMixin
+from loans.models import IncomingPayment, Loan, PayoutOrder, ScheduleItem, TransitionLog
+from loans.money import MoneyError
 
 ADMIN_REASON = "by staff in admin"
-
-
-def rub(kop: int | None) -> str:
-    return EMPTY if kop is None else format_rub(kop)
-
-
-def percent_per_day(ppm: int | None) -> str:
-    return EMPTY if ppm is None else f"{ppm / 10_000:.4g} %"
-
-
-# --- reference data ----------------------------------------------------------------------
-
-
-@admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "time_zone", "average_income")
-    search_fields = ("code", "name")
-
-    @admin.display(description="average income / month", ordering="average_income_kop")
-    def average_income(self, obj):
-        return rub(obj.average_income_kop)
-
-
-@admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
-    list_display = (
-        "code",
-        "name",
-        "kind",
-        "amounts",
-        "terms",
-        "daily_rate",
-        "period_days",
-        "max_prolongations",
-        "repeat_only",
-        "is_active",
-    )
-    list_filter = ("kind", "repeat_only", "is_active")
-    search_fields = ("code", "name")
-
-    @admin.display(description="amount")
-    def amounts(self, obj):
-        return f"{rub(obj.min_amount_kop)} – {rub(obj.max_amount_kop)}"
-
-    @admin.display(description="term, days")
-    def terms(self, obj):
-        return f"{obj.min_term_days}–{obj.max_term_days}"
-
-    @admin.display(description="daily rate", ordering="daily_rate_ppm")
-    def daily_rate(self, obj):
-        return percent_per_day(obj.daily_rate_ppm)
-
-
-@admin.register(RegulationLimit)
-class RegulationLimitAdmin(admin.ModelAdmin):
-    list_display = (
-        "valid_from",
-        "valid_to",
-        "max_daily_rate",
-        "max_psk_percent",
-        "market_psk_check_enabled",
-        "charges_cap_multiplier",
-        "high_psk_threshold_percent",
-        "max_high_psk_loans",
-        "cooling_off_days",
-        "confirmed",
-    )
-    list_filter = ("confirmed", "market_psk_check_enabled")
-
-    @admin.display(description="max daily rate", ordering="max_daily_rate_ppm")
-    def max_daily_rate(self, obj):
-        return percent_per_day(obj.max_daily_rate_ppm)
-
-
-@admin.register(MarketAveragePsk)
-class MarketAveragePskAdmin(admin.ModelAdmin):
-    list_display = ("category", "valid_from", "average_percent")
-    list_filter = ("category",)
-
-
-# --- borrowers ---------------------------------------------------------------------------
-
-
-class BorrowerLoanInline(ReadOnlyInline):
-    model = Loan
-    fk_name = "borrower"
-    fields = (
-        "product",
-        "status",
-        "principal",
-        "debt",
-        "days_past_due",
-        "signed_on",
-        "closed_on",
-        "documents",
-    )
-    readonly_fields = fields
-    ordering = ("-pk",)
-
-    @admin.display(description="documents")
-    def documents(self, obj):
-        return contract_links(obj)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("product")
-
-    @admin.display(description="principal")
-    def principal(self, obj):
-        return rub(obj.principal_kop)
-
-    @admin.display(description="debt")
-    def debt(self, obj):
-        return rub(obj.debt_kop)
-
-
-PII_FIELDS = ("full_name", "birth_date", "phone", "email", "passport_series", "passport_number")
-
-
-@admin.register(Borrower)
-class BorrowerAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
-    """Full personal data only for staff who may change borrowers; others see it masked."""
-
-    list_filter = ("region", "employment", "self_ban_active")
-    search_fields = ("id__exact", "full_name", "=phone", "=passport_number")
-    list_select_related = ("region",)
-    inlines = (BorrowerLoanInline,)
-    masked_fields = (
-        "masked_name",
-        "masked_birth_year",
-        "masked_phone",
-        "masked_email",
-        "masked_passport",
-    )
-    other_fields = (
-        "region",
-        "time_zone",
-        "employment",
-        "declared_income_kop",
-        "confirmed_income_kop",
-        "self_ban_active",
-        "self_ban_checked_at",
-    )
-
-    @staticmethod
-    def sees_personal_data(request) -> bool:
-        return sees_personal_data(request.user)
-
-    def get_list_display(self, request):
-        who = (
-            ("full_name", "phone")
-            if self.sees_personal_data(request)
-            else ("masked_name", "masked_phone")
-        )
-        return ("id", *who, "region", "employment", "income", "self_ban_active", "created_at")
-
-    def get_fields(self, request, obj=None):
-        if self.sees_personal_data(request):
-            return (*PII_FIELDS, *self.other_fields)
-        return (*self.masked_fields, *self.other_fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.masked_fields
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not self.sees_personal_data(request):
-            raise PermissionDenied("Past versions show unmasked personal data")
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    @admin.display(description="declared income", ordering="declared_income_kop")
-    def income(self, obj):
-        return rub(obj.declared_income_kop)
-
-    @admin.display(description="full name")
-    def masked_name(self, obj):
-        return mask_name(obj.full_name)
-
-    @admin.display(description="year of birth")
-    def masked_birth_year(self, obj):
-        return mask_birth_date(obj.birth_date)
-
-    @admin.display(description="phone")
-    def masked_phone(self, obj):
-        return mask_phone(obj.phone)
-
-    @admin.display(description="email")
-    def masked_email(self, obj):
-        return mask_email(obj.email)
-
-    @admin.display(description="passport")
-    def masked_passport(self, obj):
-        return mask_passport(obj.passport_series, obj.passport_number)
-
-
-# --- loans -------------------------------------------------------------------------------
 
 
 class PrincipalFilter(admin.SimpleListFilter):
@@ -269,7 +49,7 @@ class PrincipalFilter(admin.SimpleListFilter):
         return [(key, label) for key, (label, _) in self.buckets.items()]
 
     def queryset(self, request, queryset):
-        bucket = self.buckets.get(self.value())
+        bucket = self.buckets.get(self.value() or "")
         return queryset.filter(bucket[1]) if bucket else queryset
 
 
@@ -288,7 +68,7 @@ class DaysPastDueFilter(admin.SimpleListFilter):
         return [(key, label) for key, (label, _) in self.buckets.items()]
 
     def queryset(self, request, queryset):
-        bucket = self.buckets.get(self.value())
+        bucket = self.buckets.get(self.value() or "")
         return queryset.filter(bucket[1]) if bucket else queryset
 
 
@@ -364,22 +144,6 @@ class PaymentInline(ReadOnlyInline):
     @admin.display(description="amount")
     def amount(self, obj):
         return rub(obj.amount_kop)
-
-
-def payout_destination(payout: PaidOut) -> str:
-    if payout.card_last4:
-        return f"card •••• {payout.card_last4}"
-    if payout.account_number:
-        return f"account •••{payout.account_number[-4:]}, BIK {payout.bik}"
-    return EMPTY
-
-
-def _money_display(field: str, description: str):
-    @admin.display(description=description, ordering=field)
-    def show(self, obj):
-        return rub(getattr(obj, field))
-
-    return show
 
 
 @admin.register(Loan)
@@ -654,185 +418,3 @@ class LoanAdmin(PersonalDataSearchMixin, SimpleHistoryAdmin):
                 loan=loan, reason=ADMIN_REASON, actor=request.user
             ),
         )
-
-
-# --- schedule, log, payouts, payments ----------------------------------------------------
-
-
-@admin.register(ScheduleItem)
-class ScheduleItemAdmin(ReadOnlyAdmin):
-    list_display = (
-        "loan",
-        "version",
-        "seq",
-        "due_date",
-        "principal",
-        "interest",
-        "arrears",
-        "total",
-    )
-    list_filter = ("version",)
-    list_select_related = ("loan",)
-    search_fields = ("loan__id__exact",)
-    date_hierarchy = "due_date"
-    show_full_result_count = False
-
-    principal = _money_display("principal_kop", "principal")
-    interest = _money_display("interest_kop", "interest")
-    arrears = _money_display("arrears_kop", "arrears")
-    total = _money_display("total_kop", "total")
-
-
-@admin.register(TransitionLog)
-class TransitionLogAdmin(ReadOnlyAdmin):
-    list_display = (
-        "at",
-        "business_date",
-        "loan",
-        "transition",
-        "source",
-        "target",
-        "actor_label",
-        "reason",
-    )
-    list_filter = ("transition", "target", "actor_label")
-    list_select_related = ("loan",)
-    search_fields = ("loan__id__exact", "actor_label", "reason")
-    date_hierarchy = "business_date"
-    show_full_result_count = False
-
-
-@admin.register(PayoutOrder)
-class PayoutOrderAdmin(ReadOnlyAdmin):
-    list_display = (
-        "id",
-        "loan",
-        "attempt",
-        "method",
-        "destination",
-        "amount",
-        "status",
-        "failure_reason",
-        "created_at",
-    )
-    list_filter = ("status", "method")
-    list_select_related = ("loan",)
-    search_fields = ("loan__id__exact", "gateway_ref")
-    exclude = ("card_token",)
-    readonly_fields = ("destination",)
-
-    amount = _money_display("amount_kop", "amount")
-
-    @admin.display(description="destination")
-    def destination(self, obj):
-        return payout_destination(obj)
-
-
-@admin.register(IncomingPayment)
-class IncomingPaymentAdmin(ReadOnlyAdmin):
-    list_display = ("id", "provider", "event_id", "loan", "amount", "business_date", "received_at")
-    list_filter = ("provider",)
-    list_select_related = ("loan",)
-    search_fields = ("event_id", "loan__id__exact")
-    date_hierarchy = "business_date"
-    show_full_result_count = False
-
-    amount = _money_display("amount_kop", "amount")
-
-
-@admin.register(RestructuringRequest)
-class RestructuringRequestAdmin(ReadOnlyAdmin):
-    list_display = ("id", "loan", "periods", "period_days", "status", "created_at")
-    list_filter = ("status",)
-    list_select_related = ("loan",)
-    search_fields = ("loan__id__exact",)
-
-
-# --- borrower messages -------------------------------------------------------------------
-
-
-@admin.register(BorrowerMessage)
-class BorrowerMessageAdmin(PersonalDataSearchMixin, ReadOnlyAdmin):
-    """The outbox. A one-time code is readable only in development (DEBUG); elsewhere masked."""
-
-    list_display = (
-        "id",
-        "created_at",
-        "send_after",
-        "phone",
-        "kind",
-        "shown_body",
-        "status",
-        "attempts",
-    )
-    list_filter = ("status", "kind")
-    search_fields = ("phone", "borrower__id__exact")
-    exclude = ("body",)
-    readonly_fields = ("shown_body",)
-    show_full_result_count = False
-
-    @admin.display(description="body")
-    def shown_body(self, obj):
-        return obj.body if settings.DEBUG or not obj.carries_code else mask_digits(obj.body)
-
-
-# --- ledger and close-of-business --------------------------------------------------------
-
-
-class JournalLineInline(ReadOnlyInline):
-    model = JournalLine
-    show_change_link = False
-    fields = ("account", "loan", "amount")
-    readonly_fields = fields
-
-    @admin.display(description="amount (debit +, credit −)")
-    def amount(self, obj):
-        return rub(obj.amount_kop)
-
-
-@admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "key", "kind", "loan", "business_date", "created_at")
-    list_filter = ("kind",)
-    list_select_related = ("loan",)
-    search_fields = ("=key", "loan__id__exact")
-    date_hierarchy = "business_date"
-    inlines = (JournalLineInline,)
-    show_full_result_count = False
-
-
-@admin.register(JournalLine)
-class JournalLineAdmin(ReadOnlyAdmin):
-    list_display = ("id", "entry", "business_date", "account", "loan", "amount")
-    list_filter = ("account", "entry__kind")
-    list_select_related = ("entry", "loan")
-    search_fields = ("loan__id__exact", "=entry__key")
-    show_full_result_count = False
-
-    amount = _money_display("amount_kop", "amount (debit +, credit −)")
-
-    @admin.display(description="business date", ordering="entry__business_date")
-    def business_date(self, obj):
-        return obj.entry.business_date
-
-
-@admin.register(BusinessDate)
-class BusinessDateAdmin(ReadOnlyAdmin):
-    list_display = ("date",)
-
-
-@admin.register(CobRun)
-class CobRunAdmin(ReadOnlyAdmin):
-    list_display = ("business_date", "started_at", "finished_at", "summary")
-    date_hierarchy = "business_date"
-
-    @admin.display(description="steps")
-    def summary(self, obj):
-        return ", ".join(
-            f"{name}: {step.get('rows', 0)} rows / {step.get('seconds', 0)} s"
-            for name, step in (obj.steps or {}).items()
-        )
-
-
-# The production calendar's and credit-history reporting's admins register with this module.
-from loans import admin_bureau, admin_calendar  # noqa: E402, F401

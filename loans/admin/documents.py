@@ -3,6 +3,7 @@ administrator (one row)."""
 
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +11,7 @@ from kernel.admin import ReadOnlyInline
 from loans.models import ContractDocument, LenderDetails, Loan
 
 
-def document_link(loan: Loan, name: str, label: str) -> str:
+def document_link(loan: Loan, name: str, label: str | Promise) -> str:
     url = reverse("loans:loan-document", kwargs={"loan_id": loan.pk, "name": name})
     return format_html('<a href="{}">{}</a>', url, label)
 
