@@ -255,6 +255,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Минимальный платёж просрочен: внесите его, чтобы пользоваться картой.",
         "A minimum payment is overdue: pay it to use the card again.",
     ),
+    "application_not_decided": (
+        "Не удалось рассмотреть заявку. Пожалуйста, отправьте её ещё раз чуть позже.",
+        "Your application could not be considered; please send it again a little later.",
+    ),
     "credit_line_exists": (
         "Кредитная карта у вас уже есть.",
         "You already have a credit card.",
@@ -378,7 +382,11 @@ def database_unavailable(where: str, exc: Exception) -> Response:
 
 
 def _domain_response(exc: DomainError) -> Response:
-    if isinstance(exc, TransitionNotAllowed | Conflict):
+    headers = {}
+    if exc.code == "application_not_decided":
+        http = status.HTTP_503_SERVICE_UNAVAILABLE
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif isinstance(exc, TransitionNotAllowed | Conflict):
         http = status.HTTP_409_CONFLICT
     elif isinstance(exc, InvalidAmount | InvalidPaymentDetails) or exc.field:
         http = status.HTTP_400_BAD_REQUEST
@@ -386,7 +394,11 @@ def _domain_response(exc: DomainError) -> Response:
         http = status.HTTP_422_UNPROCESSABLE_ENTITY
     # Only the code travels to the log: the message may quote what the borrower sent.
     log.info("refused: %s", exc.code)
-    return Response(error_body(exc.code, message(exc.code, exc.message), exc.field), status=http)
+    return Response(
+        error_body(exc.code, message(exc.code, exc.message), exc.field),
+        status=http,
+        headers=headers,
+    )
 
 
 def _first_validation_error(detail, prefix: str = "") -> tuple[str | None, str, str]:

@@ -290,13 +290,6 @@ def application_preflight(
 
 
 @transaction.atomic
-def loan_request_record(
-    *, account: ClientAccount, loan: Loan, destination: PayoutDestination
-) -> LoanRequest:
-    return LoanRequest.objects.create(loan=loan, account=account, payout_destination=destination)
-
-
-@transaction.atomic
 def offer_code_send(*, account: ClientAccount, loan: Loan) -> OneTimeCode:
     """Store the offer's contract as the borrower can read it now and send the code that signs
     its hash (the SHA-256 of its canonical rendering), within the signing limits
