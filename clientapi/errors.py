@@ -14,6 +14,7 @@ from django.utils import translation
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from clientapi.refusals import SigningCodesLimited, SigningPaused, UnknownProviderReference
 from loans.errors import (
     Conflict,
     DomainError,
@@ -381,24 +382,37 @@ def database_unavailable(where: str, exc: Exception) -> Response:
     )
 
 
+# The HTTP status of a refusal: the first entry naming its code or one of its classes; else
+# 400 for a refusal that names a field, 422 for any other.
+REFUSAL_STATUSES: dict[str | type[DomainError], int] = {
+    "application_not_decided": status.HTTP_503_SERVICE_UNAVAILABLE,
+    SigningPaused: status.HTTP_423_LOCKED,
+    SigningCodesLimited: status.HTTP_429_TOO_MANY_REQUESTS,
+    UnknownProviderReference: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    TransitionNotAllowed: status.HTTP_409_CONFLICT,
+    Conflict: status.HTTP_409_CONFLICT,
+    InvalidAmount: status.HTTP_400_BAD_REQUEST,
+    InvalidPaymentDetails: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def refusal_status(exc: DomainError) -> int:
+    for key, http in REFUSAL_STATUSES.items():
+        if key == exc.code or (isinstance(key, type) and isinstance(exc, key)):
+            return http
+    return status.HTTP_400_BAD_REQUEST if exc.field else status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
 def _domain_response(exc: DomainError) -> Response:
-    headers = {}
-    if exc.code == "application_not_decided":
-        http = status.HTTP_503_SERVICE_UNAVAILABLE
-        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    elif isinstance(exc, TransitionNotAllowed | Conflict):
-        http = status.HTTP_409_CONFLICT
-    elif isinstance(exc, InvalidAmount | InvalidPaymentDetails) or exc.field:
-        http = status.HTTP_400_BAD_REQUEST
-    else:
-        http = status.HTTP_422_UNPROCESSABLE_ENTITY
+    http = refusal_status(exc)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is None and http == status.HTTP_503_SERVICE_UNAVAILABLE:
+        retry_after = RETRY_AFTER_SECONDS
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
     # Only the code travels to the log: the message may quote what the borrower sent.
     log.info("refused: %s", exc.code)
-    return Response(
-        error_body(exc.code, message(exc.code, exc.message), exc.field),
-        status=http,
-        headers=headers,
-    )
+    text = message(exc.code, exc.message, retry_after=retry_after)
+    return Response(error_body(exc.code, text, exc.field), status=http, headers=headers)
 
 
 def _first_validation_error(detail, prefix: str = "") -> tuple[str | None, str, str]:

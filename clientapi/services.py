@@ -14,10 +14,8 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from rest_framework import status
 
 from clientapi import profiles, selectors, signing
-from clientapi.errors import ApiError
 from clientapi.models import (
     ApiToken,
     ClientAccount,
@@ -34,6 +32,15 @@ from clientapi.models import (
     Signature,
     StaffToken,
     WebhookEvent,
+)
+from clientapi.refusals import (
+    ConsentsRequired,
+    InvalidCode,
+    ProfileRequired,
+    ProfileUnderReview,
+    SigningPaused,
+    UnknownProviderReference,
+    WrongCode,
 )
 from loans import card_transfers, credit_lines
 from loans import debt_load as debt_loads
@@ -56,6 +63,10 @@ from loans.payment_details import validate_bank_account, validate_card
 
 log = logging.getLogger(__name__)
 
+_CODE_REFUSALS = {
+    "invalid_code": "The code is wrong or expired",
+    "code_attempts_exhausted": "No attempts left on this code",
+}
 CODE_TTL = timedelta(minutes=5)
 CODE_MAX_ATTEMPTS = 5
 TOKEN_TTL = timedelta(days=30)
@@ -102,13 +113,9 @@ def code_send(
     return otp
 
 
-class WrongCode(ApiError):
-    """A guess checked against a live code and found wrong (counted on the code)."""
-
-
 def code_consume(*, phone: str, purpose: str, code: str, loan: Loan | None = None) -> OneTimeCode:
     """Use the latest live code. A wrong guess is counted even though the request fails."""
-    refusal_class = ApiError
+    refusal_class = InvalidCode
     with transaction.atomic():
         otp = (
             OneTimeCode.objects.select_for_update()
@@ -134,7 +141,7 @@ def code_consume(*, phone: str, purpose: str, code: str, loan: Loan | None = Non
             )
             refusal_class = WrongCode
     # Raised after the block: the counted attempt commits.
-    raise refusal_class(refusal, field="code")
+    raise refusal_class(_CODE_REFUSALS[refusal], code=refusal, field="code")
 
 
 # --- accounts and tokens -------------------------------------------------------------------
@@ -276,11 +283,11 @@ def application_preflight(
 ) -> tuple[Borrower, PayoutDestination]:
     """What an application needs before it reaches the loan core."""
     if profiles.passport_review_pending(account=account):
-        raise ApiError("profile_under_review", status_code=422)
+        raise ProfileUnderReview("The passport waits for staff review")
     if account.borrower_id is None:
-        raise ApiError("profile_required", status_code=422)
+        raise ProfileRequired("The profile is not filled in")
     if selectors.missing_consents(account=account):
-        raise ApiError("consents_required", status_code=422)
+        raise ConsentsRequired("Consents are missing")
     destination = selectors.account_destinations(account=account).filter(pk=destination_id).first()
     if destination is None:
         raise DomainError(
@@ -350,9 +357,7 @@ def offer_sign(
     except WrongCode:
         pause = signing.signing_failure_record(account=account, loan=loan)
         if pause is not None:
-            raise ApiError(
-                "offer_locked", status_code=status.HTTP_423_LOCKED, retry_after=pause
-            ) from None
+            raise SigningPaused("Signing is paused after wrong codes", retry_after=pause) from None
         raise
     return _sign_and_disburse(
         account=account,
@@ -604,7 +609,7 @@ def _payout_result(*, event_type: str, data: dict) -> None:
     match = _TRANSFER_KEY_RE.fullmatch(key) if isinstance(key, str) else None
     if match:
         if not CreditLineTransfer.objects.filter(pk=match[1]).exists():
-            raise ApiError("unknown_payout", status_code=422, field="data.payout_key")
+            raise _unknown_payout()
         if succeeded:
             card_transfers.card_transfer_succeeded(transfer_id=int(match[1]), reference=reference)
         else:
@@ -623,8 +628,14 @@ def _payout_for(key) -> PayoutOrder:
         PayoutOrder.objects.filter(loan_id=match[1], attempt=match[2]).first() if match else None
     )
     if payout is None:
-        raise ApiError("unknown_payout", status_code=422, field="data.payout_key")
+        raise _unknown_payout()
     return payout
+
+
+def _unknown_payout() -> UnknownProviderReference:
+    return UnknownProviderReference(
+        "No such payout", code="unknown_payout", field="data.payout_key"
+    )
 
 
 def _payment_succeeded(*, event_id: str, data: dict) -> None:
@@ -632,7 +643,9 @@ def _payment_succeeded(*, event_id: str, data: dict) -> None:
     debt's state now (a second payment for one intent, a loan closed meanwhile), never refused."""
     intent = PaymentIntent.objects.select_for_update().filter(pk=data.get("payment_id")).first()
     if intent is None:
-        raise ApiError("unknown_payment", status_code=422, field="data.payment_id")
+        raise UnknownProviderReference(
+            "No such payment", code="unknown_payment", field="data.payment_id"
+        )
     amount = data["amount_kop"]
     if intent.credit_line_id is not None:
         _card_payment_succeeded(intent=intent, event_id=event_id, amount_kop=amount)
