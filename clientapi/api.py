@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clientapi import profiles, selectors, services
+from clientapi import profiles, selectors
 from clientapi import serializers as s
 from clientapi.auth import BorrowerTokenAuthentication
 from clientapi.client_ip import client_ip
@@ -21,6 +21,7 @@ from clientapi.errors import ApiError
 from clientapi.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH
 from clientapi.models import CodePurpose, PayoutDestination
 from clientapi.parsers import MAX_BODY_BYTES, BoundedJSONParser
+from clientapi.services import account, codes, tokens, webhooks
 from clientapi.throttles import (
     CodeIpThrottle,
     CodePhoneThrottle,
@@ -91,7 +92,7 @@ class AuthViewSet(BorrowerApi, viewsets.ViewSet):
     def code(self, request):
         """Send a sign-in code by SMS (through the outbox)."""
         data = valid(s.CodeRequestSerializer, request.data)
-        otp = services.code_send(phone=data["phone"], purpose=CodePurpose.SIGN_IN)
+        otp = codes.code_send(phone=data["phone"], purpose=CodePurpose.SIGN_IN)
         return Response(s.CodeSentSerializer(otp).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=s.SignInSerializer, responses={201: s.TokenSerializer, **errors()})
@@ -104,7 +105,7 @@ class AuthViewSet(BorrowerApi, viewsets.ViewSet):
     def token(self, request):
         """Exchange the code for a bearer token; the first sign-in registers the phone."""
         data = valid(s.SignInSerializer, request.data)
-        account, key = services.sign_in(phone=data["phone"], code=data["code"])
+        account, key = tokens.sign_in(phone=data["phone"], code=data["code"])
         body = {"token": key, "token_type": "Bearer", "profile_complete": bool(account.borrower_id)}
         return Response(s.TokenSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -114,7 +115,7 @@ class AuthViewSet(BorrowerApi, viewsets.ViewSet):
         """Revoke the token used for this request."""
         if not request.user or not request.user.is_authenticated:
             raise ApiError("not_authenticated", status_code=401)
-        services.token_revoke(key=request.auth)
+        tokens.token_revoke(key=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -159,7 +160,7 @@ class ConsentViewSet(BorrowerApi, viewsets.ViewSet):
     def create(self, request):
         """Give a consent to the named version of a document."""
         data = valid(s.ConsentSerializer, request.data)
-        consent = services.consent_give(account=request.user, ip=client_ip(request), **data)
+        consent = account.consent_give(account=request.user, ip=client_ip(request), **data)
         return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
 
@@ -238,12 +239,12 @@ class PayoutMethodViewSet(
         _refuse_card_numbers(request.data)
         data = valid(s.PayoutMethodCreateSerializer, request.data)
         kind = data.pop("kind")
-        destination = services.payout_destination_add(account=request.user, kind=kind, data=data)
+        destination = account.payout_destination_add(account=request.user, kind=kind, data=data)
         return Response(s.PayoutMethodSerializer(destination).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None, **errors()})
     def destroy(self, request, *args, **kwargs):
-        services.payout_destination_remove(destination=self.get_object())
+        account.payout_destination_remove(destination=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -268,7 +269,7 @@ class PaymentWebhookView(APIView):
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
             raise ApiError("body_too_large", status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         signature = request.headers.get("X-Signature", "")
-        if not services.webhook_signature_valid(body=request.body, signature=signature):
+        if not webhooks.webhook_signature_valid(body=request.body, signature=signature):
             raise ApiError("bad_signature", status_code=status.HTTP_403_FORBIDDEN)
         event = valid(s.WebhookSerializer, request.data)
         data_serializer = (
@@ -281,7 +282,7 @@ class PaymentWebhookView(APIView):
         except ValidationError as exc:
             raise ValidationError({"data": exc.detail}) from exc
         # webhook_apply commits before it returns: the 200 only ever follows the effect.
-        applied = services.webhook_apply(
+        applied = webhooks.webhook_apply(
             event_id=event["event_id"], event_type=event["type"], data=data, payload=request.data
         )
         return Response({"status": "applied" if applied else "duplicate"})

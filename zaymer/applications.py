@@ -13,8 +13,8 @@ import logging
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 
-from clientapi import services as client_services
 from clientapi.models import ClientAccount, LoanRequest
+from clientapi.services import applications as application_services
 from feedback import services as feedback_services
 from feedback.models import PersonalOffer
 from kernel.errors import DomainError
@@ -79,7 +79,7 @@ def submit_borrower_application(
     offer: PersonalOffer | None = None,
 ) -> Loan:
     """An application made through the borrower API, with where its money is to go."""
-    borrower, destination = client_services.application_preflight(
+    borrower, destination = application_services.application_preflight(
         account=account, destination_id=payout_method_id
     )
     loan = submit_application(

@@ -2,10 +2,10 @@
 
 import pytest
 
-from clientapi import services
 from clientapi.errors import refusal_status
 from clientapi.models import ClientAccount
 from clientapi.refusals import ProfileRequired, SigningCodesLimited, SigningPaused
+from clientapi.services import applications
 from kernel.errors import DomainError
 
 
@@ -13,7 +13,7 @@ def test_applying_without_a_profile_is_refused_with_a_domain_error(db):
     account = ClientAccount.objects.create(phone="+79000000001")
 
     with pytest.raises(ProfileRequired) as refusal:
-        services.application_preflight(account=account, destination_id=1)
+        applications.application_preflight(account=account, destination_id=1)
 
     assert isinstance(refusal.value, DomainError)
     assert refusal.value.code == "profile_required"

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from clientapi import selectors, services
+from clientapi import selectors
 from clientapi import serializers as s
 from clientapi.api import (
     IDEMPOTENCY_PARAMETER,
@@ -22,6 +22,7 @@ from clientapi.api import (
 )
 from clientapi.client_ip import client_ip
 from clientapi.idempotency import idempotent
+from clientapi.services import applications as application_services
 from clientapi.throttles import ApplicationThrottle
 from loans import debt_load as debt_loads
 from loans.documents import storage as documents
@@ -116,7 +117,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="sign-code")
     def sign_code(self, request, pk=None):
         """Send the code that signs the offer shown now."""
-        otp = services.offer_code_send(account=request.user, loan=self._loan())
+        otp = application_services.offer_code_send(account=request.user, loan=self._loan())
         return Response(s.CodeSentSerializer(otp).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -132,7 +133,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
         destination = None
         if data.get("payout_method") is not None:
             destination = own_payout_destination(request.user, data["payout_method"])
-        payout = services.offer_sign(
+        payout = application_services.offer_sign(
             account=request.user,
             loan=self._loan(),
             code=data["code"],
@@ -153,7 +154,7 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
         """After a failed payout, send the money to another method."""
         data = valid(s.PayoutRetrySerializer, request.data)
         destination = own_payout_destination(request.user, data["payout_method"])
-        order = services.payout_retry(
+        order = application_services.payout_retry(
             account=request.user, loan=self._loan(), destination=destination
         )
         return Response(s.PayoutOrderSerializer(order).data, status=status.HTTP_201_CREATED)
@@ -195,5 +196,5 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Withdraw the application or decline the offer."""
-        loan = services.application_cancel(loan=self._loan())
+        loan = application_services.application_cancel(loan=self._loan())
         return application_response(loan)

@@ -7,11 +7,12 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clientapi import selectors, services
+from clientapi import selectors
 from clientapi import serializers as s
 from clientapi.api import IDEMPOTENCY_PARAMETER, BorrowerApi, errors, valid
 from clientapi.errors import ApiError
 from clientapi.idempotency import idempotent
+from clientapi.services import payments
 from collection import services as collection_services
 from collection.models import OPEN_CASE, CollectionCase
 from loans import selectors as loan_selectors
@@ -79,7 +80,7 @@ class LoanViewSet(BorrowerApi, viewsets.GenericViewSet):
     def repayments(self, request, pk=None):
         """Start a repayment at the payment provider; open `confirmation_url` to pay."""
         data = valid(s.RepaymentCreateSerializer, request.data)
-        intent = services.repayment_start(
+        intent = payments.repayment_start(
             account=request.user, loan=self._loan(), amount_kop=data["amount_kop"]
         )
         return Response(s.PaymentIntentSerializer(intent).data, status=status.HTTP_201_CREATED)
@@ -105,7 +106,7 @@ class LoanViewSet(BorrowerApi, viewsets.GenericViewSet):
     def prolongations(self, request, pk=None):
         """Confirm a prolongation: pay the quoted amount at the provider to make it happen."""
         data = valid(s.ProlongationRequestSerializer, request.data)
-        intent = services.prolongation_start(
+        intent = payments.prolongation_start(
             account=request.user, loan=self._loan(), days=data["days"]
         )
         return Response(s.PaymentIntentSerializer(intent).data, status=status.HTTP_201_CREATED)
