@@ -135,7 +135,7 @@ def seed(count: int) -> list[Client]:
             [ClientAccount(phone=b.phone, borrower=b) for b in borrowers], batch_size=500
         )
         keys = [secrets.token_urlsafe(32) for _ in accounts]
-        # Tokens are stored as SHA-256 of the key, as clientapi.services issues them.
+        # Tokens are stored as SHA-256 of the key, as clientapi.services.tokens issues them.
         ApiToken.objects.bulk_create(
             [
                 ApiToken(

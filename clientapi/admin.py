@@ -4,8 +4,9 @@ profiles held for review because they named a passport another borrower holds.""
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from clientapi import profiles, services
+from clientapi import profiles
 from clientapi.models import LoanRequest, PassportReview, PassportReviewStatus, StaffToken
+from clientapi.services import tokens
 from kernel.admin import ReadOnlyAdmin, admin_link
 from kernel.masking import mask_passport
 
@@ -131,5 +132,5 @@ class StaffTokenAdmin(ReadOnlyAdmin):
     @admin.action(description="Revoke the selected tokens")
     def revoke_tokens(self, request, queryset):
         for token in queryset.filter(revoked_at__isnull=True):
-            services.staff_token_revoke(token=token)
+            tokens.staff_token_revoke(token=token)
         self.message_user(request, "Revoked", messages.SUCCESS)

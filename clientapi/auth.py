@@ -3,8 +3,8 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from clientapi import services
 from clientapi.errors import ApiError
+from clientapi.services import tokens
 
 
 class BorrowerTokenAuthentication(authentication.BaseAuthentication):
@@ -20,7 +20,7 @@ class BorrowerTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed() from exc
-        account = services.token_account(key=key)
+        account = tokens.token_account(key=key)
         if account is None:
             raise exceptions.AuthenticationFailed()
         return account, key
@@ -44,10 +44,10 @@ class StaffTokenAuthentication(BorrowerTokenAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             return None
-        user = services.staff_token_user(key=key)
+        user = tokens.staff_token_user(key=key)
         if user is not None:
             return user, key
-        if services.token_account(key=key) is not None:
+        if tokens.token_account(key=key) is not None:
             raise ApiError("staff_only", status_code=403)
         return None
 

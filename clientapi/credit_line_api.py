@@ -3,7 +3,8 @@ repayments. Money in integer kopecks with "currency"; another borrower's line is
 
 A repayment is paid through the payment provider, as on a loan: the command starts a payment
 intent and answers its `confirmation_url`; the provider's signed `payment.succeeded` webhook
-applies the money to the card (`clientapi.services.webhook_apply`), once per provider event.
+applies the money to the card (`clientapi.services.webhooks.webhook_apply`), once per provider
+event.
 A transfer is paid out through the gateway; its draw shows it sent, paid or failed (a failed
 transfer is reversed: the card owes nothing for it).
 """
@@ -20,7 +21,6 @@ from cards import accrual as card_accrual
 from cards import selectors as card_selectors
 from cards import services as credit_lines
 from cards.models import CreditLine, CreditLineDraw, CreditLineStatement, DrawKind, TransferStatus
-from clientapi import services
 from clientapi.api import (
     IDEMPOTENCY_PARAMETER,
     BorrowerApi,
@@ -35,6 +35,7 @@ from clientapi.serializers import (
     PaymentIntentSerializer,
     RepaymentCreateSerializer,
 )
+from clientapi.services import payments
 
 
 class CreditLineSerializer(serializers.ModelSerializer):
@@ -262,7 +263,7 @@ class CreditLineViewSet(BorrowerApi, viewsets.GenericViewSet):
         """Start a repayment at the payment provider; open `confirmation_url` to pay. Up to the
         full repayment of today; once paid, interest goes first, then principal."""
         data = valid(RepaymentCreateSerializer, request.data)
-        intent = services.credit_line_repayment_start(
+        intent = payments.credit_line_repayment_start(
             account=request.user, credit_line=self._line(), amount_kop=data["amount_kop"]
         )
         return Response(PaymentIntentSerializer(intent).data, status=status.HTTP_201_CREATED)

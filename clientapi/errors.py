@@ -1,8 +1,8 @@
 """One error shape for the borrower API: {"error": {"code", "message", "field"}}.
 
-Messages follow the request's language (ru by default, en on Accept-Language: en). Domain
-errors from the loan core carry English text for staff; the borrower gets the catalogue's
-wording for their code, or the core's text when the catalogue has none.
+Messages follow the request's language (ru by default, en on Accept-Language: en): each code's
+wording is an English gettext string, translated in locale/ru. Domain errors carry English text
+for staff; the borrower gets the wording of their code, or that text when no wording exists.
 """
 
 import logging
@@ -10,10 +10,12 @@ import logging
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
-from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from clientapi.refusals import SigningCodesLimited, SigningPaused, UnknownProviderReference
 from loans.errors import (
     Conflict,
     DomainError,
@@ -24,241 +26,98 @@ from loans.errors import (
 
 log = logging.getLogger(__name__)
 
-# code → (ru, en)
-MESSAGES: dict[str, tuple[str, str]] = {
-    "not_found": ("Не найдено.", "Not found."),
-    "not_authenticated": ("Нужно войти.", "Authentication required."),
-    "authentication_failed": ("Токен недействителен.", "The token is not valid."),
-    "permission_denied": ("Недостаточно прав.", "Not allowed."),
-    "method_not_allowed": ("Метод не поддерживается.", "Method not allowed."),
-    "unsupported_media_type": (
-        "Поддерживается только application/json.",
-        "Only application/json is supported.",
+# code → its wording
+MESSAGES: dict[str, Promise] = {
+    "not_found": _("Not found."),
+    "not_authenticated": _("Authentication required."),
+    "authentication_failed": _("The token is not valid."),
+    "permission_denied": _("Not allowed."),
+    "method_not_allowed": _("Method not allowed."),
+    "unsupported_media_type": _("Only application/json is supported."),
+    "not_acceptable": _("Only JSON responses are available."),
+    "malformed_json": _("The body is not valid JSON."),
+    "body_too_large": _("The request body is too large."),
+    "throttled": _("Too many requests, retry later."),
+    "json_too_deep": _("The JSON is nested too deeply."),
+    "staff_only": _("This part of the API is for staff only."),
+    "sign_codes_limit": _("Too many signing codes; retry in %(minutes)s min."),
+    "offer_locked": _("Signing is paused after wrong codes; retry in %(minutes)s min."),
+    "profile_under_review": _("Your profile is being checked; we will tell you by SMS."),
+    "internal_error": _("Internal error."),
+    "service_unavailable": _("Service temporarily unavailable, retry later."),
+    "invalid_code": _("The code is wrong or expired."),
+    "code_attempts_exhausted": _("Too many wrong attempts; request a new code."),
+    "profile_required": _("Fill in your profile first."),
+    "consents_required": _(
+        "Consents are required: personal data, credit bureau inquiry and e-signature rules."
     ),
-    "not_acceptable": ("Ответ возможен только в JSON.", "Only JSON responses are available."),
-    "malformed_json": ("Тело запроса — не корректный JSON.", "The body is not valid JSON."),
-    "body_too_large": ("Слишком большой запрос.", "The request body is too large."),
-    "throttled": ("Слишком много запросов, попробуйте позже.", "Too many requests, retry later."),
-    "json_too_deep": (
-        "Слишком глубокая вложенность JSON.",
-        "The JSON is nested too deeply.",
+    "duplicate_passport": _("A profile with this passport already exists."),
+    "card_number_refused": _("Never send the card number: send the payment provider's token."),
+    "invalid_payment_details": _("The payout details are not valid."),
+    "invalid_amount": _("The amount is not allowed."),
+    "invalid_term": _("The term is not allowed."),
+    "product_inactive": _("The product is not offered."),
+    "repeat_only_product": _("The product is for repeat borrowers only."),
+    "transition_not_allowed": _("Not possible in the current status."),
+    "already_signed": _("The offer is already signed."),
+    "offer_changed": _("The offer has changed; request a new code."),
+    "contract_unavailable": _(
+        "There is no contract: the application is not approved, or was declined or cancelled."
     ),
-    "staff_only": (
-        "Этот раздел API только для сотрудников.",
-        "This part of the API is for staff only.",
-    ),
-    "sign_codes_limit": (
-        "Слишком много кодов для подписания, повторите через {minutes} мин.",
-        "Too many signing codes; retry in {minutes} min.",
-    ),
-    "offer_locked": (
-        "Подписание приостановлено после неверных кодов, повторите через {minutes} мин.",
-        "Signing is paused after wrong codes; retry in {minutes} min.",
-    ),
-    "profile_under_review": (
-        "Анкета на проверке, мы сообщим о результате по SMS.",
-        "Your profile is being checked; we will tell you by SMS.",
-    ),
-    "internal_error": ("Внутренняя ошибка, мы уже разбираемся.", "Internal error."),
-    "service_unavailable": (
-        "Сервис временно недоступен, повторите попытку позже.",
-        "Service temporarily unavailable, retry later.",
-    ),
-    "invalid_code": ("Неверный или просроченный код.", "The code is wrong or expired."),
-    "code_attempts_exhausted": (
-        "Попытки ввода кода исчерпаны, запросите новый.",
-        "Too many wrong attempts; request a new code.",
-    ),
-    "profile_required": (
-        "Сначала заполните анкету.",
-        "Fill in your profile first.",
-    ),
-    "consents_required": (
-        "Нужны согласия: на обработку персональных данных, запрос в бюро кредитных историй и "
-        "правила простой электронной подписи.",
-        "Consents are required: personal data, credit bureau inquiry and e-signature rules.",
-    ),
-    "duplicate_passport": (
-        "Анкета с этим паспортом уже есть.",
-        "A profile with this passport already exists.",
-    ),
-    "card_number_refused": (
-        "Не отправляйте номер карты: нужен токен платёжного провайдера.",
-        "Never send the card number: send the payment provider's token.",
-    ),
-    "invalid_payment_details": (
-        "Неверные реквизиты для выплаты.",
-        "The payout details are not valid.",
-    ),
-    "invalid_amount": ("Недопустимая сумма.", "The amount is not allowed."),
-    "invalid_term": ("Недопустимый срок.", "The term is not allowed."),
-    "product_inactive": ("Продукт недоступен.", "The product is not offered."),
-    "repeat_only_product": (
-        "Продукт доступен только повторным клиентам.",
-        "The product is for repeat borrowers only.",
-    ),
-    "transition_not_allowed": (
-        "Действие недоступно в текущем статусе.",
-        "Not possible in the current status.",
-    ),
-    "already_signed": ("Оферта уже подписана.", "The offer is already signed."),
-    "offer_changed": (
-        "Условия оферты изменились, запросите новый код.",
-        "The offer has changed; request a new code.",
-    ),
-    "contract_unavailable": (
-        "Договора пока нет: заявка не одобрена, отклонена или отменена.",
-        "There is no contract: the application is not approved, or was declined or cancelled.",
-    ),
-    "pdn_notice_required": (
-        "Долговая нагрузка выше 50 %: прочитайте уведомление о риске и подтвердите это "
-        "(pdn_notice_acknowledged: true), чтобы подписать договор.",
+    "pdn_notice_required": _(
         "The debt load is above 50 %: read the risk notice and acknowledge it "
-        "(pdn_notice_acknowledged: true) to sign.",
+        "(pdn_notice_acknowledged: true) to sign."
     ),
-    "pdn_notice_not_required": (
-        "Долговая нагрузка не выше 50 %: уведомление не требуется.",
-        "The debt load is not above 50 %: no notice is needed.",
+    "pdn_notice_not_required": _("The debt load is not above 50 %: no notice is needed."),
+    "self_ban": _("A self-ban on loans is active."),
+    "cap_exceeded": _("The terms exceed the legal caps."),
+    "limit_exceeded": _("A legal limit is reached."),
+    "high_psk_loan_limit": _("Too many outstanding loans with a high ПСК."),
+    "high_psk_cooling_off": _("A new loan is possible after the cooling-off period."),
+    "prolongation_not_allowed": _("This loan cannot be prolonged."),
+    "invalid_prolongation_days": _("The prolongation length is not allowed."),
+    "prolongation_not_due": _("A prolongation is possible from tomorrow."),
+    "prolongation_limit": _("No prolongations left."),
+    "invalid_restructuring": _("A plan has 1 to 24 installments every 7 to 31 days."),
+    "no_offer": _("No restructuring was offered on this loan."),
+    "restructuring_already_requested": _("A restructuring request for this loan is already open."),
+    "amount_above_debt": _(
+        "The amount is more than the debt, counting the payments already started and not yet paid."
     ),
-    "self_ban": (
-        "Действует самозапрет на кредиты.",
-        "A self-ban on loans is active.",
-    ),
-    "cap_exceeded": (
-        "Условия превышают законные ограничения.",
-        "The terms exceed the legal caps.",
-    ),
-    "limit_exceeded": ("Превышен законный лимит.", "A legal limit is reached."),
-    "high_psk_loan_limit": (
-        "Превышено допустимое число займов с высокой ПСК.",
-        "Too many outstanding loans with a high ПСК.",
-    ),
-    "high_psk_cooling_off": (
-        "Новый займ будет доступен после периода охлаждения.",
-        "A new loan is possible after the cooling-off period.",
-    ),
-    "prolongation_not_allowed": (
-        "Продление недоступно для этого займа.",
-        "This loan cannot be prolonged.",
-    ),
-    "invalid_prolongation_days": (
-        "Недопустимый срок продления.",
-        "The prolongation length is not allowed.",
-    ),
-    "prolongation_not_due": (
-        "Продление станет доступно завтра.",
-        "A prolongation is possible from tomorrow.",
-    ),
-    "prolongation_limit": (
-        "Лимит продлений исчерпан.",
-        "No prolongations left.",
-    ),
-    "invalid_restructuring": (
-        "План: от 1 до 24 платежей с интервалом от 7 до 31 дня.",
-        "A plan has 1 to 24 installments every 7 to 31 days.",
-    ),
-    "no_offer": (
-        "По этому займу нет предложения о реструктуризации.",
-        "No restructuring was offered on this loan.",
-    ),
-    "restructuring_already_requested": (
-        "Заявка на реструктуризацию этого займа уже рассматривается.",
-        "A restructuring request for this loan is already open.",
-    ),
-    "amount_above_debt": (
-        "Сумма больше задолженности с учётом уже начатых и ещё не оплаченных платежей.",
-        "The amount is more than the debt, counting the payments already started and not yet paid.",
-    ),
-    "payout_method_required": (
-        "Выберите, куда перечислить деньги.",
-        "Choose where the money goes.",
-    ),
-    "idempotency_key_required": (
-        "Нужен заголовок Idempotency-Key.",
-        "The Idempotency-Key header is required.",
-    ),
-    "idempotency_key_reused": (
-        "Этот Idempotency-Key уже использован с другим запросом.",
-        "This Idempotency-Key was used with a different request.",
-    ),
-    "request_in_progress": (
-        "Запрос с этим Idempotency-Key ещё выполняется.",
-        "A request with this Idempotency-Key is still in progress.",
-    ),
-    "survey_already_answered": (
-        "На этот опрос уже есть ответ.",
-        "This survey has already been answered.",
-    ),
-    "invalid_nps": ("Оценка NPS — от 0 до 10.", "NPS is 0 to 10."),
-    "invalid_csat": ("Оценка CSAT — от 1 до 5.", "CSAT is 1 to 5."),
-    "invalid_stage": (
-        "Этап: заявка, выплата, обслуживание или взыскание.",
-        "The stage is application, payout, servicing or collection.",
-    ),
-    "offer_not_available": (
-        "Предложение больше не действует.",
-        "The offer is no longer available.",
-    ),
-    "domain_error": ("Действие невозможно.", "The request cannot be done."),
-    "conflict": (
-        "Такой запрос уже есть и ещё не завершён.",
-        "A request like this one is already open.",
-    ),
-    "duplicate_phone": (
-        "Этот номер телефона уже зарегистрирован.",
-        "This phone number is already registered.",
-    ),
-    "outdated_document": (
-        "Документ обновился: ознакомьтесь с текущей редакцией.",
-        "The document has changed; read its current version.",
-    ),
-    "income_unknown": (
-        "Укажите ежемесячный доход.",
-        "State your monthly income.",
-    ),
-    "invalid_payout_method": (
-        "Способ выплаты не найден.",
-        "The payout method was not found.",
-    ),
-    "invalid_method": ("Неизвестный способ выплаты.", "Unknown payout method."),
-    "payout_scheduled": (
-        "Выплата уже запланирована и придёт в срок, установленный законом.",
-        "The payout is scheduled and will go out when the law allows.",
-    ),
-    "no_regulation_limits": (
-        "Выдача временно невозможна, попробуйте позже.",
-        "Loans cannot be issued right now; try again later.",
-    ),
-    "bad_signature": ("Неверная подпись.", "Bad signature."),
-    "unknown_payment": ("Платёж не найден.", "Unknown payment."),
-    "unknown_payout": ("Выплата не найдена.", "Unknown payout."),
-    "credit_limit_exceeded": (
-        "Сумма больше доступного лимита карты.",
-        "The amount is above the card's available limit.",
-    ),
-    "credit_line_frozen": (
-        "Карта заморожена: новые операции недоступны.",
-        "The card is frozen: no new operations.",
-    ),
-    "credit_line_closed": ("Карта закрыта.", "The card is closed."),
-    "bureaus_unavailable": (
-        "Бюро кредитных историй сейчас не отвечают, а без их ответа договор подписать нельзя. "
-        "Повторите попытку позже.",
+    "payout_method_required": _("Choose where the money goes."),
+    "idempotency_key_required": _("The Idempotency-Key header is required."),
+    "idempotency_key_reused": _("This Idempotency-Key was used with a different request."),
+    "request_in_progress": _("A request with this Idempotency-Key is still in progress."),
+    "survey_already_answered": _("This survey has already been answered."),
+    "invalid_nps": _("NPS is 0 to 10."),
+    "invalid_csat": _("CSAT is 1 to 5."),
+    "invalid_stage": _("The stage is application, payout, servicing or collection."),
+    "offer_not_available": _("The offer is no longer available."),
+    "domain_error": _("The request cannot be done."),
+    "conflict": _("A request like this one is already open."),
+    "duplicate_phone": _("This phone number is already registered."),
+    "outdated_document": _("The document has changed; read its current version."),
+    "income_unknown": _("State your monthly income."),
+    "invalid_payout_method": _("The payout method was not found."),
+    "invalid_method": _("Unknown payout method."),
+    "payout_scheduled": _("The payout is scheduled and will go out when the law allows."),
+    "no_regulation_limits": _("Loans cannot be issued right now; try again later."),
+    "bad_signature": _("Bad signature."),
+    "unknown_payment": _("Unknown payment."),
+    "unknown_payout": _("Unknown payout."),
+    "credit_limit_exceeded": _("The amount is above the card's available limit."),
+    "credit_line_frozen": _("The card is frozen: no new operations."),
+    "credit_line_closed": _("The card is closed."),
+    "bureaus_unavailable": _(
         "The credit bureaus do not answer now, and the contract cannot be signed without them. "
-        "Please retry later.",
+        "Please retry later."
     ),
-    "bureau_check_required": (
-        "Нужно заново запросить бюро кредитных историй. Повторите попытку позже.",
-        "The credit bureaus must be asked again. Please retry later.",
+    "bureau_check_required": _("The credit bureaus must be asked again. Please retry later."),
+    "credit_line_overdue": _("A minimum payment is overdue: pay it to use the card again."),
+    "application_not_decided": _(
+        "Your application could not be considered; please send it again a little later."
     ),
-    "credit_line_overdue": (
-        "Минимальный платёж просрочен: внесите его, чтобы пользоваться картой.",
-        "A minimum payment is overdue: pay it to use the card again.",
-    ),
-    "credit_line_exists": (
-        "Кредитная карта у вас уже есть.",
-        "You already have a credit card.",
-    ),
+    "credit_line_exists": _("You already have a credit card."),
 }
 
 
@@ -285,12 +144,12 @@ class ApiError(exceptions.APIException):
 
 
 def message(code: str, default: str = "", *, retry_after: int | None = None) -> str:
-    pair = MESSAGES.get(code)
-    if pair is None:
+    wording = MESSAGES.get(code)
+    if wording is None:
         return default or code
-    text = pair[1] if (translation.get_language() or "ru").startswith("en") else pair[0]
-    if "{minutes}" in text:
-        text = text.format(minutes=max(1, -(-(retry_after or 0) // 60)))
+    text = str(wording)
+    if "%(minutes)s" in text:
+        text %= {"minutes": max(1, -(-(retry_after or 0) // 60))}
     return text
 
 
@@ -377,16 +236,37 @@ def database_unavailable(where: str, exc: Exception) -> Response:
     )
 
 
+# The HTTP status of a refusal: the first entry naming its code or one of its classes; else
+# 400 for a refusal that names a field, 422 for any other.
+REFUSAL_STATUSES: dict[str | type[DomainError], int] = {
+    "application_not_decided": status.HTTP_503_SERVICE_UNAVAILABLE,
+    SigningPaused: status.HTTP_423_LOCKED,
+    SigningCodesLimited: status.HTTP_429_TOO_MANY_REQUESTS,
+    UnknownProviderReference: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    TransitionNotAllowed: status.HTTP_409_CONFLICT,
+    Conflict: status.HTTP_409_CONFLICT,
+    InvalidAmount: status.HTTP_400_BAD_REQUEST,
+    InvalidPaymentDetails: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def refusal_status(exc: DomainError) -> int:
+    for key, http in REFUSAL_STATUSES.items():
+        if key == exc.code or (isinstance(key, type) and isinstance(exc, key)):
+            return http
+    return status.HTTP_400_BAD_REQUEST if exc.field else status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
 def _domain_response(exc: DomainError) -> Response:
-    if isinstance(exc, TransitionNotAllowed | Conflict):
-        http = status.HTTP_409_CONFLICT
-    elif isinstance(exc, InvalidAmount | InvalidPaymentDetails) or exc.field:
-        http = status.HTTP_400_BAD_REQUEST
-    else:
-        http = status.HTTP_422_UNPROCESSABLE_ENTITY
+    http = refusal_status(exc)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is None and http == status.HTTP_503_SERVICE_UNAVAILABLE:
+        retry_after = RETRY_AFTER_SECONDS
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
     # Only the code travels to the log: the message may quote what the borrower sent.
     log.info("refused: %s", exc.code)
-    return Response(error_body(exc.code, message(exc.code, exc.message), exc.field), status=http)
+    text = message(exc.code, exc.message, retry_after=retry_after)
+    return Response(error_body(exc.code, text, exc.field), status=http, headers=headers)
 
 
 def _first_validation_error(detail, prefix: str = "") -> tuple[str | None, str, str]:

@@ -14,8 +14,8 @@ from django.db import transaction
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from clientapi import services
 from clientapi.errors import ApiError
+from clientapi.services import idempotency_records
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -36,7 +36,7 @@ def idempotent(handler):
         if not KEY_RE.fullmatch(key):
             raise ApiError("idempotency_key_required", field=HEADER)
         request_hash = _request_hash(request)
-        record, claimed = services.idempotency_begin(
+        record, claimed = idempotency_records.idempotency_begin(
             account=request.user, key=key, request_hash=request_hash
         )
         if record.request_hash != request_hash:
@@ -54,12 +54,14 @@ def idempotent(handler):
                 if response.status_code >= 500:
                     raise _Unstored(response)
                 body = json.loads(JSONRenderer().render(response.data) or b"null")
-                services.idempotency_finish(record=record, status=response.status_code, body=body)
+                idempotency_records.idempotency_finish(
+                    record=record, status=response.status_code, body=body
+                )
         except _Unstored as unstored:
-            services.idempotency_abandon(record=record)
+            idempotency_records.idempotency_abandon(record=record)
             return unstored.response
         except BaseException:
-            services.idempotency_abandon(record=record)
+            idempotency_records.idempotency_abandon(record=record)
             raise
         return response
 

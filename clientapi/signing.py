@@ -19,10 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from rest_framework import status
 
-from clientapi.errors import ApiError
 from clientapi.models import ClientAccount, CodePurpose, LoanRequest, OneTimeCode
+from clientapi.refusals import SigningCodesLimited, SigningPaused
 from loans.messaging import message_enqueue
 from loans.models import Loan
 
@@ -34,14 +33,13 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
 
-def _locked(request: LoanRequest | None, now: datetime) -> ApiError | None:
+def _locked(request: LoanRequest | None, now: datetime) -> SigningPaused | None:
     if request is None or request.signing_locked_until is None:
         return None
     if request.signing_locked_until <= now:
         return None
-    return ApiError(
-        "offer_locked",
-        status_code=status.HTTP_423_LOCKED,
+    return SigningPaused(
+        "Signing is paused after wrong codes",
         retry_after=_seconds_until(request.signing_locked_until, now),
     )
 
@@ -88,16 +86,14 @@ def signing_code_allowed(*, account: ClientAccount, loan: Loan) -> None:
             raise _codes_refusal(codes.filter(condition), limit, window, now)
 
 
-def _codes_refusal(codes, limit: int, window: str, now: datetime) -> ApiError:
+def _codes_refusal(codes, limit: int, window: str, now: datetime) -> SigningCodesLimited:
     """429 until the oldest of the last `limit` codes leaves the window."""
     since = now - WINDOWS[window]
     recent = codes.filter(created_at__gt=since).order_by("-created_at")
     oldest = recent.values_list("created_at", flat=True)[max(limit, 1) - 1 : max(limit, 1)]
     leaves = (oldest[0] if oldest else now) + WINDOWS[window]
-    return ApiError(
-        "sign_codes_limit",
-        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-        retry_after=_seconds_until(leaves, now),
+    return SigningCodesLimited(
+        f"Too many signing codes this {window}", retry_after=_seconds_until(leaves, now)
     )
 
 

@@ -1,5 +1,5 @@
-"""The borrower's surveys and personal offers. Accepting an offer runs the lifecycle
-pipeline, so that action is added on the top floor (zaymer.offer_api)."""
+"""The borrower's surveys. (Personal offers are answered on the top floor, in
+zaymer.borrower_api.offers: accepting one runs the lifecycle across apps.)"""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from clientapi.api import BorrowerApi, errors, valid
 from feedback import selectors, services
 from feedback import serializers as s
-from feedback.models import PersonalOffer, Survey
+from feedback.models import Survey
 
 
 class SurveyViewSet(BorrowerApi, viewsets.GenericViewSet):
@@ -37,18 +37,3 @@ class SurveyViewSet(BorrowerApi, viewsets.GenericViewSet):
         survey = selectors.borrower_survey(borrower=request.user.borrower, pk=pk)
         survey = services.survey_answer(survey=survey, **data)
         return Response(s.SurveySerializer(survey).data, status=status.HTTP_201_CREATED)
-
-
-class OfferViewSet(BorrowerApi, viewsets.GenericViewSet):
-    serializer_class = s.PersonalOfferSerializer
-    pagination_class = None
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PersonalOffer.objects.none()
-        return selectors.borrower_offers(borrower=self.request.user.borrower)
-
-    @extend_schema(responses={200: s.PersonalOfferSerializer(many=True), **errors()})
-    def list(self, request):
-        """Personal offers that can be accepted today."""
-        return Response(s.PersonalOfferSerializer(self.get_queryset(), many=True).data)

@@ -12,9 +12,9 @@ from rest_framework.settings import api_settings
 from clientapi import api as client_api
 from clientapi.credit_line_api import CreditLineViewSet
 from feedback.api import SurveyViewSet
-from zaymer.api import ApplicationViewSet
-from zaymer.offer_api import OfferViewSet
-from zaymer.restructuring_api import LoanViewSet
+from zaymer.borrower_api.applications import ApplicationViewSet
+from zaymer.borrower_api.loans import LoanViewSet
+from zaymer.borrower_api.offers import OfferViewSet
 
 router = SimpleRouter()
 router.register("auth", client_api.AuthViewSet, basename="auth")

@@ -1,4 +1,5 @@
-"""The lifecycle across apps: submit → score → route, and signing with the bureaus asked.
+"""The lifecycle across apps: score → route (an application is submitted by
+zaymer.applications), and signing with the bureaus asked.
 
 Scoring runs inside the application request while recent decisions are fast enough
 (`SCORING_SYNC_BUDGET_MS`), otherwise as a django-q2 task. Either way `score_and_route` locks
@@ -14,14 +15,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django_q.tasks import async_task
 
-from feedback import services as feedback_services
 from feedback.fast_path import accepted_offer, fast_path_offer
-from feedback.models import PersonalOffer
 from loans import services as loan_services
 from loans.business_date import current_business_date
 from loans.debt_load import debt_load_note
 from loans.errors import BureausUnavailable
-from loans.models import Borrower, Loan, LoanStatus, Product
+from loans.models import Borrower, Loan, LoanStatus
 from scoring import selectors as scoring_selectors
 from scoring import services as scoring_services
 from scoring.bureau import BureauUnavailable, ask_bureaus, ask_bureaus_at_signing
@@ -38,34 +37,6 @@ def sync_budget_ms() -> float:
 def scoring_is_fast_enough() -> bool:
     p95 = scoring_selectors.recent_latency_p95_ms()
     return p95 is None or p95 <= sync_budget_ms()
-
-
-def submit_application(
-    *,
-    borrower: Borrower,
-    product: Product,
-    amount_kop: int,
-    term_days: int,
-    channel: str = "web",
-    card_token: str = "",
-    actor: AbstractBaseUser | None = None,
-    offer: PersonalOffer | None = None,
-) -> Loan:
-    with transaction.atomic():
-        loan = loan_services.loan_apply(
-            borrower=borrower,
-            product=product,
-            amount_kop=amount_kop,
-            term_days=term_days,
-            actor=actor,
-        )
-        if offer is not None:  # a refused offer leaves no application behind
-            feedback_services.offer_accept(offer=offer, loan=loan)
-    if scoring_is_fast_enough():
-        score_and_route(loan_id=loan.pk, channel=channel, card_token=card_token)
-    else:
-        transaction.on_commit(lambda: enqueue_score_and_route(loan.pk, channel, card_token))
-    return Loan.objects.select_related("product").get(pk=loan.pk)
 
 
 def enqueue_score_and_route(loan_id: int, channel: str = "web", card_token: str = "") -> None:

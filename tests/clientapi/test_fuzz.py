@@ -20,7 +20,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.modes import GenerationMode
 
-from clientapi import services
+from clientapi.services import tokens
 from kernel.roles import UNDERWRITER
 from tests.clientapi.conftest import approved_application
 from tests.underwriting.conftest import referred_task, staff
@@ -97,7 +97,7 @@ def test_the_staff_api_holds_every_check(business_date, open_rates):
     for _ in range(3):
         referred_task()
     user = staff("fuzz-underwriter", UNDERWRITER, is_staff=True)
-    _, key = services.staff_token_issue(user=user, days=1)
+    _, key = tokens.staff_token_issue(user=user, days=1)
     headers = {"Authorization": f"Bearer {key}"}
     schema = schemathesis.openapi.from_wsgi(
         "/api/schema/staff/?format=json", get_wsgi_application(), config=CONFIG, headers=headers

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from clientapi import services
 from clientapi.models import StaffToken
+from clientapi.services import tokens
 from kernel.errors import DomainError
 from kernel.roles import UNDERWRITER
 from tests.clientapi.conftest import sign_in
@@ -30,15 +30,15 @@ def _client(key: str) -> APIClient:
 
 
 def test_a_staff_token_reads_the_staff_api_and_is_kept_hashed(reviewer):
-    token, key = services.staff_token_issue(user=reviewer, days=1)
+    token, key = tokens.staff_token_issue(user=reviewer, days=1)
     assert _client(key).get(QUEUE).status_code == 200
     assert key not in token.key_hash and len(token.key_hash) == 64
 
 
 def test_a_revoked_or_expired_staff_token_is_refused(reviewer):
-    revoked, revoked_key = services.staff_token_issue(user=reviewer, days=1)
-    services.staff_token_revoke(token=revoked)
-    expired, expired_key = services.staff_token_issue(user=reviewer, days=1)
+    revoked, revoked_key = tokens.staff_token_issue(user=reviewer, days=1)
+    tokens.staff_token_revoke(token=revoked)
+    expired, expired_key = tokens.staff_token_issue(user=reviewer, days=1)
     StaffToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(1))
     for key in (revoked_key, expired_key):
         answer = _client(key).get(QUEUE)
@@ -48,11 +48,11 @@ def test_a_revoked_or_expired_staff_token_is_refused(reviewer):
 
 def test_a_staff_token_is_only_for_active_staff(db):
     with pytest.raises(DomainError):
-        services.staff_token_issue(user=staff("plain", UNDERWRITER), days=1)
+        tokens.staff_token_issue(user=staff("plain", UNDERWRITER), days=1)
 
 
 def test_a_staff_token_of_a_collector_still_needs_the_reviewer_role(db):
-    _, key = services.staff_token_issue(user=staff("coll", "collector", is_staff=True), days=1)
+    _, key = tokens.staff_token_issue(user=staff("coll", "collector", is_staff=True), days=1)
     assert _client(key).get(QUEUE).json()["error"]["code"] == "permission_denied"
 
 
@@ -71,7 +71,7 @@ def test_a_borrower_token_is_not_a_staff_token(db, api):
 
 
 def test_the_staff_schema_is_for_staff_and_lists_only_the_staff_api(reviewer, client, api):
-    _, key = services.staff_token_issue(user=reviewer, days=1)
+    _, key = tokens.staff_token_issue(user=reviewer, days=1)
     schema = _client(key).get("/api/schema/staff/?format=json")
     assert schema.status_code == 200
     assert list(schema.json()["paths"]) == [QUEUE]
@@ -82,7 +82,7 @@ def test_the_staff_schema_is_for_staff_and_lists_only_the_staff_api(reviewer, cl
 
 @pytest.mark.parametrize("query", ["page_size=0", "page_size=201", "page_size=x"])
 def test_a_page_size_out_of_range_is_refused(reviewer, query):
-    _, key = services.staff_token_issue(user=reviewer, days=1)
+    _, key = tokens.staff_token_issue(user=reviewer, days=1)
     answer = _client(key).get(f"{QUEUE}?{query}")
     assert answer.status_code == 400
     assert answer.json()["error"]["field"] == "page_size"
@@ -90,7 +90,7 @@ def test_a_page_size_out_of_range_is_refused(reviewer, query):
 
 @pytest.mark.parametrize("query", ["page=01", "page=%2B1", "page=1_0"])
 def test_a_page_number_is_digits_or_last(reviewer, query):
-    _, key = services.staff_token_issue(user=reviewer, days=1)
+    _, key = tokens.staff_token_issue(user=reviewer, days=1)
     client = _client(key)
     assert client.get(f"{QUEUE}?{query}").status_code == 404
     assert client.get(f"{QUEUE}?page=last").status_code == 200

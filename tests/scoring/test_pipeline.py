@@ -5,7 +5,7 @@ from scoring import registry
 from scoring.models import Decision, ScoreResult
 from tests.factories import BorrowerFactory, PdlProductFactory, applied_loan
 from tests.scoring.conftest import clean_bureau
-from zaymer import pipeline
+from zaymer import applications, pipeline
 
 
 def test_duplicated_task_scores_and_routes_the_loan_once(business_date, champion_at):
@@ -27,7 +27,7 @@ def test_duplicated_task_scores_and_routes_the_loan_once(business_date, champion
 def test_submit_scores_synchronously_without_a_champion(business_date):
     borrower = clean_bureau(BorrowerFactory())
 
-    loan = pipeline.submit_application(
+    loan = applications.submit_application(
         borrower=borrower, product=PdlProductFactory(), amount_kop=1_000_000, term_days=30
     )
 

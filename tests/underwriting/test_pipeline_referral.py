@@ -3,11 +3,11 @@ from scoring.models import ScoreResult
 from tests.factories import BorrowerFactory, PdlProductFactory
 from tests.scoring.conftest import clean_bureau
 from underwriting.models import ReviewTask, TaskStatus
-from zaymer import pipeline
+from zaymer import applications, pipeline
 
 
 def test_a_referred_application_gets_a_review_task_with_the_robots_view(business_date):
-    loan = pipeline.submit_application(
+    loan = applications.submit_application(
         borrower=clean_bureau(BorrowerFactory()),
         product=PdlProductFactory(),
         amount_kop=1_000_000,
@@ -26,7 +26,7 @@ def test_a_referred_application_gets_a_review_task_with_the_robots_view(business
 
 
 def test_scoring_twice_opens_one_task(business_date):
-    loan = pipeline.submit_application(
+    loan = applications.submit_application(
         borrower=clean_bureau(BorrowerFactory()),
         product=PdlProductFactory(),
         amount_kop=1_000_000,

@@ -45,3 +45,33 @@ def test_the_compiled_catalogue_matches_the_po_file():
             if "\\n" not in msgid and translation.gettext(msgid) != msgstr
         ]
     assert not stale, "run manage.py compilemessages"
+
+
+def fuzzy_entries() -> list[str]:
+    """The msgid line of every entry flagged fuzzy: gettext ignores its translation."""
+    fuzzy, flagged = [], False
+    for line in PO.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#,"):
+            flagged = "fuzzy" in line
+        elif line.startswith("msgid "):
+            if flagged:
+                fuzzy.append(line)
+            flagged = False
+    return fuzzy
+
+
+def test_no_russian_translation_is_fuzzy():
+    assert not fuzzy_entries()
+
+
+def test_every_message_of_the_borrower_api_is_in_the_russian_catalogue():
+    from clientapi.errors import MESSAGES
+
+    untranslated = []
+    for code, wording in MESSAGES.items():
+        with translation.override("en"):
+            english = str(wording)
+        with translation.override("ru"):
+            if str(wording) == english:
+                untranslated.append(code)
+    assert not untranslated

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from clientapi import services
+from clientapi.services import tokens
 from kernel.errors import DomainError
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No user {username!r}")
         try:
-            token, key = services.staff_token_issue(user=user, days=days, label=label)
+            token, key = tokens.staff_token_issue(user=user, days=days, label=label)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stderr.write(f"Staff token #{token.pk} for {username}, valid until {token.expires_at}")
