@@ -10,7 +10,7 @@ from scoring.datasets import read_csv
 from scoring.inference import CompiledModel
 from scoring.models import ModelVersion
 from scoring.registry import artifacts_dir
-from scoring.training import pipeline_input, train
+from scoring.training import train
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -59,7 +59,10 @@ def test_csv_with_categories_and_missing_values_trains_a_candidate(db, tmp_path)
     assert model.status == "candidate"
     assert set(model.features) == {"income", "age", "employment", "region"}
     metrics = json.loads(report.read_text())
-    assert set(metrics) == {"auc", "gini", "ks", "rows_train", "rows_test"}
+    assert set(metrics) == {
+        *("auc", "gini", "ks", "brier", "brier_constant", "rows_train", "rows_test"),
+        *("c", "cv_folds", "cv_auc_mean", "cv_auc_sd", "inputs", "nonzero_weights"),
+    }
     assert (metrics["rows_train"], metrics["rows_test"]) == (300, 100)
     assert 0.55 < metrics["auc"] < 0.95
     assert metrics["gini"] == pytest.approx(2 * metrics["auc"] - 1, abs=1e-5)
@@ -82,7 +85,7 @@ def test_numpy_inference_equals_the_sklearn_pipeline(tmp_path):
     compiled = CompiledModel.from_bytes(trained.compiled.to_bytes())
 
     ours = compiled.predict_pd(dataset.x_num, dataset.x_cat)
-    theirs = trained.pipeline.predict_proba(pipeline_input(dataset.x_num, dataset.x_cat))[:, 1]
+    theirs = trained.scorecard.predict_pd(dataset.x_num, dataset.x_cat)
 
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9)
 
