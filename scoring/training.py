@@ -177,6 +177,7 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None)
     metrics = holdout_metrics(
         dataset.y[test_idx], pd_test, base_rate=float(dataset.y[train_idx].mean())
     )
+    metrics["data"] = dict(dataset.notes)
     metrics["cross_validation"] = cv.as_dict()
     metrics["inputs"] = len(compiled.features)
     metrics["nonzero_weights"] = scorecard.nonzero_weights

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from kernel.errors import DomainError
 from loans.business_date import current_business_date
 from scoring import services
+from scoring.book import application_dataset
 from scoring.bureau import MAX_WIDTH, bureau_width
-from scoring.datasets import application_dataset, read_csv, rename_columns
+from scoring.datasets import read_csv, rename_columns
 from scoring.management.commands.promote_model import user_named
 from scoring.models import ModelKind
 from scoring.outcomes import bad_definition
