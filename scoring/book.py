@@ -14,19 +14,21 @@ from datetime import date, datetime
 import numpy as np
 from django.apps import apps
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loans.models import Borrower, Loan, Region, TransitionLog
 from scoring.bureau import ask_bureaus, attribute_name
 from scoring.datasets import Dataset, TrainingDataError, require_two_classes
 from scoring.features import CATEGORICAL, Application, named_features
 from scoring.models import Purpose, ScoreResult
-from scoring.outcomes import Outcome, known_outcomes
+from scoring.outcomes import Outcome, matured_outcomes
 from scoring.snapshot import unpack_attributes
 
 
 @dataclass(frozen=True)
 class Row:
     decided_on: date
+    decided_at: datetime
     features: dict
     attributes: np.ndarray
     from_snapshot: bool
@@ -42,15 +44,16 @@ def _width(attributes: np.ndarray, width: int) -> np.ndarray:
 def snapshot_rows(loan_ids: list[int], *, width: int) -> dict[int, Row]:
     decisions = ScoreResult.objects.filter(
         loan_id__in=loan_ids, purpose=Purpose.APPLICATION
-    ).values_list("loan_id", "snapshot", "bureau_attributes")
+    ).values_list("loan_id", "snapshot", "bureau_attributes", "created_at")
     return {
         loan_id: Row(
             decided_on=date.fromisoformat(snapshot["as_of"]),
+            decided_at=at,
             features=snapshot["features"],
             attributes=_width(unpack_attributes(attributes), width),
             from_snapshot=True,
         )
-        for loan_id, snapshot, attributes in decisions
+        for loan_id, snapshot, attributes, at in decisions
     }
 
 
@@ -101,6 +104,7 @@ def rebuilt_rows(loans: dict[int, Loan], *, width: int) -> dict[int, Row]:
         app = Application.of_loan(loan, bureau=bureau)
         rows[pk] = Row(
             decided_on=decided_on,
+            decided_at=at,
             features=named_features(borrower, app, decided_on),
             attributes=bureau.primary.attributes,
             from_snapshot=False,
@@ -118,18 +122,24 @@ def training_rows(outcomes: list[Outcome], *, width: int) -> dict[int, Row]:
 
 
 def application_dataset(*, on: date, bad_dpd: int, horizon_days: int, bureau_width: int) -> Dataset:
-    """Every issued loan whose outcome is known, with its features as of its decision, in the
-    order of the decisions (the holdout is the latest of them)."""
-    outcomes = known_outcomes(on=on, bad_dpd=bad_dpd, horizon_days=horizon_days)
+    """Every issued loan whose outcome has matured by business date `on`, with its features as
+    of its decision, in the order of the decisions (the holdout is the latest of them, by the
+    moment of the decision)."""
+    matured = matured_outcomes(on=on, bad_dpd=bad_dpd, horizon_days=horizon_days)
+    outcomes = matured.outcomes
     if not outcomes:
         raise TrainingDataError(
-            f"No loan has a known outcome on {on} ({bad_dpd}+ days past due within "
-            f"{horizon_days} days of the due date); run seed_demo and COB first"
+            _(
+                "No loan's outcome has matured by %(on)s (%(dpd)s+ days past due within "
+                "%(horizon)s days of the due date; %(immature)s loans are still in their "
+                "window); run seed_demo and COB first"
+            )
+            % {"on": on, "dpd": bad_dpd, "horizon": horizon_days, "immature": matured.immature}
         )
     by_loan = training_rows(outcomes, width=bureau_width)
     pairs = sorted(
         ((by_loan[o.loan_id], o) for o in outcomes),
-        key=lambda pair: (pair[0].decided_on, pair[1].loan_id),
+        key=lambda pair: (pair[0].decided_at, pair[1].loan_id),
     )
     rows = [row for row, _outcome in pairs]
     names = list(dict.fromkeys(name for row in rows for name in row.features))
@@ -149,7 +159,7 @@ def application_dataset(*, on: date, bad_dpd: int, horizon_days: int, bureau_wid
         ),
         x_cat=np.array([[row.features.get(n) for n in categorical] for row in rows], dtype=object),
         y=y,
-        order=np.array([row.decided_on.toordinal() for row in rows], dtype=np.float64),
+        order=np.array([row.decided_at.timestamp() for row in rows], dtype=np.float64),
         source="database",
         target=f"{bad_dpd}+ DPD within {horizon_days} days of the due date",
         time_from=rows[0].decided_on,
@@ -157,6 +167,8 @@ def application_dataset(*, on: date, bad_dpd: int, horizon_days: int, bureau_wid
         notes={
             "rows_from_snapshots": snapshots,
             "rows_rebuilt_as_of_decision": len(rows) - snapshots,
+            "immature_excluded": matured.immature,
+            "matured_by": on.isoformat(),
         },
     )
 

@@ -110,10 +110,21 @@ class TrainedModel:
 
 
 def time_split(dataset: Dataset, *, test_share: float) -> tuple[np.ndarray, np.ndarray]:
-    """The latest rows are the holdout: the model is judged on a future it has not seen."""
+    """The latest rows are the holdout: the model is judged on a future it has not seen. No
+    time key (a decision day, a month) is on both sides: the cut moves to the nearer boundary
+    between keys, towards the larger holdout on a tie."""
     order = np.argsort(dataset.order, kind="stable")
-    n_test = max(1, round(len(order) * test_share))
-    return order[:-n_test], order[-n_test:]
+    keys = dataset.order[order]
+    cut = len(order) - max(1, round(len(order) * test_share))
+    before = int(np.searchsorted(keys, keys[cut], side="left"))
+    after = int(np.searchsorted(keys, keys[cut], side="right"))
+    candidates = [c for c in (before, after) if 0 < c < len(order)]
+    if not candidates:
+        raise TrainingDataError(
+            _("Every row has the same time key: there is no later part to hold out")
+        )
+    cut = min(candidates, key=lambda c: abs(c - cut))
+    return order[:cut], order[cut:]
 
 
 def wrong_signs(scorecard: Scorecard, dataset: Dataset) -> list[str]:
