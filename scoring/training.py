@@ -8,6 +8,7 @@ import sklearn
 from django.utils.translation import gettext as _
 from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 
+from scoring.bureau import ATTRIBUTE_PREFIX
 from scoring.datasets import Dataset, TrainingDataError
 from scoring.features import DIRECTIONS
 from scoring.inference import MISSING, CompiledModel, points
@@ -162,8 +163,9 @@ def fit_constrained(
 
 
 def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None) -> TrainedModel:
-    """C chosen by cross-validation on the training part (or fixed by `c`), the sign
-    constraints enforced at that C, then one fit on the whole training part."""
+    """C chosen by cross-validation on the training part (or fixed by `c`), with and without
+    the bureau vector, the sign constraints enforced at that C, then one fit on the whole
+    training part."""
     train_idx, test_idx = time_split(dataset, test_share=test_share)
     for name, idx in (("training", train_idx), ("holdout", test_idx)):
         if len(np.unique(dataset.y[idx])) < 2:
@@ -171,11 +173,20 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None)
                 f"The {name} part ({len(idx)} rows by time) has one class only; "
                 "add data or widen the window"
             )
-    part = dataset.rows(train_idx)
-    if c is None:
-        cv = choose_c(part.x_num, part.x_cat, part.y)
-    else:
-        cv = cross_validate(part.x_num, part.x_cat, part.y, c=c)
+    cv = _cross_validated(dataset.rows(train_idx), c=c)
+    bureau = _bureau_attributes(dataset)
+    bureau_vector = None
+    if bureau:
+        core = dataset.without_numeric(bureau)
+        cv_core = _cross_validated(core.rows(train_idx), c=c)
+        bureau_vector = {
+            "attributes": len(bureau),
+            "used": cv.log_loss_mean < cv_core.log_loss_mean,
+            "cv_with": _figures(cv),
+            "cv_without": _figures(cv_core),
+        }
+        if not bureau_vector["used"]:
+            dataset, cv = core, cv_core
     scorecard, dataset, wrong_signed = fit_constrained(dataset, train_idx, c=cv.c)
     if wrong_signed:  # the folds' figures of the features actually kept
         part = dataset.rows(train_idx)
@@ -190,6 +201,7 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None)
     )
     metrics["data"] = dict(dataset.notes)
     metrics["cross_validation"] = cv.as_dict()
+    metrics["bureau_vector"] = bureau_vector
     metrics["inputs"] = len(compiled.features)
     metrics["nonzero_weights"] = scorecard.nonzero_weights
     metrics["constraints"] = {
@@ -208,8 +220,22 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None)
     )
 
 
+def _cross_validated(part: Dataset, *, c: float | None) -> CrossValidation:
+    if c is None:
+        return choose_c(part.x_num, part.x_cat, part.y)
+    return cross_validate(part.x_num, part.x_cat, part.y, c=c)
+
+
+def _bureau_attributes(dataset: Dataset) -> list[str]:
+    """The wide bureau vector's columns, when the dataset has named features besides them:
+    the vector is kept only if it lowers the folds' log loss of the named features alone."""
+    names = [name for name in dataset.numeric if name.startswith(ATTRIBUTE_PREFIX)]
+    return names if len(names) < len(dataset.features) else []
+
+
 def _figures(cv: CrossValidation) -> dict:
-    return {k: getattr(cv, k) for k in ("auc_mean", "auc_sd", "auc_by_fold", "log_loss_mean")}
+    keys = ("c", "auc_mean", "auc_sd", "auc_by_fold", "log_loss_mean")
+    return {k: getattr(cv, k) for k in keys}
 
 
 def _top_feature_sample(compiled: CompiledModel, x_num: np.ndarray) -> dict:

@@ -7,6 +7,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from scoring.bureau import attribute_name
 from scoring.datasets import Dataset
 from scoring.training import time_split, train
 
@@ -90,3 +91,19 @@ def test_a_fixed_c_is_used_as_given_and_measured_on_the_folds():
     cv = trained.metrics["cross_validation"]
     assert cv["c"] == trained.compiled.meta["C"] == 0.2
     assert len(cv["path"]) == 1
+
+
+def test_the_bureau_vector_is_kept_only_when_the_folds_say_it_helps_the_named_features():
+    dataset = known_signal(columns=TRUE_COLUMNS + 600)
+    dataset.numeric = [*dataset.numeric[:TRUE_COLUMNS], *map(attribute_name, range(600))]
+    core = known_signal(columns=TRUE_COLUMNS)
+
+    trained = train(dataset)
+
+    vector = trained.metrics["bureau_vector"]
+    assert vector["attributes"] == 600
+    with_it, without = vector["cv_with"], vector["cv_without"]
+    assert vector["used"] == (with_it["log_loss_mean"] < without["log_loss_mean"])
+    uses_bureau = any(name.startswith("bki_attr_") for name in trained.compiled.numeric)
+    assert uses_bureau == vector["used"]
+    assert trained.metrics["auc"] >= train(core).metrics["auc"] - 0.01

@@ -62,6 +62,7 @@ def test_csv_with_categories_and_missing_values_trains_a_candidate(db, tmp_path)
     assert set(metrics) == {
         *("auc", "gini", "ks", "brier", "brier_constant", "rows_train", "rows_test"),
         *("c", "cv_folds", "cv_auc_mean", "cv_auc_sd", "inputs", "nonzero_weights"),
+        *("bureau_vector", "data"),
     }
     # A quarter would cut month 7 in two; the holdout starts with the whole month instead.
     assert (metrics["rows_train"], metrics["rows_test"]) == (280, 120)

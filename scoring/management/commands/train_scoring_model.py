@@ -100,6 +100,22 @@ class Command(BaseCommand):
                 "inputs": m["inputs"],
             }
         )
+        vector = m["bureau_vector"]
+        if vector:
+            self.stdout.write(
+                _(
+                    "Bureau vector (%(n)s attributes) %(verdict)s: CV AUC %(with).3f with it, "
+                    "%(without).3f without (log loss %(loss_with).4f against %(loss_without).4f)"
+                )
+                % {
+                    "n": vector["attributes"],
+                    "verdict": _("kept") if vector["used"] else _("left out"),
+                    "with": vector["cv_with"]["auc_mean"],
+                    "without": vector["cv_without"]["auc_mean"],
+                    "loss_with": vector["cv_with"]["log_loss_mean"],
+                    "loss_without": vector["cv_without"]["log_loss_mean"],
+                }
+            )
         if opts["report"]:
             report = {k: m[k] for k in ("auc", "gini", "ks", "brier", "brier_constant")}
             report |= {"rows_train": model.rows_train, "rows_test": model.rows_test}
@@ -110,6 +126,8 @@ class Command(BaseCommand):
                 "cv_auc_sd": cv["auc_sd"],
                 "inputs": m["inputs"],
                 "nonzero_weights": m["nonzero_weights"],
+                "bureau_vector": vector,
+                "data": m["data"],
             }
             opts["report"].write_text(json.dumps(report, indent=2))
 
