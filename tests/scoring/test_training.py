@@ -1,4 +1,5 @@
 import csv
+import io
 import json
 
 import numpy as np
@@ -132,3 +133,20 @@ def test_text_in_a_numeric_column_is_refused_naming_row_and_column(db, tmp_path)
     message = _refused(tmp_path, source, target="default", positive="yes")
     assert "Row 13" in message
     assert "'age'" in message
+
+
+def test_the_model_card_shows_the_chosen_c_the_folds_the_thresholds_and_the_trainer(db, tmp_path):
+    call_command(
+        "train_scoring_model", csv=write_csv(tmp_path / "e.csv"), target="default", positive="yes"
+    )
+    model = ModelVersion.objects.get()
+    out = io.StringIO()
+
+    call_command("model_card", id=model.pk, stdout=out)
+
+    card = out.getvalue()
+    cv = model.metrics["cross_validation"]
+    assert f"C {cv['c']:.4g}; 5 folds, AUC {cv['auc_mean']} ± {cv['auc_sd']}" in card
+    assert "| auc |" in card and "| brier_ratio |" in card
+    assert "Trained by system" in card and "approved by nobody yet" in card
+    assert card.count("\n| ") >= 10 + 5  # ten calibration deciles and five checks

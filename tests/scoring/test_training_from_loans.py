@@ -42,7 +42,7 @@ def test_trains_on_loans_with_matured_outcomes_and_the_champion_decides(
 
     model = ModelVersion.objects.get()
     assert (model.status, model.rows_train, model.rows_test) == ("champion", 18, 6)
-    assert "bki_attr_00004" in model.features
+    assert model.metrics["bureau_vector"]["attributes"] == 5  # weighed, kept if it helps
     assert model.metrics["data"]["immature_excluded"] == 0
     assert model.metrics["data"]["rows_rebuilt_as_of_decision"] == 24
     assert json.loads(report.read_text())["rows_test"] == 6
