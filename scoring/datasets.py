@@ -1,7 +1,8 @@
 """Training data: a matrix of numeric and categorical columns with a 0/1 target and a time key.
 
-Two sources: the loans in the database (features as of each loan's signing date, outcome from
-scoring.outcomes) and any CSV export (columns typed by their contents, missing values allowed).
+Two sources: the loans in the database (scoring.book: features as they were at each decision,
+outcome from scoring.outcomes) and any CSV export (columns typed by their contents, missing
+values allowed).
 """
 
 import csv
@@ -15,10 +16,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from kernel.errors import DomainError
-from loans.models import Loan
-from scoring.bureau import ask_bureaus, attribute_name
-from scoring.features import CATEGORICAL, Application, named_features
-from scoring.outcomes import known_outcomes
+from scoring.features import CATEGORICAL
 
 MISSING_TOKENS = {"", "na", "n/a", "null", "none", "-"}  # "nan" is refused, not missing
 MAX_CATEGORIES = 50
@@ -42,6 +40,7 @@ class Dataset:
     time_from: date | None = None
     time_to: date | None = None
     dropped: list[str] = field(default_factory=list)
+    notes: dict = field(default_factory=dict)  # where the rows came from, what was left out
 
     def __len__(self) -> int:
         return len(self.y)
@@ -76,6 +75,7 @@ class Dataset:
             time_from=self.time_from,
             time_to=self.time_to,
             dropped=[*self.dropped, *names],
+            notes=self.notes,
         )
 
 
@@ -266,7 +266,7 @@ def _target(
             )
     values = [row[t] for _line, row in rows]
     if positive not in values:
-        _require_two_classes(np.zeros(len(rows), dtype=np.int8), target=target, positive=positive)
+        require_two_classes(np.zeros(len(rows), dtype=np.int8), target=target, positive=positive)
     if negative is None:
         others = Counter(v for v in values if v != positive)
         negative = others.most_common(1)[0][0] if others else ""
@@ -288,7 +288,7 @@ def _target(
                 field=target,
             )
     y = np.array([v == positive for v in values], dtype=np.int8)
-    _require_two_classes(y, target=target, positive=positive)
+    require_two_classes(y, target=target, positive=positive)
     return y
 
 
@@ -353,7 +353,7 @@ def _time_key(value: str, line: int, column: str) -> float:
         ) from exc
 
 
-def _require_two_classes(y: np.ndarray, *, target: str, positive: str) -> None:
+def require_two_classes(y: np.ndarray, *, target: str, positive: str) -> None:
     if len(y) < MIN_ROWS:
         raise TrainingDataError(
             _("%(rows)s rows are too few to train on (at least %(min)s)")
@@ -373,48 +373,3 @@ def _require_two_classes(y: np.ndarray, *, target: str, positive: str) -> None:
             )
         )
         raise TrainingDataError(message % {"target": target, "positive": positive}, field=target)
-
-
-# --- the database ------------------------------------------------------------------------
-
-
-def application_dataset(*, on: date, bad_dpd: int, horizon_days: int, bureau_width: int) -> Dataset:
-    """Every issued loan whose outcome is known, with its features as of its signing date."""
-    outcomes = known_outcomes(on=on, bad_dpd=bad_dpd, horizon_days=horizon_days)
-    if not outcomes:
-        raise TrainingDataError(
-            f"No loan has a known outcome on {on} ({bad_dpd}+ days past due within "
-            f"{horizon_days} days of the due date); run seed_demo and COB first"
-        )
-    loans = Loan.objects.select_related("borrower__region", "product").in_bulk(
-        [o.loan_id for o in outcomes]
-    )
-    rows, attributes = [], []
-    for outcome in outcomes:
-        loan = loans[outcome.loan_id]
-        bureau = ask_bureaus(borrower=loan.borrower, as_of=outcome.signed_on, width=bureau_width)
-        app = Application.of_loan(loan, bureau=bureau)
-        rows.append(named_features(loan.borrower, app, outcome.signed_on))
-        attributes.append(bureau.primary.attributes)
-    names = list(rows[0])
-    categorical = [name for name in names if name in CATEGORICAL]
-    numeric = [name for name in names if name not in CATEGORICAL]
-    x_named = np.array(
-        [[np.nan if row[n] is None else float(row[n]) for n in numeric] for row in rows],
-        dtype=np.float64,
-    )
-    y = np.array([o.bad for o in outcomes], dtype=np.int8)
-    _require_two_classes(y, target="bad", positive="1")
-    first, last = outcomes[0].signed_on, outcomes[-1].signed_on
-    return Dataset(
-        numeric=[*numeric, *(attribute_name(i) for i in range(bureau_width))],
-        categorical=categorical,
-        x_num=np.hstack([x_named, np.array(attributes).reshape(len(rows), bureau_width)]),
-        x_cat=np.array([[row[n] for n in categorical] for row in rows], dtype=object),
-        y=y,
-        order=np.array([o.signed_on.toordinal() for o in outcomes], dtype=np.float64),
-        source="database",
-        target=f"{bad_dpd}+ DPD within {horizon_days} days of the due date",
-        time_from=first,
-        time_to=last,
-    )

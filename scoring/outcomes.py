@@ -3,7 +3,9 @@
 A loan is bad when its days past due reach `bad_dpd` no later than `horizon_days` after the
 due date of its original schedule (the only due date of a payday loan, the last installment of
 an instalment loan), or when it was written off. Its outcome is known once it is bad, closed,
-or the window has passed.
+or the window has passed (what monitoring reads); it has matured once the window has passed,
+whatever happened in it (what training reads: keeping the loans already repaid or already bad
+of a cohort whose window is still open would bias its bad rate by censoring).
 """
 
 from dataclasses import dataclass
@@ -33,8 +35,36 @@ class Outcome:
     bad: bool
 
 
+@dataclass(frozen=True)
+class _Observed:
+    outcome: Outcome
+    window_end: date
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Matured:
+    outcomes: list[Outcome]
+    immature: int  # issued loans whose window has not ended: left out, never counted good
+
+
 def known_outcomes(*, on: date, bad_dpd: int, horizon_days: int) -> list[Outcome]:
     """Outcomes known on business date `on` (COB has closed every day before it)."""
+    return [
+        o.outcome
+        for o in _observed(on=on, bad_dpd=bad_dpd, horizon_days=horizon_days)
+        if o.outcome.bad or o.closed or o.window_end < on
+    ]
+
+
+def matured_outcomes(*, on: date, bad_dpd: int, horizon_days: int) -> Matured:
+    """The outcomes of the loans whose window ended before business date `on`."""
+    observed = _observed(on=on, bad_dpd=bad_dpd, horizon_days=horizon_days)
+    matured = [o.outcome for o in observed if o.window_end < on]
+    return Matured(outcomes=matured, immature=len(observed) - len(matured))
+
+
+def _observed(*, on: date, bad_dpd: int, horizon_days: int) -> list[_Observed]:
     loans = {
         pk: (signed_on, status)
         for pk, signed_on, status in Loan.objects.filter(
@@ -61,7 +91,7 @@ def known_outcomes(*, on: date, bad_dpd: int, horizon_days: int) -> list[Outcome
     for loan_id, since in starts.items():
         episodes.setdefault(loan_id, []).append((since, None))
 
-    outcomes = []
+    observed = []
     for pk, (signed_on, status) in loans.items():
         due = due_dates.get(pk)
         if due is None:
@@ -71,9 +101,14 @@ def known_outcomes(*, on: date, bad_dpd: int, horizon_days: int) -> list[Outcome
             _reached(start, end, bad_dpd=bad_dpd, by=min(window_end, on - timedelta(days=1)))
             for start, end in episodes.get(pk, [])
         )
-        if bad or status == S.CLOSED or window_end < on:
-            outcomes.append(Outcome(loan_id=pk, signed_on=signed_on, due_date=due, bad=bad))
-    return sorted(outcomes, key=lambda o: (o.signed_on, o.loan_id))
+        observed.append(
+            _Observed(
+                outcome=Outcome(loan_id=pk, signed_on=signed_on, due_date=due, bad=bad),
+                window_end=window_end,
+                closed=status == S.CLOSED,
+            )
+        )
+    return sorted(observed, key=lambda o: (o.outcome.signed_on, o.outcome.loan_id))
 
 
 def _reached(start: date, end: date | None, *, bad_dpd: int, by: date) -> bool:

@@ -1,72 +1,46 @@
-"""Fit a logistic scorecard with scikit-learn, measure it on a time-based holdout, compile it."""
+"""Fit a logistic scorecard with scikit-learn (its regularisation chosen by cross-validation,
+scoring.selection), measure it on a time-based holdout, compile it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sklearn
 from django.utils.translation import gettext as _
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from scoring.bureau import ATTRIBUTE_PREFIX
 from scoring.datasets import Dataset, TrainingDataError
 from scoring.features import DIRECTIONS
 from scoring.inference import MISSING, CompiledModel, points
+from scoring.selection import (
+    CrossValidation,
+    Scorecard,
+    choose_c,
+    cross_validate,
+    fit_scorecard,
+)
 
 ALGORITHM = "logistic_regression"
 TOP_FEATURES = 10
 SAMPLE_SIZE = 2_000
 
 
-def build_pipeline(*, n_numeric: int, n_categorical: int, c: float) -> Pipeline:
-    numeric = Pipeline(
-        [
-            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-            ("scale", StandardScaler()),
-        ]
-    )
-    categorical = Pipeline(
-        [
-            ("impute", SimpleImputer(strategy="constant", fill_value=MISSING)),
-            ("onehot", OneHotEncoder(handle_unknown="ignore")),
-        ]
-    )
-    columns = ColumnTransformer(
-        [
-            ("num", numeric, list(range(n_numeric))),
-            ("cat", categorical, list(range(n_numeric, n_numeric + n_categorical))),
-        ],
-        sparse_threshold=0.0,
-    )
-    return Pipeline([("columns", columns), ("model", LogisticRegression(C=c, max_iter=2_000))])
-
-
-def pipeline_input(x_num: np.ndarray, x_cat: np.ndarray) -> np.ndarray:
-    """The object matrix the Pipeline takes: numeric columns, then categorical (NaN = missing)."""
-    cat = np.where(x_cat == None, np.nan, x_cat)  # noqa: E711 (element-wise comparison)
-    return np.hstack([x_num.astype(object), cat.astype(object)])
-
-
-def compile_pipeline(pipeline: Pipeline, *, dataset: Dataset) -> CompiledModel:
-    columns: ColumnTransformer = pipeline.named_steps["columns"]
-    model: LogisticRegression = pipeline.named_steps["model"]
+def compile_scorecard(scorecard: Scorecard, *, dataset: Dataset) -> CompiledModel:
+    design, model = scorecard.design, scorecard.model
     coef = model.coef_[0]
     n = len(dataset.numeric)
-    imputer = columns.named_transformers_["num"].named_steps["impute"]
-    scaler = columns.named_transformers_["num"].named_steps["scale"]
-    num_coef = coef[:n]
-    weight = num_coef / scaler.scale_
-    intercept = float(model.intercept_[0] - np.dot(weight, scaler.mean_))
+    if n:
+        fill, mean, scale = design.impute.statistics_, design.scale.mean_, design.scale.scale_
+    else:
+        fill, mean, scale = np.zeros(0), np.zeros(0), np.ones(0)
+    weight = coef[:n] / scale
+    intercept = float(model.intercept_[0] - np.dot(weight, mean))
 
     lookups: list[dict[str, float]] = []
     baseline = np.zeros(len(dataset.categorical))
     if dataset.categorical:
-        encoder: OneHotEncoder = columns.named_transformers_["cat"].named_steps["onehot"]
         offset = n
-        for j, categories in enumerate(encoder.categories_):
+        for j, categories in enumerate(design.encode.categories_):
             weights = coef[offset : offset + len(categories)]
             lookups.append({str(c): float(w) for c, w in zip(categories, weights, strict=True)})
             offset += len(categories)
@@ -74,9 +48,9 @@ def compile_pipeline(pipeline: Pipeline, *, dataset: Dataset) -> CompiledModel:
             baseline[j] = float(np.mean([lookups[j].get(v, 0.0) for v in seen]))
     return CompiledModel(
         numeric=dataset.numeric,
-        fill=imputer.statistics_,
+        fill=fill,
         weight=weight,
-        mean=scaler.mean_,
+        mean=mean,
         intercept=intercept,
         categorical=dataset.categorical,
         category_weights=lookups,
@@ -85,7 +59,8 @@ def compile_pipeline(pipeline: Pipeline, *, dataset: Dataset) -> CompiledModel:
         meta={
             "algorithm": ALGORITHM,
             "sklearn": sklearn.__version__,
-            "C": model.C,
+            "C": float(model.C),
+            "penalty": "l1",
             "reason_reference": "median",
         },
     )
@@ -125,7 +100,7 @@ def holdout_metrics(y: np.ndarray, pd: np.ndarray, *, base_rate: float | None = 
 
 @dataclass
 class TrainedModel:
-    pipeline: Pipeline
+    scorecard: Scorecard
     compiled: CompiledModel
     metrics: dict
     rows_train: int
@@ -136,15 +111,26 @@ class TrainedModel:
 
 
 def time_split(dataset: Dataset, *, test_share: float) -> tuple[np.ndarray, np.ndarray]:
-    """The latest rows are the holdout: the model is judged on a future it has not seen."""
+    """The latest rows are the holdout: the model is judged on a future it has not seen. No
+    time key (a decision day, a month) is on both sides: the cut moves to the nearer boundary
+    between keys, towards the larger holdout on a tie."""
     order = np.argsort(dataset.order, kind="stable")
-    n_test = max(1, round(len(order) * test_share))
-    return order[:-n_test], order[-n_test:]
+    keys = dataset.order[order]
+    cut = len(order) - max(1, round(len(order) * test_share))
+    before = int(np.searchsorted(keys, keys[cut], side="left"))
+    after = int(np.searchsorted(keys, keys[cut], side="right"))
+    candidates = [c for c in (before, after) if 0 < c < len(order)]
+    if not candidates:
+        raise TrainingDataError(
+            _("Every row has the same time key: there is no later part to hold out")
+        )
+    cut = min(candidates, key=lambda c: abs(c - cut))
+    return order[:cut], order[cut:]
 
 
-def wrong_signs(pipeline: Pipeline, dataset: Dataset) -> list[str]:
+def wrong_signs(scorecard: Scorecard, dataset: Dataset) -> list[str]:
     """The constrained numeric features whose fitted weight has the sign the risk team rules out."""
-    coef = pipeline.named_steps["model"].coef_[0][: len(dataset.numeric)]
+    coef = scorecard.model.coef_[0][: len(dataset.numeric)]
     wrong = [
         (weight * DIRECTIONS[name], name)
         for name, weight in zip(dataset.numeric, coef, strict=True)
@@ -155,22 +141,18 @@ def wrong_signs(pipeline: Pipeline, dataset: Dataset) -> list[str]:
 
 def fit_constrained(
     dataset: Dataset, train_idx: np.ndarray, *, c: float
-) -> tuple[Pipeline, Dataset, list[str]]:
+) -> tuple[Scorecard, Dataset, list[str]]:
     """Fit; while a constrained feature gets the wrong sign, drop the most wrong one and refit
     (a wrong sign is a proxy or a confounder the scorecard must not learn; one at a time, as a
     collinear partner's sign often comes right once the other is gone). Returns the dropped."""
     dropped: list[str] = []
     while True:
-        pipeline = build_pipeline(
-            n_numeric=len(dataset.numeric), n_categorical=len(dataset.categorical), c=c
+        scorecard = fit_scorecard(
+            dataset.x_num[train_idx], dataset.x_cat[train_idx], dataset.y[train_idx], c=c
         )
-        pipeline.fit(
-            pipeline_input(dataset.x_num[train_idx], dataset.x_cat[train_idx]),
-            dataset.y[train_idx],
-        )
-        wrong = wrong_signs(pipeline, dataset)
+        wrong = wrong_signs(scorecard, dataset)
         if not wrong:
-            return pipeline, dataset, dropped
+            return scorecard, dataset, dropped
         dropped.append(wrong[0])
         dataset = dataset.without_numeric(wrong[:1])
         if not dataset.features:
@@ -180,7 +162,10 @@ def fit_constrained(
             )
 
 
-def train(dataset: Dataset, *, test_share: float = 0.25, c: float = 0.5) -> TrainedModel:
+def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None) -> TrainedModel:
+    """C chosen by cross-validation on the training part (or fixed by `c`), with and without
+    the bureau vector, the sign constraints enforced at that C, then one fit on the whole
+    training part."""
     train_idx, test_idx = time_split(dataset, test_share=test_share)
     for name, idx in (("training", train_idx), ("holdout", test_idx)):
         if len(np.unique(dataset.y[idx])) < 2:
@@ -188,8 +173,25 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float = 0.5) -> Trai
                 f"The {name} part ({len(idx)} rows by time) has one class only; "
                 "add data or widen the window"
             )
-    pipeline, dataset, wrong_signed = fit_constrained(dataset, train_idx, c=c)
-    compiled = compile_pipeline(pipeline, dataset=dataset.rows(train_idx))
+    cv = _cross_validated(dataset.rows(train_idx), c=c)
+    bureau = _bureau_attributes(dataset)
+    bureau_vector = None
+    if bureau:
+        core = dataset.without_numeric(bureau)
+        cv_core = _cross_validated(core.rows(train_idx), c=c)
+        bureau_vector = {
+            "attributes": len(bureau),
+            "used": cv.log_loss_mean < cv_core.log_loss_mean,
+            "cv_with": _figures(cv),
+            "cv_without": _figures(cv_core),
+        }
+        if not bureau_vector["used"]:
+            dataset, cv = core, cv_core
+    scorecard, dataset, wrong_signed = fit_constrained(dataset, train_idx, c=cv.c)
+    if wrong_signed:  # the folds' figures of the features actually kept
+        part = dataset.rows(train_idx)
+        cv = replace(cv, **_figures(cross_validate(part.x_num, part.x_cat, part.y, c=cv.c)))
+    compiled = compile_scorecard(scorecard, dataset=dataset.rows(train_idx))
     pd_test = compiled.predict_pd(dataset.x_num[test_idx], dataset.x_cat[test_idx])
     pd_train = compiled.predict_pd(dataset.x_num[train_idx], dataset.x_cat[train_idx])
     rng = np.random.default_rng(0)
@@ -197,12 +199,17 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float = 0.5) -> Trai
     metrics = holdout_metrics(
         dataset.y[test_idx], pd_test, base_rate=float(dataset.y[train_idx].mean())
     )
+    metrics["data"] = dict(dataset.notes)
+    metrics["cross_validation"] = cv.as_dict()
+    metrics["bureau_vector"] = bureau_vector
+    metrics["inputs"] = len(compiled.features)
+    metrics["nonzero_weights"] = scorecard.nonzero_weights
     metrics["constraints"] = {
         "directions": {n: DIRECTIONS[n] for n in dataset.numeric if n in DIRECTIONS},
         "dropped_for_wrong_sign": wrong_signed,
     }
     return TrainedModel(
-        pipeline=pipeline,
+        scorecard=scorecard,
         compiled=compiled,
         metrics=metrics,
         rows_train=len(train_idx),
@@ -211,6 +218,24 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float = 0.5) -> Trai
         score_sample=[points(float(p)) for p in pd_train[sample]],
         feature_sample=_top_feature_sample(compiled, dataset.x_num[train_idx][sample]),
     )
+
+
+def _cross_validated(part: Dataset, *, c: float | None) -> CrossValidation:
+    if c is None:
+        return choose_c(part.x_num, part.x_cat, part.y)
+    return cross_validate(part.x_num, part.x_cat, part.y, c=c)
+
+
+def _bureau_attributes(dataset: Dataset) -> list[str]:
+    """The wide bureau vector's columns, when the dataset has named features besides them:
+    the vector is kept only if it lowers the folds' log loss of the named features alone."""
+    names = [name for name in dataset.numeric if name.startswith(ATTRIBUTE_PREFIX)]
+    return names if len(names) < len(dataset.features) else []
+
+
+def _figures(cv: CrossValidation) -> dict:
+    keys = ("c", "auc_mean", "auc_sd", "auc_by_fold", "log_loss_mean")
+    return {k: getattr(cv, k) for k in keys}
 
 
 def _top_feature_sample(compiled: CompiledModel, x_num: np.ndarray) -> dict:

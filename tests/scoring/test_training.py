@@ -1,4 +1,5 @@
 import csv
+import io
 import json
 
 import numpy as np
@@ -10,7 +11,7 @@ from scoring.datasets import read_csv
 from scoring.inference import CompiledModel
 from scoring.models import ModelVersion
 from scoring.registry import artifacts_dir
-from scoring.training import pipeline_input, train
+from scoring.training import train
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -59,8 +60,13 @@ def test_csv_with_categories_and_missing_values_trains_a_candidate(db, tmp_path)
     assert model.status == "candidate"
     assert set(model.features) == {"income", "age", "employment", "region"}
     metrics = json.loads(report.read_text())
-    assert set(metrics) == {"auc", "gini", "ks", "rows_train", "rows_test"}
-    assert (metrics["rows_train"], metrics["rows_test"]) == (300, 100)
+    assert set(metrics) == {
+        *("auc", "gini", "ks", "brier", "brier_constant", "rows_train", "rows_test"),
+        *("c", "cv_folds", "cv_auc_mean", "cv_auc_sd", "inputs", "nonzero_weights"),
+        *("bureau_vector", "data"),
+    }
+    # A quarter would cut month 7 in two; the holdout starts with the whole month instead.
+    assert (metrics["rows_train"], metrics["rows_test"]) == (280, 120)
     assert 0.55 < metrics["auc"] < 0.95
     assert metrics["gini"] == pytest.approx(2 * metrics["auc"] - 1, abs=1e-5)
     assert len(model.metrics["calibration"]) == 10
@@ -82,7 +88,7 @@ def test_numpy_inference_equals_the_sklearn_pipeline(tmp_path):
     compiled = CompiledModel.from_bytes(trained.compiled.to_bytes())
 
     ours = compiled.predict_pd(dataset.x_num, dataset.x_cat)
-    theirs = trained.pipeline.predict_proba(pipeline_input(dataset.x_num, dataset.x_cat))[:, 1]
+    theirs = trained.scorecard.predict_pd(dataset.x_num, dataset.x_cat)
 
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9)
 
@@ -127,3 +133,20 @@ def test_text_in_a_numeric_column_is_refused_naming_row_and_column(db, tmp_path)
     message = _refused(tmp_path, source, target="default", positive="yes")
     assert "Row 13" in message
     assert "'age'" in message
+
+
+def test_the_model_card_shows_the_chosen_c_the_folds_the_thresholds_and_the_trainer(db, tmp_path):
+    call_command(
+        "train_scoring_model", csv=write_csv(tmp_path / "e.csv"), target="default", positive="yes"
+    )
+    model = ModelVersion.objects.get()
+    out = io.StringIO()
+
+    call_command("model_card", id=model.pk, stdout=out)
+
+    card = out.getvalue()
+    cv = model.metrics["cross_validation"]
+    assert f"C {cv['c']:.4g}; 5 folds, AUC {cv['auc_mean']} ± {cv['auc_sd']}" in card
+    assert "| auc |" in card and "| brier_ratio |" in card
+    assert "Trained by system" in card and "approved by nobody yet" in card
+    assert card.count("\n| ") >= 10 + 5  # ten calibration deciles and five checks

@@ -11,9 +11,10 @@ from tests.scoring.conftest import clean_bureau
 from zaymer.pipeline import score_and_route
 
 
-def test_trains_on_loans_with_known_outcomes_and_the_champion_decides(
-    business_date, django_capture_on_commit_callbacks, tmp_path, risk_manager
+def test_trains_on_loans_with_matured_outcomes_and_the_champion_decides(
+    business_date, django_capture_on_commit_callbacks, tmp_path, risk_manager, settings
 ):
+    settings.SCORING_BAD_DPD, settings.SCORING_BAD_HORIZON_DAYS = 10, 20  # ended by day 60
     # 24 loans give a 6-row holdout: the risk team lowers the bar for this toy book.
     PromotionThresholds.objects.filter(kind="application").update(
         min_holdout_rows=6, max_calibration_error=1, max_brier_ratio=10
@@ -41,7 +42,9 @@ def test_trains_on_loans_with_known_outcomes_and_the_champion_decides(
 
     model = ModelVersion.objects.get()
     assert (model.status, model.rows_train, model.rows_test) == ("champion", 18, 6)
-    assert "bki_attr_00004" in model.features
+    assert model.metrics["bureau_vector"]["attributes"] == 5  # weighed, kept if it helps
+    assert model.metrics["data"]["immature_excluded"] == 0
+    assert model.metrics["data"]["rows_rebuilt_as_of_decision"] == 24
     assert json.loads(report.read_text())["rows_test"] == 6
     loan = applied_loan(borrower=clean_bureau(BorrowerFactory(declared_income_kop=15_000_000)))
     score_and_route(loan_id=loan.pk)

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from kernel.errors import DomainError
 from loans.business_date import current_business_date
 from scoring import services
+from scoring.book import application_dataset
 from scoring.bureau import MAX_WIDTH, bureau_width
-from scoring.datasets import application_dataset, read_csv, rename_columns
+from scoring.datasets import read_csv, rename_columns
 from scoring.management.commands.promote_model import user_named
 from scoring.models import ModelKind
 from scoring.outcomes import bad_definition
@@ -36,7 +37,12 @@ class Command(BaseCommand):
         parser.add_argument("--horizon-days", type=int, default=horizon)
         parser.add_argument("--bureau-width", type=int, default=None)
         parser.add_argument("--test-share", type=float, default=0.25)
-        parser.add_argument("--c", type=float, default=0.5, help="Inverse L2 regularisation")
+        parser.add_argument(
+            "--c",
+            type=float,
+            default=None,
+            help="Fix the inverse L1 regularisation C instead of choosing it by cross-validation",
+        )
         parser.add_argument("--report", type=Path, help="Write the holdout metrics here as JSON")
         parser.add_argument(
             "--map",
@@ -78,9 +84,51 @@ class Command(BaseCommand):
                 f"{m['auc']:.3f}, Gini {m['gini']:.3f}, KS {m['ks']:.3f}, Brier {m['brier']:.4f}"
             )
         )
+        cv = m["cross_validation"]
+        self.stdout.write(
+            _(
+                "C %(c).4g (%(how)s): %(folds)s-fold CV AUC %(mean).3f ± %(sd).3f; "
+                "%(nonzero)s of %(inputs)s inputs have a non-zero weight"
+            )
+            % {
+                "c": cv["c"],
+                "how": _("fixed") if opts["c"] is not None else _("chosen by cross-validation"),
+                "folds": cv["folds"],
+                "mean": cv["auc_mean"],
+                "sd": cv["auc_sd"],
+                "nonzero": m["nonzero_weights"],
+                "inputs": m["inputs"],
+            }
+        )
+        vector = m["bureau_vector"]
+        if vector:
+            self.stdout.write(
+                _(
+                    "Bureau vector (%(n)s attributes) %(verdict)s: CV AUC %(with).3f with it, "
+                    "%(without).3f without (log loss %(loss_with).4f against %(loss_without).4f)"
+                )
+                % {
+                    "n": vector["attributes"],
+                    "verdict": _("kept") if vector["used"] else _("left out"),
+                    "with": vector["cv_with"]["auc_mean"],
+                    "without": vector["cv_without"]["auc_mean"],
+                    "loss_with": vector["cv_with"]["log_loss_mean"],
+                    "loss_without": vector["cv_without"]["log_loss_mean"],
+                }
+            )
         if opts["report"]:
-            report = {k: m[k] for k in ("auc", "gini", "ks")}
+            report = {k: m[k] for k in ("auc", "gini", "ks", "brier", "brier_constant")}
             report |= {"rows_train": model.rows_train, "rows_test": model.rows_test}
+            report |= {
+                "c": cv["c"],
+                "cv_folds": cv["folds"],
+                "cv_auc_mean": cv["auc_mean"],
+                "cv_auc_sd": cv["auc_sd"],
+                "inputs": m["inputs"],
+                "nonzero_weights": m["nonzero_weights"],
+                "bureau_vector": vector,
+                "data": m["data"],
+            }
             opts["report"].write_text(json.dumps(report, indent=2))
 
     def _dataset(self, opts):
