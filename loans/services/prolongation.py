@@ -32,6 +32,11 @@ def prolongation_quote(*, loan: Loan, days: int, on: date | None = None) -> dict
     if loan.product.kind != ProductKind.PDL:
         raise DomainError("Only payday loans can be prolonged", code="prolongation_not_allowed")
     _require_live(loan, "prolong")
+    if loan.principal_out_kop == 0:  # only charges are left: moving a due date buys nothing
+        raise DomainError(
+            "Nothing is left to prolong: the principal is repaid; pay the rest of the debt",
+            code="nothing_to_prolong",
+        )
     if not PROLONGATION_MIN_DAYS <= days <= PROLONGATION_MAX_DAYS:
         raise DomainError(
             f"A prolongation moves the due date by "

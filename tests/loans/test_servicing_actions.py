@@ -206,6 +206,23 @@ def test_prolonging_an_overdue_loan_cures_it(business_date, anna):
     assert (cure.actor_label, cure.reason) == ("anna", "prolonged by 10 days")
 
 
+def test_a_loan_with_only_charges_left_cannot_be_prolonged(business_date):
+    # Found by the property test: the prolongation paid the last penalty and left a live
+    # loan owing nothing.
+    loan = overdue_pdl(business_date)
+    quote = services.repayment_quote_kop(loan=loan)
+    repay(loan, amount_kop=quote - 4 * 547)  # all but the penalty (paid last when overdue)
+    loan = fresh(loan)
+    assert loan.principal_out_kop == 0 and loan.debt_kop > 0
+    before = (loan_row(loan), book())
+
+    with pytest.raises(DomainError) as refused:
+        prolong(loan, days=10)
+
+    assert refused.value.code == "nothing_to_prolong"
+    assert_unchanged(loan, before)
+
+
 # --- restructuring ---------------------------------------------------------------------------
 
 
