@@ -426,7 +426,7 @@ def restructuring_offer(
     first = items[0].total_kop + arrears[0]
     # Borrowers read SMS in Russian whatever the operator's interface language.
     body = (
-        f"Zaymer: можем разделить ваш долг на {periods} платежей раз в {period_days} дн., "
+        f"Займер: можем разделить ваш долг на {periods} платежей раз в {period_days} дн., "
         f"первый {format_rub(first)} до {items[0].due_date:%d.%m.%Y}. Принять можно в приложении."
     )
     offer = {}

@@ -9,7 +9,7 @@ from collection.errors import ContactRefused
 from collection.models import PreCollectionReminder, ReminderStatus
 
 REMINDER_BODY = (
-    "Zaymer: напоминаем, что {due} наступает дата платежа по займу. Оплатить можно в приложении."
+    "Займер: напоминаем, что {due} наступает дата платежа по займу. Оплатить можно в приложении."
 )
 
 

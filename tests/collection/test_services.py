@@ -298,3 +298,14 @@ def test_side_effects_wait_for_commit(case, collector):
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.message_send(case_or_borrower=case, kind="note", body="x", at=MONDAY_10)
     assert BorrowerMessage.objects.count() == 1
+
+
+def test_collection_messages_name_the_lender_as_every_other_sms_does(case, collector):
+    from collection.tasks import REMINDER_BODY
+
+    services.restructuring_offer(
+        case=case, periods=4, period_days=14, actor=collector, at=MONDAY_10
+    )
+    offer = BorrowerMessage.objects.get(kind="collection_restructuring_offer")
+    assert offer.body.startswith("Займер: ")
+    assert REMINDER_BODY.startswith("Займер: ")
