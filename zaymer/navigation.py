@@ -7,12 +7,14 @@ from kernel.roles import (
     ADMINISTRATOR,
     COLLECTOR,
     RISK_MANAGER,
+    ROLES,
     UNDERWRITER,
     has_role,
     user_roles,
 )
 
 PAGES = (
+    ("desk:search", _("Borrowers"), ROLES, None),
     ("underwriting:queue", _("Review queue"), (UNDERWRITER, RISK_MANAGER, ADMINISTRATOR), None),
     (
         "underwriting-metrics",
@@ -24,6 +26,7 @@ PAGES = (
     ("dashboards", _("Dashboards"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("scoring:monitoring", _("Scoring monitoring"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("bureau-deadlines", _("Credit bureau reporting"), (RISK_MANAGER, ADMINISTRATOR), None),
+    ("desk:audit", _("Audit trail"), (RISK_MANAGER, ADMINISTRATOR), None),
 )
 
 

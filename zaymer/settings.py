@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "feedback",
     "zaymer",
     "demo",
+    "desk",
 ]
 
 MIDDLEWARE = [
