@@ -112,12 +112,26 @@ HISTORY_TYPES = {
 }
 
 
-def _history(model: type[models.Model], kind: ObjectKind, describe: Callable[[object], str]):
-    """A source of simple_history records: who saved the row, and what it then said."""
+def _history(
+    model: type[models.Model],
+    kind: ObjectKind,
+    describe: Callable[[object], str],
+    *shown: str,
+):
+    """A source of simple_history records: who saved the row, and what it then said (only the
+    fields in `shown` are read)."""
 
     def read(wanted: AuditFilter, limit: int) -> Iterator[AuditRow]:
         records = _window(
-            model.history.select_related("history_user"),  # type: ignore[attr-defined]
+            model.history.select_related("history_user").only(  # type: ignore[attr-defined]
+                "history_id",
+                "id",
+                "history_date",
+                "history_type",
+                "history_change_reason",
+                "history_user__username",
+                *shown,
+            ),
             wanted,
             at="history_date",
             object_id="id",
@@ -211,11 +225,11 @@ def _nothing(record) -> str:
 
 SOURCES = (
     Source(ObjectKind.LOAN, _loan_transitions),
-    Source(ObjectKind.LOAN, _history(Loan, ObjectKind.LOAN, _loan_status)),
+    Source(ObjectKind.LOAN, _history(Loan, ObjectKind.LOAN, _loan_status, "status")),
     Source(ObjectKind.BORROWER, _history(Borrower, ObjectKind.BORROWER, _nothing)),
-    Source(ObjectKind.PRODUCT, _history(Product, ObjectKind.PRODUCT, _product_code)),
+    Source(ObjectKind.PRODUCT, _history(Product, ObjectKind.PRODUCT, _product_code, "code")),
     Source(ObjectKind.CASE, _contacts),
-    Source(ObjectKind.CASE, _history(CollectionCase, ObjectKind.CASE, _case_stage)),
+    Source(ObjectKind.CASE, _history(CollectionCase, ObjectKind.CASE, _case_stage, "stage")),
     Source(ObjectKind.MODEL, _model_transitions),
 )
 

@@ -156,7 +156,7 @@ def _latest(queryset: QuerySet, *order: str) -> list:
 
 
 def borrower_page(*, borrower_id: int) -> BorrowerPage | None:
-    """Everything the desk shows of one borrower: ten queries, one per list."""
+    """Everything the desk shows of one borrower: ten queries, the borrower and one per list."""
     borrower = Borrower.objects.select_related("region").filter(pk=borrower_id).first()
     if borrower is None:
         return None
