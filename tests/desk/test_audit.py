@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from desk.audit import AuditFilter, audit_rows
 from loans import services
 from scoring.models import ModelStatus, ModelTransition
-from tests.factories import applied_loan
+from tests.factories import BorrowerFactory, applied_loan
 from tests.scoring.conftest import _isolated_scoring, constant_model, register  # noqa: F401
 
 AUDIT = "/desk/audit/"
@@ -164,3 +164,28 @@ def test_a_page_of_the_trail_costs_one_query_per_source_whatever_the_history(
     # the session's save (3).
     with django_assert_num_queries(15):
         client.get(AUDIT)
+
+
+def test_a_borrowers_change_is_on_the_trail_by_number_without_personal_data(
+    client, administrator, db
+):
+    borrower = BorrowerFactory(full_name="Иванова Мария Петровна", phone="+79161234567")
+    borrower.phone = "+79167654321"
+    borrower.save()
+    client.force_login(administrator)
+    response = client.get(AUDIT, {"kind": "borrower", "object_id": borrower.pk})
+    assert [r.action for r in response.context["page"].rows] == ["changed", "created"]
+    body = response.content.decode()
+    assert "Иванова" not in body and "7654321" not in body and "1234567" not in body
+
+
+def test_the_trail_speaks_russian_by_default(client, risk_manager, approved):
+    client.cookies.pop("django_language")
+    client.force_login(risk_manager)
+    body = client.get(AUDIT).content.decode()
+    assert "Журнал действий" in body and "Займ №" in body
+
+
+def test_a_user_without_a_staff_role_is_refused_the_trail(client, outsider):
+    client.force_login(outsider)
+    assert client.get(AUDIT).status_code == 403

@@ -173,3 +173,19 @@ def test_the_page_costs_the_same_queries_for_one_loan_and_for_five(
     # permission reads of the unmasking rule, the session's save (3).
     with django_assert_num_queries(18):
         assert client.get(page(borrower)).status_code == 200
+
+
+def test_an_underwriter_sees_the_borrower_masked(client, underwriter, borrower):
+    client.force_login(underwriter)
+    body = client.get(page(borrower)).content.decode()
+    assert "Иванова М. П." in body and "+79161234567" not in body
+
+
+def test_the_menu_offers_the_search_to_every_staff_role_and_the_trail_to_risk(
+    client, collector, risk_manager
+):
+    client.force_login(collector)
+    menu = client.get("/desk/").content.decode()
+    assert 'href="/desk/"' in menu and 'href="/desk/audit/"' not in menu
+    client.force_login(risk_manager)
+    assert 'href="/desk/audit/"' in client.get("/desk/").content.decode()
