@@ -14,7 +14,6 @@ from kernel.roles import (
 )
 
 PAGES = (
-    ("desk:search", _("Borrowers"), ROLES, None),
     ("underwriting:queue", _("Review queue"), (UNDERWRITER, RISK_MANAGER, ADMINISTRATOR), None),
     (
         "underwriting-metrics",
@@ -26,6 +25,7 @@ PAGES = (
     ("dashboards", _("Dashboards"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("scoring:monitoring", _("Scoring monitoring"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("bureau-deadlines", _("Credit bureau reporting"), (RISK_MANAGER, ADMINISTRATOR), None),
+    ("desk:search", _("Borrowers"), ROLES, None),
     ("desk:audit", _("Audit trail"), (RISK_MANAGER, ADMINISTRATOR), None),
 )
 
