@@ -7,6 +7,7 @@ from kernel.roles import (
     ADMINISTRATOR,
     COLLECTOR,
     RISK_MANAGER,
+    ROLES,
     UNDERWRITER,
     has_role,
     user_roles,
@@ -24,6 +25,8 @@ PAGES = (
     ("dashboards", _("Dashboards"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("scoring:monitoring", _("Scoring monitoring"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("bureau-deadlines", _("Credit bureau reporting"), (RISK_MANAGER, ADMINISTRATOR), None),
+    ("desk:search", _("Borrowers"), ROLES, None),
+    ("desk:audit", _("Audit trail"), (RISK_MANAGER, ADMINISTRATOR), None),
 )
 
 

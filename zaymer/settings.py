@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "feedback",
     "zaymer",
     "demo",
+    "desk",
 ]
 
 MIDDLEWARE = [

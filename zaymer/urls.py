@@ -36,6 +36,7 @@ urlpatterns = [
     path("collection/", include("collection.urls")),
     path("documents/", include("loans.urls")),
     path("scoring/", include("scoring.urls")),
+    path("desk/", include("desk.urls")),
     path("api/v1/staff/", include("underwriting.api_urls")),
     path("api/", include("zaymer.api_urls")),
 ]
