@@ -1,5 +1,5 @@
-"""The audit trail: who did what to a loan, a borrower, a product, a collection case or a scoring
-model, and when, in one list, newest first.
+"""The audit trail: who did what to a loan, a card, a borrower, a product, a collection case or a
+scoring model, and when, in one list, newest first.
 
 Each source is read by one query, newest first and cut at the rows the asked page needs; the
 sources are merged in Python (`heapq.merge`). A page therefore costs one query per source
@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cards.models import CreditLineStatus, CreditLineTransition
 from collection.models import CollectionCase, ContactAttempt
 from loans.models import Borrower, Loan, LoanStatus, Product, TransitionLog
 from scoring.models import ModelStatus, ModelTransition
@@ -31,6 +32,7 @@ class ObjectKind(models.TextChoices):
     LOAN = "loan", gettext_lazy("Loan")
     BORROWER = "borrower", gettext_lazy("Borrower")
     PRODUCT = "product", gettext_lazy("Product")
+    CARD = "card", gettext_lazy("Virtual card")
     CASE = "case", gettext_lazy("Collection case")
     MODEL = "model", gettext_lazy("Scoring model")
 
@@ -103,6 +105,31 @@ def _loan_transitions(wanted: AuditFilter, limit: int) -> Iterator[AuditRow]:
             action=f"{row.transition}: {_status(row.source)} → {_status(row.target)}",
             detail=row.reason,
         )
+
+
+def _card_transitions(wanted: AuditFilter, limit: int) -> Iterator[AuditRow]:
+    rows = _window(
+        CreditLineTransition.objects.only(
+            "pk", "credit_line_id", "transition", "source", "target", "actor_label", "reason", "at"
+        ),
+        wanted,
+        at="at",
+        object_id="credit_line_id",
+        actor="actor_label",
+    )
+    for row in rows[:limit]:
+        yield AuditRow(
+            at=row.at,
+            kind=ObjectKind.CARD,
+            object_id=row.credit_line_id,
+            actor=row.actor_label,
+            action=f"{row.transition}: {_card_status(row.source)} → {_card_status(row.target)}",
+            detail=row.reason,
+        )
+
+
+def _card_status(value: str) -> str:
+    return str(CreditLineStatus(value).label) if value in CreditLineStatus.values else value or "—"
 
 
 HISTORY_TYPES = {
@@ -228,6 +255,7 @@ SOURCES = (
     Source(ObjectKind.LOAN, _history(Loan, ObjectKind.LOAN, _loan_status, "status")),
     Source(ObjectKind.BORROWER, _history(Borrower, ObjectKind.BORROWER, _nothing)),
     Source(ObjectKind.PRODUCT, _history(Product, ObjectKind.PRODUCT, _product_code, "code")),
+    Source(ObjectKind.CARD, _card_transitions),
     Source(ObjectKind.CASE, _contacts),
     Source(ObjectKind.CASE, _history(CollectionCase, ObjectKind.CASE, _case_stage, "stage")),
     Source(ObjectKind.MODEL, _model_transitions),

@@ -1,4 +1,4 @@
-"""The audit trail: who did what to a loan, a case or a model, and when, in one list."""
+"""The audit trail: who did what to a loan, a card, a case or a model, and when, in one list."""
 
 import datetime as dt
 import io
@@ -6,6 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from cards import services as card_services
 from desk.audit import AuditFilter, audit_rows
 from loans import services
 from scoring.models import ModelStatus, ModelTransition
@@ -47,6 +48,19 @@ def test_the_trail_shows_a_loans_approval_with_its_actor(client, risk_manager, a
     (row,) = [r for r in rows(client, kind="loan", object_id=approved.pk) if "approve" in r.action]
     assert row.actor == "uw1"
     assert row.action == "approve: In review → Approved"
+
+
+def test_the_trail_shows_a_cards_freeze_with_its_actor(client, risk_manager, business_date):
+    line = card_services.credit_line_open(
+        borrower=BorrowerFactory(), limit_kop=1_000_000, daily_rate_ppm=8_000
+    )
+    card_services.credit_line_freeze(credit_line=line, actor=risk_manager)
+    client.force_login(risk_manager)
+
+    (row,) = [r for r in rows(client, kind="card", object_id=line.pk) if "freeze" in r.action]
+
+    assert row.actor == "risk1"
+    assert row.action.startswith("freeze:")
 
 
 def test_the_trail_shows_a_models_promotion_with_its_actor(client, risk_manager, promoted):
@@ -159,10 +173,10 @@ def test_a_page_of_the_trail_costs_one_query_per_source_whatever_the_history(
         )
     client.force_login(risk_manager)
     client.get(AUDIT)
-    # The session, the user and its roles (3), seven sources (loan transitions; loan, borrower,
-    # product and case records; contacts; model transitions), the menu's two permission reads,
-    # the session's save (3).
-    with django_assert_num_queries(15):
+    # The session, the user and its roles (3), eight sources (loan and card transitions; loan,
+    # borrower, product and case records; contacts; model transitions), the menu's two
+    # permission reads, the session's save (3).
+    with django_assert_num_queries(16):
         client.get(AUDIT)
 
 
