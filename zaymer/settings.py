@@ -201,9 +201,9 @@ SPECTACULAR_SETTINGS = {
         "ProductKindEnum": "loans.models.ProductKind",
         "LoanStatusEnum": "loans.models.LoanStatus",
         "CreditLineStatusEnum": "cards.models.CreditLineStatus",
-        "StatementStatusEnum": "loans.models.StatementStatus",
-        "DrawKindEnum": "loans.models.DrawKind",
-        "TransferStatusEnum": "loans.models.TransferStatus",
+        "StatementStatusEnum": "cards.models.StatementStatus",
+        "DrawKindEnum": "cards.models.DrawKind",
+        "TransferStatusEnum": "cards.models.TransferStatus",
         "OfferKindEnum": "feedback.models.OfferKind",
     },
 }
