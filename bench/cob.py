@@ -297,13 +297,10 @@ class Life:
 
 
 def penalty_rate(product, limits) -> tuple[int, int]:
-    """services.signing._penalty_rate: the daily penalty as a fraction of the overdue principal."""
-    from loans.models.products import PenaltyMode
-    from loans.money import PPM
+    """The daily penalty as a fraction of the overdue principal (loans.regulation)."""
+    from loans.regulation import penalty_rate as rule
 
-    if product.penalty_mode == PenaltyMode.DAILY_WITHOUT_INTEREST:
-        return limits.penalty_without_interest_daily_ppm, PPM
-    return int(limits.penalty_with_interest_annual_percent * 1000), 100 * 1000 * 365
+    return rule(limits=limits, mode=product.penalty_mode)
 
 
 def create_products() -> list:

@@ -1,6 +1,8 @@
 """The card in admin: read-only pages; staff act through the services (actions and the limit
 change form)."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
@@ -39,12 +41,21 @@ class CreditLineDrawInline(ReadOnlyInline):
 
 class CreditLineRepaymentInline(ReadOnlyInline):
     model = CreditLineRepayment
-    fields = ("business_date", "provider", "event_id", "amount", "interest", "principal")
+    fields = (
+        "business_date",
+        "provider",
+        "event_id",
+        "amount",
+        "interest",
+        "penalty",
+        "principal",
+    )
     readonly_fields = fields
     show_change_link = False
 
     amount = _money_display("amount_kop", "amount")
     interest = _money_display("interest_kop", "to interest")
+    penalty = _money_display("penalty_kop", "to penalty")
     principal = _money_display("principal_kop", "to principal")
 
 
@@ -53,7 +64,10 @@ class CreditLineStatementInline(ReadOnlyInline):
     fields = (
         "period_start",
         "period_end",
+        "interest",
+        "penalty",
         "closing",
+        "closing_penalty",
         "minimum",
         "due_date",
         "paid",
@@ -62,7 +76,10 @@ class CreditLineStatementInline(ReadOnlyInline):
     readonly_fields = fields
     show_change_link = False
 
+    interest = _money_display("interest_kop", "interest of the period")
+    penalty = _money_display("penalty_kop", "penalty of the period")
     closing = _money_display("closing_balance_kop", "closing balance")
+    closing_penalty = _money_display("closing_penalty_kop", "penalty owed")
     minimum = _money_display("minimum_payment_kop", "minimum payment")
     paid = _money_display("paid_kop", "paid since")
 
@@ -155,6 +172,8 @@ class CreditLineAdmin(PersonalDataSearchMixin, ReadOnlyAdmin):
         "charges_cap_percent",
         "principal_out",
         "interest_out",
+        "penalty_out",
+        "penalty_rate",
         "charges_total",
         "overdue",
         "opened_on",
@@ -174,6 +193,7 @@ class CreditLineAdmin(PersonalDataSearchMixin, ReadOnlyAdmin):
     limit = _money_display("limit_kop", "limit")
     principal_out = _money_display("principal_out_kop", "principal outstanding")
     interest_out = _money_display("interest_out_kop", "interest outstanding")
+    penalty_out = _money_display("penalty_out_kop", "penalty outstanding")
     charges_total = _money_display("charges_total_kop", "all charges so far")
     overdue = _money_display("overdue_kop", "minimum payments overdue")
     psk_money = _money_display("psk_kop", "ПСК, roubles")
@@ -189,6 +209,13 @@ class CreditLineAdmin(PersonalDataSearchMixin, ReadOnlyAdmin):
     @admin.display(description="daily rate")
     def daily_rate(self, obj):
         return percent_per_day(obj.daily_rate_ppm)
+
+    @admin.display(description="penalty on arrears")
+    def penalty_rate(self, obj):
+        if not obj.penalty_rate_num:
+            return "—"
+        annual = Decimal(obj.penalty_rate_num * 365 * 100) / obj.penalty_rate_den
+        return f"{annual:.3f} % a year"
 
     @admin.display(description="owed back to the borrower")
     def refund_owed(self, obj):

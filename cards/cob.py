@@ -2,7 +2,9 @@
 
 For a date D, in order:
 1. accrue the day's interest on every draw made before D, rounded down and within the draw's
-   own cap on charges, and post one balanced entry per line (`card-accrual:<line>:<D>`);
+   own cap on charges, and the penalty on each line's arrears (from the day after a minimum
+   payment was missed), split over the room its draws' caps have left, oldest draw first;
+   post one balanced entry per line (`card-accrual:<line>:<D>`);
    lines already accrued through D (a repayment accrued today) are skipped, so each
    (line, date) is accrued once;
 2. statements whose payment due date is D or earlier and whose minimum is not paid are
@@ -40,32 +42,56 @@ def accrue(cursor, on: date) -> int:
     run(cursor, "DROP TABLE IF EXISTS card_accrual")
     run(
         cursor,
-        "CREATE TEMP TABLE card_accrual_draw"
-        " (draw_id BIGINT PRIMARY KEY, line_id BIGINT NOT NULL, interest BIGINT NOT NULL)",
+        "CREATE TEMP TABLE card_accrual_draw (draw_id BIGINT PRIMARY KEY,"
+        " line_id BIGINT NOT NULL, interest BIGINT NOT NULL, penalty BIGINT NOT NULL)",
     )
     run(
         cursor,
-        "CREATE TEMP TABLE card_accrual (line_id BIGINT PRIMARY KEY, interest BIGINT NOT NULL)",
+        "CREATE TEMP TABLE card_accrual (line_id BIGINT PRIMARY KEY,"
+        " interest BIGINT NOT NULL, penalty BIGINT NOT NULL)",
     )
     raw = "((d.principal_out_kop * c.daily_rate_ppm) / 1000000)"
+    accrues = f"d.principal_out_kop > 0 AND d.business_date < {d}"
+    # The penalty fills the room the draws have left after the day's interest, oldest first:
+    # a draw takes what is due less the room of the draws before it (`upto - room`).
     run(
         cursor,
         f"""
-        INSERT INTO card_accrual_draw (draw_id, line_id, interest)
-        SELECT d.id, c.id, {least(raw, "d.charges_cap_kop - d.charges_kop")}
-        FROM loans_creditlinedraw d JOIN loans_creditline c ON c.id = d.credit_line_id
-        WHERE c.status IN {LIVE} AND c.accrued_through < {d}
-          AND d.principal_out_kop > 0 AND d.business_date < {d}
-          AND d.charges_kop < d.charges_cap_kop
+        INSERT INTO card_accrual_draw (draw_id, line_id, interest, penalty)
+        SELECT draw_id, line_id, interest,
+            {least("room", greatest("0", "due - (upto - room)"))}
+        FROM (
+            SELECT draw_id, line_id, interest, due, room,
+                SUM(room) OVER (PARTITION BY line_id ORDER BY made, draw_id
+                                ROWS UNBOUNDED PRECEDING) AS upto
+            FROM (
+                SELECT draw_id, line_id, made, interest, due, cap - charges - interest AS room
+                FROM (
+                    SELECT d.id AS draw_id, c.id AS line_id, d.business_date AS made,
+                        d.charges_cap_kop AS cap, d.charges_kop AS charges,
+                        CASE WHEN {accrues}
+                            THEN {least(raw, "d.charges_cap_kop - d.charges_kop")}
+                            ELSE 0 END AS interest,
+                        CASE WHEN c.overdue_kop > 0
+                            THEN (c.overdue_kop * c.penalty_rate_num) / c.penalty_rate_den
+                            ELSE 0 END AS due
+                    FROM loans_creditlinedraw d JOIN loans_creditline c ON c.id = d.credit_line_id
+                    WHERE c.status IN {LIVE} AND c.accrued_through < {d}
+                      AND d.charges_kop < d.charges_cap_kop
+                      AND (({accrues}) OR c.overdue_kop > 0)
+                ) draws
+            ) roomed
+        ) running
         """,
-        [on, on],
+        [on, on, on],
     )
     lines = run(
         cursor,
         f"""
-        INSERT INTO card_accrual (line_id, interest)
-        SELECT c.id, COALESCE((SELECT SUM(a.interest) FROM card_accrual_draw a
-                               WHERE a.line_id = c.id), 0)
+        INSERT INTO card_accrual (line_id, interest, penalty)
+        SELECT c.id,
+            COALESCE((SELECT SUM(a.interest) FROM card_accrual_draw a WHERE a.line_id = c.id), 0),
+            COALESCE((SELECT SUM(a.penalty) FROM card_accrual_draw a WHERE a.line_id = c.id), 0)
         FROM loans_creditline c
         WHERE c.status IN {LIVE} AND c.accrued_through < {d}
         """,
@@ -74,8 +100,9 @@ def accrue(cursor, on: date) -> int:
     run(
         cursor,
         """
-        UPDATE loans_creditlinedraw SET charges_kop = charges_kop + a.interest
-        FROM card_accrual_draw a WHERE a.draw_id = loans_creditlinedraw.id AND a.interest > 0
+        UPDATE loans_creditlinedraw SET charges_kop = charges_kop + a.interest + a.penalty
+        FROM card_accrual_draw a
+        WHERE a.draw_id = loans_creditlinedraw.id AND a.interest + a.penalty > 0
         """,
     )
     run(
@@ -85,7 +112,7 @@ def accrue(cursor, on: date) -> int:
             (key, kind, loan_id, credit_line_id, business_date, created_at, memo)
         SELECT 'card-accrual:' || CAST(line_id AS VARCHAR(20)) || ':' || %s,
                'card_accrual', NULL, line_id, {d}, %s, ''
-        FROM card_accrual WHERE interest > 0
+        FROM card_accrual WHERE interest + penalty > 0
         """,
         [on.isoformat(), on, timezone.now()],
     )
@@ -93,14 +120,16 @@ def accrue(cursor, on: date) -> int:
         cursor,
         """
         INSERT INTO loans_journalline (entry_id, loan_id, credit_line_id, account, amount_kop)
-        SELECT e.id, NULL, CASE WHEN k.n = 1 THEN a.line_id END,
-            CASE WHEN k.n = 1 THEN 'card_interest' ELSE 'interest_income' END,
-            CASE WHEN k.n = 1 THEN a.interest ELSE -a.interest END
+        SELECT e.id, NULL, CASE WHEN k.n IN (1, 3) THEN a.line_id END,
+            CASE k.n WHEN 1 THEN 'card_interest' WHEN 2 THEN 'interest_income'
+                     WHEN 3 THEN 'card_penalty' ELSE 'penalty_income' END,
+            CASE k.n WHEN 1 THEN a.interest WHEN 2 THEN -a.interest
+                     WHEN 3 THEN a.penalty ELSE -a.penalty END
         FROM card_accrual a
         JOIN loans_journalentry e
           ON e.key = 'card-accrual:' || CAST(a.line_id AS VARCHAR(20)) || ':' || %s
-        CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2) k
-        WHERE a.interest > 0
+        CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) k
+        WHERE (CASE WHEN k.n <= 2 THEN a.interest ELSE a.penalty END) > 0
         """,
         [on.isoformat()],
     )
@@ -109,7 +138,8 @@ def accrue(cursor, on: date) -> int:
         f"""
         UPDATE loans_creditline SET
             interest_out_kop = interest_out_kop + a.interest,
-            charges_total_kop = charges_total_kop + a.interest,
+            penalty_out_kop = penalty_out_kop + a.penalty,
+            charges_total_kop = charges_total_kop + a.interest + a.penalty,
             accrued_through = {d},
             version = version + 1
         FROM card_accrual a WHERE a.line_id = loans_creditline.id
@@ -167,30 +197,35 @@ def mark_missed(cursor, on: date) -> int:
 
 def issue_statements(cursor, on: date) -> int:
     """The statement of every line whose statement day is today, its period sums read from
-    the ledger; opening = closing − draws − interest + payments, so the four always agree.
-    A failed transfer's reversal nets off the period's draws and interest.
+    the ledger; opening = closing − draws − interest − penalty + payments, so they always
+    agree. A failed transfer's reversal nets off the period's draws and charges.
 
     Minimum payment: all unpaid interest plus `min_payment_principal_ppm` of the principal
     (rounded down), at least `min_payment_floor_kop` or the whole debt when smaller. With
     arrears from a missed statement the interest part is the arrears plus the period's
-    interest instead (the arrears already hold the interest they were made of).
+    interest instead (the arrears already hold the interest they were made of). The penalty
+    is in the closing balance but not in the minimum: a payment pays it after the arrears
+    (`cards.allocation`).
     """
     d = date_param()
     run(cursor, "DROP TABLE IF EXISTS card_statement")
     run(
         cursor,
         "CREATE TEMP TABLE card_statement (line_id BIGINT PRIMARY KEY, period_start DATE,"
-        " draws BIGINT NOT NULL, interest BIGINT NOT NULL, payments BIGINT NOT NULL)",
+        " draws BIGINT NOT NULL, interest BIGINT NOT NULL, penalty BIGINT NOT NULL,"
+        " payments BIGINT NOT NULL)",
     )
     issued = run(
         cursor,
         f"""
-        INSERT INTO card_statement (line_id, period_start, draws, interest, payments)
+        INSERT INTO card_statement (line_id, period_start, draws, interest, penalty, payments)
         SELECT c.id, c.period_from,
             COALESCE(SUM(CASE WHEN e.kind = 'card_draw' OR (e.kind = 'card_draw_reversal'
                 AND l.account = 'card_principal') THEN l.amount_kop END), 0),
-            COALESCE(SUM(CASE WHEN e.kind = 'card_accrual' OR (e.kind = 'card_draw_reversal'
-                AND l.account = 'card_interest') THEN l.amount_kop END), 0),
+            COALESCE(SUM(CASE WHEN e.kind IN ('card_accrual', 'card_draw_reversal')
+                AND l.account = 'card_interest' THEN l.amount_kop END), 0),
+            COALESCE(SUM(CASE WHEN e.kind IN ('card_accrual', 'card_draw_reversal')
+                AND l.account = 'card_penalty' THEN l.amount_kop END), 0),
             COALESCE(SUM(CASE WHEN e.kind = 'card_repayment' THEN -l.amount_kop END), 0)
         FROM loans_creditline c
         LEFT JOIN loans_journalentry e ON e.credit_line_id = c.id
@@ -204,7 +239,7 @@ def issue_statements(cursor, on: date) -> int:
     if not issued:
         run(cursor, "DROP TABLE card_statement")
         return 0
-    closing = "(c.principal_out_kop + c.interest_out_kop)"
+    closing = "(c.principal_out_kop + c.interest_out_kop + c.penalty_out_kop)"
     interest_part = (
         f"(CASE WHEN c.overdue_kop > 0 THEN {least('c.overdue_kop + t.interest', closing)}"
         " ELSE c.interest_out_kop END)"
@@ -218,12 +253,13 @@ def issue_statements(cursor, on: date) -> int:
         cursor,
         f"""
         INSERT INTO loans_creditlinestatement (credit_line_id, period_start, period_end,
-            opening_balance_kop, draws_kop, interest_kop, payments_kop, closing_balance_kop,
-            closing_principal_kop, closing_interest_kop, minimum_payment_kop, due_date,
-            paid_kop, status, created_at)
+            opening_balance_kop, draws_kop, interest_kop, penalty_kop, payments_kop,
+            closing_balance_kop, closing_principal_kop, closing_interest_kop,
+            closing_penalty_kop, minimum_payment_kop, due_date, paid_kop, status, created_at)
         SELECT c.id, t.period_start, {d},
-            {closing} - t.draws - t.interest + t.payments, t.draws, t.interest, t.payments,
-            {closing}, c.principal_out_kop, c.interest_out_kop, {minimum},
+            {closing} - t.draws - t.interest - t.penalty + t.payments, t.draws, t.interest,
+            t.penalty, t.payments, {closing}, c.principal_out_kop, c.interest_out_kop,
+            c.penalty_out_kop, {minimum},
             {plus_days(d, "c.payment_due_days")}, 0,
             CASE WHEN {minimum} > 0 THEN '{StatementStatus.DUE}'
                  ELSE '{StatementStatus.PAID}' END, %s

@@ -96,10 +96,17 @@ class CreditLine(ConcurrentTransitionMixin, models.Model):
         RegulationLimit, on_delete=models.PROTECT, related_name="credit_lines"
     )
     limits_snapshot = models.JSONField(default=dict, blank=True)
+    # The daily penalty on the overdue amount, from `loans.regulation.penalty_rate` on the day
+    # of signing; 0 on a line signed before the card charged penalties.
+    penalty_rate_num = models.PositiveIntegerField(
+        default=0, help_text="Daily penalty = overdue amount × num / den, rounded down"
+    )
+    penalty_rate_den = models.PositiveIntegerField(default=1)
 
     # Cached balances, equal to the ledger.
     principal_out_kop = models.BigIntegerField(default=0)
     interest_out_kop = models.BigIntegerField(default=0)
+    penalty_out_kop = models.BigIntegerField(default=0)
     # Servicing state.
     charges_total_kop = models.BigIntegerField(default=0, help_text="All charges ever made")
     overdue_kop = models.BigIntegerField(
@@ -122,10 +129,14 @@ class CreditLine(ConcurrentTransitionMixin, models.Model):
                 condition=models.Q(
                     principal_out_kop__gte=0,
                     interest_out_kop__gte=0,
+                    penalty_out_kop__gte=0,
                     charges_total_kop__gte=0,
                     overdue_kop__gte=0,
                 ),
                 name="credit_line_balances_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(penalty_rate_den__gt=0), name="credit_line_penalty_rate"
             ),
             models.CheckConstraint(
                 condition=models.Q(statement_day__gte=1, statement_day__lte=MAX_STATEMENT_DAY),
@@ -143,7 +154,7 @@ class CreditLine(ConcurrentTransitionMixin, models.Model):
 
     @property
     def debt_kop(self) -> int:
-        return self.principal_out_kop + self.interest_out_kop
+        return self.principal_out_kop + self.interest_out_kop + self.penalty_out_kop
 
     def bureau_facts(self) -> dict:
         """The contract's state that every credit-history event of the card carries."""
@@ -294,6 +305,7 @@ class CreditLineRepayment(models.Model):
     amount_kop = models.BigIntegerField()
     interest_kop = models.BigIntegerField()
     principal_kop = models.BigIntegerField()
+    penalty_kop = models.BigIntegerField(default=0)
     business_date = models.DateField()
     received_at = models.DateTimeField(auto_now_add=True)
     entry = models.OneToOneField(
@@ -312,7 +324,10 @@ class CreditLineRepayment(models.Model):
                     amount_kop__gt=0,
                     interest_kop__gte=0,
                     principal_kop__gte=0,
-                    amount_kop=models.F("interest_kop") + models.F("principal_kop"),
+                    penalty_kop__gte=0,
+                    amount_kop=models.F("interest_kop")
+                    + models.F("principal_kop")
+                    + models.F("penalty_kop"),
                 ),
                 name="credit_repayment_split",
             ),
@@ -359,7 +374,7 @@ class StatementStatus(models.TextChoices):
 class CreditLineStatement(models.Model):
     """A monthly statement: what moved in the period and the minimum payment it asks for.
 
-    opening + draws + interest − payments = closing, all read from the ledger.
+    opening + draws + interest + penalty − payments = closing, all read from the ledger.
     """
 
     credit_line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="statements")
@@ -368,10 +383,12 @@ class CreditLineStatement(models.Model):
     opening_balance_kop = models.BigIntegerField()
     draws_kop = models.BigIntegerField()
     interest_kop = models.BigIntegerField()
+    penalty_kop = models.BigIntegerField(default=0)
     payments_kop = models.BigIntegerField()
     closing_balance_kop = models.BigIntegerField()
     closing_principal_kop = models.BigIntegerField()
     closing_interest_kop = models.BigIntegerField()
+    closing_penalty_kop = models.BigIntegerField(default=0)
     minimum_payment_kop = models.BigIntegerField()
     due_date = models.DateField()
     paid_kop = models.BigIntegerField(default=0, help_text="Paid since the statement")

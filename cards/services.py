@@ -3,13 +3,8 @@
 The cap on all charges is held per draw (`cards.terms`); interest accrues daily
 (`cards.accrual`, and set-based in `cards.cob`).
 
-Repayment order
----------------
-REGULATION.md (353-FZ art. 5 part 20): overdue interest, overdue principal, penalty, current
-interest, current principal, fees. The line charges no penalty and no fees, and the overdue
-part of a debt is interest first (a minimum payment is all interest plus a share of principal),
-so the order comes down to: all interest, then principal. Principal repays the oldest draws
-first (they are the ones closest to, or past, their cap).
+A repayment pays the debt in the legal order (`cards.allocation`); principal repays the
+oldest draws first (they are the ones closest to, or past, their cap).
 """
 
 from datetime import date
@@ -20,6 +15,7 @@ from django.db.models import F, Sum
 from django_fsm import TransitionNotAllowed as FsmTransitionNotAllowed
 
 from cards.accrual import accrue_through, credit_line_repayment_quote_kop
+from cards.allocation import repayment_split
 from cards.errors import (
     CreditLimitExceeded,
     CreditLineClosed,
@@ -52,9 +48,10 @@ from loans.errors import InvalidAmount, LimitExceeded, TransitionNotAllowed
 from loans.high_psk import check_high_psk_rule
 from loans.ledger import Line, post_entry
 from loans.models import Account, Borrower, BureauEventKind, JournalEntry, JournalLine
+from loans.models.products import PenaltyMode
 from loans.money import MoneyError, require_positive_kop
 from loans.payment_details import payout_destination_fields
-from loans.regulation import limits_for_contract
+from loans.regulation import limits_for_contract, penalty_rate
 
 Actor = User | None
 S = CreditLineStatus
@@ -134,6 +131,7 @@ def credit_line_open(
     limits = limits_for_contract(signed_on=on, category=PSK_CATEGORY)
     psk = check_terms(limits=limits, limit_kop=limit_kop, daily_rate_ppm=daily_rate_ppm, on=on)
     check_high_psk_rule(borrower_id=borrower.pk, limits=limits, psk_percent=psk.percent, on=on)
+    num, den = penalty_rate(limits=limits, mode=PenaltyMode.ANNUAL_WITH_INTEREST)
     line = CreditLine(
         status=UNSIGNED,
         borrower=borrower,
@@ -148,6 +146,9 @@ def credit_line_open(
         regulation=limits.row,
         limits_snapshot=limits.snapshot(),
         accrued_through=on,
+        # Interest goes on accruing on the card's arrears, so the penalty is the annual one.
+        penalty_rate_num=num,
+        penalty_rate_den=den,
         period_from=on,
     )
     line.open()
@@ -392,9 +393,10 @@ def credit_line_draw(
 def credit_line_repay(
     *, credit_line: CreditLine, amount_kop: int, provider: str, event_id: str, actor: Actor = None
 ) -> CreditLineRepayment:
-    """Apply a repayment: today's interest accrues first, then interest is paid before
-    principal (oldest draw first). The same provider event twice changes nothing; more than
-    the debt is refused. Paying the arrears lifts a freeze made for a missed payment."""
+    """Apply a repayment: today's charges accrue first, then it pays overdue interest, overdue
+    principal, penalty, current interest and current principal (oldest draw first). The same
+    provider event twice changes nothing; more than the debt is refused. Paying the arrears
+    lifts a freeze made for a missed payment."""
     _positive_kop(amount_kop)
     line = _lock(credit_line)
     existing = CreditLineRepayment.objects.filter(provider=provider, event_id=event_id).first()
@@ -415,8 +417,8 @@ def credit_line_repay(
             code="amount_above_debt",
             field="amount_kop",
         )
-    interest = min(amount_kop, line.interest_out_kop)
-    principal = amount_kop - interest
+    split = repayment_split(line=line, amount_kop=amount_kop)
+    interest, principal, penalty = split.interest_kop, split.principal_kop, split.penalty_kop
     entry = post_entry(
         key=f"card-payment:{provider}:{event_id}"[:120],
         kind="card_repayment",
@@ -425,6 +427,7 @@ def credit_line_repay(
         lines=[
             Line(Account.CASH, amount_kop),
             Line(Account.CARD_INTEREST, -interest, credit_line_id=line.pk),
+            Line(Account.CARD_PENALTY, -penalty, credit_line_id=line.pk),
             Line(Account.CARD_PRINCIPAL, -principal, credit_line_id=line.pk),
         ],
     )
@@ -447,10 +450,12 @@ def credit_line_repay(
         amount_kop=amount_kop,
         interest_kop=interest,
         principal_kop=principal,
+        penalty_kop=penalty,
         business_date=on,
         entry=entry,
     )
     line.interest_out_kop -= interest
+    line.penalty_out_kop -= penalty
     line.principal_out_kop -= principal
     line.overdue_kop = max(0, line.overdue_kop - amount_kop)
     CreditLineStatement.objects.filter(credit_line=line, status=StatementStatus.DUE).update(

@@ -96,8 +96,11 @@ def card_transfer_failed(*, transfer_id: int, reason: str) -> CreditLineTransfer
         raise DomainError("This payout was already reported paid", code="payout_already_paid")
     draw = transfer.draw
     principal = min(draw.amount_kop, line.principal_out_kop)
+    # The draw's charges are its interest, and its share of a penalty if the line fell into
+    # arrears while the transfer was pending; what of them was paid is owed back.
     interest = min(draw.charges_kop, line.interest_out_kop)
-    refund = draw.amount_kop - principal + draw.charges_kop - interest
+    penalty = min(draw.charges_kop - interest, line.penalty_out_kop)
+    refund = draw.amount_kop - principal + draw.charges_kop - interest - penalty
     post_entry(
         key=f"card-transfer-failed:{transfer.pk}",
         kind="card_draw_reversal",
@@ -108,6 +111,7 @@ def card_transfer_failed(*, transfer_id: int, reason: str) -> CreditLineTransfer
             Line(Account.PAYOUTS_IN_TRANSIT, draw.amount_kop),
             Line(Account.CARD_PRINCIPAL, -principal, credit_line_id=line.pk),
             Line(Account.CARD_INTEREST, -interest, credit_line_id=line.pk),
+            Line(Account.CARD_PENALTY, -penalty, credit_line_id=line.pk),
             Line(Account.INTEREST_INCOME, draw.charges_kop),
             Line(Account.CARD_REFUND_DUE, -refund, credit_line_id=line.pk),
         ],
@@ -115,6 +119,7 @@ def card_transfer_failed(*, transfer_id: int, reason: str) -> CreditLineTransfer
     _take_from_other_draws(line, draw, principal - draw.principal_out_kop)
     line.principal_out_kop -= principal
     line.interest_out_kop -= interest
+    line.penalty_out_kop -= penalty
     line.charges_total_kop -= draw.charges_kop
     save_line(line)
     draw.principal_out_kop = draw.charges_kop = 0

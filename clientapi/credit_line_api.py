@@ -41,6 +41,7 @@ from clientapi.services import payments
 class CreditLineSerializer(serializers.ModelSerializer):
     principal_kop = serializers.IntegerField(source="principal_out_kop")
     interest_kop = serializers.IntegerField(source="interest_out_kop")
+    penalty_kop = serializers.IntegerField(source="penalty_out_kop")
     debt_kop = serializers.IntegerField()
     available_kop = serializers.IntegerField()
     currency = CurrencyField()
@@ -54,6 +55,7 @@ class CreditLineSerializer(serializers.ModelSerializer):
             "available_kop",
             "principal_kop",
             "interest_kop",
+            "penalty_kop",
             "debt_kop",
             "currency",
             "daily_rate_ppm",
@@ -162,6 +164,7 @@ class StatementSerializer(serializers.ModelSerializer):
             "opening_balance_kop",
             "draws_kop",
             "interest_kop",
+            "penalty_kop",
             "payments_kop",
             "closing_balance_kop",
             "minimum_payment_kop",

@@ -9,7 +9,8 @@ from django.db.models import Q
 from kernel.errors import DomainError
 from kernel.request_memo import remembered
 from loans.models import MarketAveragePsk, RegulationLimit
-from loans.money import round_kop
+from loans.models.products import PenaltyMode
+from loans.money import PPM, round_kop
 
 ABSOLUTE_MAX_PSK = Decimal("292.000")
 
@@ -75,6 +76,16 @@ def limits_for_contract(*, signed_on: date, category: str | None = None) -> Limi
         max_high_psk_loans=row.max_high_psk_loans,
         cooling_off_days=row.cooling_off_days,
     )
+
+
+def penalty_rate(*, limits: Limits, mode: str) -> tuple[int, int]:
+    """The daily penalty on the overdue amount as (numerator, denominator), at the legal most
+    (353-FZ art. 5 part 21): 0.1 % a day when interest stops for the period, else 20 % a year.
+    Loans and the card both take their rate from here."""
+    if mode == PenaltyMode.DAILY_WITHOUT_INTEREST:
+        return limits.penalty_without_interest_daily_ppm, PPM
+    # percent per annum with three decimals → numerator over 100 × 1000 × 365
+    return int(limits.penalty_with_interest_annual_percent * 1000), 100 * 1000 * 365
 
 
 def _regulation_row(signed_on: date) -> RegulationLimit | None:

@@ -16,7 +16,7 @@ from loans.errors import TransitionNotAllowed
 from loans.models import LenderDetails, Loan, LoanStatus, ScheduleItem
 from loans.models.products import PenaltyMode
 from loans.psk import psk_for_schedule
-from loans.regulation import limits_for_contract
+from loans.regulation import limits_for_contract, penalty_rate
 from loans.schedules import Installment
 
 SIGNED_SCHEDULE_VERSION = 1
@@ -79,7 +79,6 @@ def contract_terms(*, loan: Loan) -> dict:
 
 def _offer_terms(loan: Loan, *, on: date) -> dict:
     from loans import services as loan_services
-    from loans.services.signing import _penalty_rate
 
     product = loan.product
     rate = loan.daily_rate_ppm or product.daily_rate_ppm
@@ -92,7 +91,7 @@ def _offer_terms(loan: Loan, *, on: date) -> dict:
     )
     psk = psk_for_schedule(issue_date=on, principal_kop=loan.principal_kop, items=items)
     limits = limits_for_contract(signed_on=on, category=product.kind)
-    penalty_num, penalty_den = _penalty_rate(product, limits)
+    penalty_num, penalty_den = penalty_rate(limits=limits, mode=product.penalty_mode)
     return _terms(
         loan,
         signed_on=on,

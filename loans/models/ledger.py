@@ -22,6 +22,7 @@ class Account(models.TextChoices):
     WRITE_OFF_EXPENSE = "write_off_expense", "Write-off expense"
     CARD_PRINCIPAL = "card_principal", "Credit line principal receivable"
     CARD_INTEREST = "card_interest", "Credit line interest receivable"
+    CARD_PENALTY = "card_penalty", "Credit line penalty receivable"
     CARD_SETTLEMENT = "card_settlement", "Card purchases to settle with the card scheme"
     CARD_REFUND_DUE = "card_refund_due", "Card repayments to refund (liability)"
 
@@ -37,7 +38,7 @@ LOAN_ACCOUNTS = frozenset(
 )
 # Per-credit-line accounts: their lines carry the credit line.
 CREDIT_LINE_ACCOUNTS = frozenset(
-    {Account.CARD_PRINCIPAL, Account.CARD_INTEREST, Account.CARD_REFUND_DUE}
+    {Account.CARD_PRINCIPAL, Account.CARD_INTEREST, Account.CARD_PENALTY, Account.CARD_REFUND_DUE}
 )
 
 

@@ -18,10 +18,8 @@ from loans.errors import (
 )
 from loans.high_psk import check_high_psk_rule
 from loans.models import BureauEventKind, Loan, Product, ProductKind, ScheduleItem
-from loans.models.products import PenaltyMode
-from loans.money import PPM
 from loans.psk import psk_for_schedule
-from loans.regulation import Limits, limits_for_contract
+from loans.regulation import Limits, limits_for_contract, penalty_rate
 from loans.schedules import Installment, annuity_schedule, pdl_schedule
 from loans.services._transitions import Actor, S, _lock, _save
 from loans.services.borrowers import bureau_answer_is_fresh, bureau_answer_max_age
@@ -90,13 +88,6 @@ def check_contract_caps(
             f"Scheduled charges {charges} kop exceed the cap on all charges of {cap} kop "
             f"({limits.charges_cap_multiplier} × principal)"
         )
-
-
-def _penalty_rate(product: Product, limits: Limits) -> tuple[int, int]:
-    if product.penalty_mode == PenaltyMode.DAILY_WITHOUT_INTEREST:
-        return limits.penalty_without_interest_daily_ppm, PPM
-    # percent per annum with three decimals → numerator over 100 × 1000 × 365
-    return int(limits.penalty_with_interest_annual_percent * 1000), 100 * 1000 * 365
 
 
 def _write_schedule(loan: Loan, items: list[Installment], *, arrears: list[int] | None = None):
@@ -170,7 +161,9 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
     loan.daily_rate_ppm = rate
     loan.period_days = product.period_days
     loan.penalty_mode = product.penalty_mode
-    loan.penalty_rate_num, loan.penalty_rate_den = _penalty_rate(product, limits)
+    loan.penalty_rate_num, loan.penalty_rate_den = penalty_rate(
+        limits=limits, mode=product.penalty_mode
+    )
     loan.max_prolongations = product.max_prolongations
     loan.psk_percent = psk.percent
     loan.psk_kop = psk.amount_kop

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import F, Sum
 from django.test import TestCase
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cards import services as cl
@@ -451,8 +451,14 @@ def test_cob_accrual_runs_once_per_line_and_date(line):
     assert JournalEntry.objects.filter(kind="card_accrual").count() == 1
 
 
+def without_penalty(line: CreditLine) -> CreditLine:
+    """A line whose arrears carry no penalty, so that interest alone fills the caps."""
+    CreditLine.objects.filter(pk=line.pk).update(penalty_rate_num=0)
+    return fresh(line)
+
+
 def test_interest_stops_when_a_draw_has_carried_its_cap(business_date):
-    line = open_line(limit_kop=100_000)
+    line = without_penalty(open_line(limit_kop=100_000))
     buy(line, 100_000)  # 1 000 ₽: 8 ₽ a day, capped at 1 000 ₽ (1.0 ×)
 
     open_day(START + 130 * DAY)
@@ -465,7 +471,7 @@ def test_interest_stops_when_a_draw_has_carried_its_cap(business_date):
 
 
 def test_each_draw_stops_at_its_own_cap(business_date):
-    line = open_line(limit_kop=200_000)
+    line = without_penalty(open_line(limit_kop=200_000))
     first = buy(line, 100_000)
     open_day(START + 20 * DAY)
     second = buy(line, 100_000)
@@ -764,7 +770,7 @@ operations = st.one_of(
 
 
 def assert_book_holds(lines: list[CreditLine], *, drawn: int, repaid: int) -> None:
-    card = [Account.CARD_PRINCIPAL, Account.CARD_INTEREST]
+    card = [Account.CARD_PRINCIPAL, Account.CARD_INTEREST, Account.CARD_PENALTY]
     for entry_sum in JournalEntry.objects.annotate(s=Sum("lines__amount_kop")).values_list(
         "s", flat=True
     ):
@@ -778,12 +784,12 @@ def assert_book_holds(lines: list[CreditLine], *, drawn: int, repaid: int) -> No
         JournalLine.objects.filter(account__in=card).aggregate(s=Sum("amount_kop"))["s"] or 0
     )
     income = -(
-        JournalLine.objects.filter(account=Account.INTEREST_INCOME).aggregate(s=Sum("amount_kop"))[
-            "s"
-        ]
+        JournalLine.objects.filter(
+            account__in=[Account.INTEREST_INCOME, Account.PENALTY_INCOME]
+        ).aggregate(s=Sum("amount_kop"))["s"]
         or 0
     )
-    # No kopeck created: what is owed is what was drawn plus interest less what was paid.
+    # No kopeck created: what is owed is what was drawn plus charges less what was paid.
     assert receivable == drawn + income - repaid
     debt = sum(fresh(line).debt_kop for line in lines)
     assert debt == receivable
@@ -794,6 +800,20 @@ def assert_book_holds(lines: list[CreditLine], *, drawn: int, repaid: int) -> No
             assert later.period_start == earlier.period_end + DAY
         for statement in statements:
             assert 0 <= statement.minimum_payment_kop <= statement.closing_balance_kop
+            assert statement.closing_balance_kop == (
+                statement.opening_balance_kop
+                + statement.draws_kop
+                + statement.interest_kop
+                + statement.penalty_kop
+                - statement.payments_kop
+            )
+            assert statement.closing_penalty_kop >= 0
+        line = fresh(line)
+        penalties = JournalLine.objects.filter(credit_line_id=line.pk, account=Account.CARD_PENALTY)
+        assert line.penalty_out_kop == (penalties.aggregate(s=Sum("amount_kop"))["s"] or 0) >= 0
+        # A penalty is charged only on arrears, and a line never in arrears owes none.
+        if not line.statements.filter(status=StatementStatus.MISSED).exists():
+            assert not penalties.exists()
 
 
 @settings(
@@ -802,6 +822,9 @@ def assert_book_holds(lines: list[CreditLine], *, drawn: int, repaid: int) -> No
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=st.lists(operations, min_size=3, max_size=14))
+# A missed minimum (22 December) and the penalty on it for three weeks, then a repayment.
+@example(ops=[("draw", 1_000_000, False), ("days", 45, False), ("days", 30, False)])
+@example(ops=[("draw", 900_000, True), ("days", 45, False), ("repay", 60_000, True)] * 2)
 def test_random_draws_transfers_repayments_and_days_keep_the_book(db, ops):
     SandboxGateway.reset()  # ids come back after a rollback, and so would gateway keys
     with rolled_back():
