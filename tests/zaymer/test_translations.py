@@ -10,30 +10,35 @@ PO = Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
-def catalogue() -> list[tuple[str, str]]:
-    """(msgid, msgstr) of every singular entry, read line by line."""
+def catalogue() -> list[tuple[str, str, str]]:
+    """(msgctxt, msgid, msgstr) of every singular entry, read line by line."""
     entries, field, current = [], None, {}
     for line in [*PO.read_text(encoding="utf-8").splitlines(), ""]:
         keyword = line.split(" ", 1)[0]
-        if keyword in ("msgid", "msgstr", "msgid_plural", "msgstr[0]"):
-            if keyword == "msgid" and current:
+        if keyword in ("msgctxt", "msgid", "msgstr", "msgid_plural", "msgstr[0]"):
+            starts_entry = keyword == "msgctxt" or (keyword == "msgid" and "msgid" in current)
+            if starts_entry and current:
                 entries.append(current)
                 current = {}
             field = keyword
-        if line.startswith(("msgid", "msgstr", '"')) and field:
+        if line.startswith(("msgctxt", "msgid", "msgstr", '"')) and field:
             current[field] = current.get(field, "") + "".join(STRING.findall(line))
         elif not line.strip() or line.startswith("#"):
             field = None
     entries.append(current)
     return [
-        (entry["msgid"].replace('\\"', '"'), entry.get("msgstr", "").replace('\\"', '"'))
+        (
+            entry.get("msgctxt", ""),
+            entry["msgid"].replace('\\"', '"'),
+            entry.get("msgstr", "").replace('\\"', '"'),
+        )
         for entry in entries
         if entry.get("msgid") and "msgid_plural" not in entry
     ]
 
 
 def test_every_message_has_a_russian_translation():
-    missing = [msgid for msgid, msgstr in catalogue() if not msgstr]
+    missing = [msgid for _context, msgid, msgstr in catalogue() if not msgstr]
     assert not missing
 
 
@@ -41,8 +46,10 @@ def test_the_compiled_catalogue_matches_the_po_file():
     with translation.override("ru"):
         stale = [
             msgid
-            for msgid, msgstr in catalogue()
-            if "\\n" not in msgid and translation.gettext(msgid) != msgstr
+            for context, msgid, msgstr in catalogue()
+            if "\\n" not in msgid
+            and (translation.pgettext(context, msgid) if context else translation.gettext(msgid))
+            != msgstr
         ]
     assert not stale, "run manage.py compilemessages"
 
