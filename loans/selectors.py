@@ -60,7 +60,10 @@ def loan_quote(
         issue_date=on,
         daily_rate_ppm=daily_rate_ppm,
     )
-    psk = psk_for_schedule(issue_date=on, principal_kop=amount_kop, items=items)
+    fee = product.signing_fee_kop
+    psk = psk_for_schedule(
+        issue_date=on, principal_kop=amount_kop, items=items, signing_fee_kop=fee
+    )
     limits = limits_for_contract(signed_on=on, category=product.kind)
     loan_services.check_contract_caps(
         limits=limits,
@@ -69,5 +72,6 @@ def loan_quote(
         items=items,
         psk=psk,
         daily_rate_ppm=daily_rate_ppm,
+        signing_fee_kop=fee,
     )
     return Quote(product, amount_kop, term_days, on, items, psk)
