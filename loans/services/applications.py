@@ -67,20 +67,23 @@ def _check_product_terms(*, product: Product, amount_kop: int, term_days: int) -
         )
 
 
-def check_first_period(*, product: Product, first_period_days: int) -> None:
-    """Refuse a first period the product does not offer, naming its limits."""
+def check_first_period(
+    *, product: Product, first_period_days: int, field: str = "first_period_days"
+) -> None:
+    """Refuse a first period the product does not offer, naming its limits (and `field`, the
+    caller's name for the choice)."""
     low, high = product.first_period_min_days, product.first_period_max_days
     if product.kind != ProductKind.IL or low is None or high is None:
         raise DomainError(
             f"Product {product.code} has no first period of the borrower's choice",
             code="invalid_first_period",
-            field="first_period_days",
+            field=field,
         )
     if isinstance(first_period_days, bool) or not low <= first_period_days <= high:
         raise DomainError(
             f"The first period must be between {low} and {high} days, got {first_period_days}",
             code="invalid_first_period",
-            field="first_period_days",
+            field=field,
         )
 
 

@@ -83,8 +83,7 @@ def check_contract_caps(
     if signing_fee_kop >= principal_kop:
         raise CapExceeded(
             f"The fee at signing of {signing_fee_kop} kop leaves nothing of the principal of "
-            f"{principal_kop} kop to pay out",
-            code="fee_above_principal",
+            f"{principal_kop} kop to pay out"
         )
     if rate > limits.max_daily_rate_ppm:
         raise CapExceeded(
