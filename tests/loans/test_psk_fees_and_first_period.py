@@ -14,6 +14,8 @@ from django.core.management import call_command
 
 from loans import services
 from loans.business_date import set_business_date
+from loans.documents import rendering
+from loans.documents.terms import contract_terms
 from loans.errors import CapExceeded, DomainError
 from loans.models import Account, PayoutOrder
 from tests.factories import (
@@ -30,6 +32,11 @@ PDL_ISSUE = dt.date(2026, 11, 2)
 # A Monday; 21, 35, 49 and 63 days on are Mondays 26 October, 9 and 23 November and 7 December.
 IL_ISSUE = dt.date(2026, 10, 5)
 PRINCIPAL = 1_000_000  # 10 000,00 ₽
+
+
+def plain(text: str) -> str:
+    """Document text with its no-break spaces as plain ones."""
+    return text.replace("\xa0", " ").replace("\u202f", " ").replace("&nbsp;", " ")
 
 
 def fee_product(**overrides):
@@ -165,3 +172,29 @@ def test_a_product_without_the_option_refuses_a_first_period(il_day):
             product=IlProductFactory(), amount_kop=PRINCIPAL, term_days=56, first_period_days=21
         )
     assert refused.value.code == "invalid_first_period"
+
+
+def test_the_contracts_row_15_names_the_fee_and_what_is_paid_out(pdl_day):
+    terms = contract_terms(loan=signed_loan(product=fee_product(), amount_kop=PRINCIPAL))
+
+    row_15 = next(row for row in rendering.contract_rows(terms) if row[0] == "15")
+    text = plain(row_15[2])
+    assert "Комиссия за выдачу займа 100,00 ₽ (сто рублей 00 копеек)" in text
+    assert "перечисляется 9 900,00 ₽" in text
+    assert terms["signing_fee_kop"] == 10_000
+    assert terms["payout_kop"] == 990_000
+
+
+def test_the_schedule_document_shows_the_fee_withheld_on_the_issue_date(pdl_day):
+    terms = contract_terms(loan=signed_loan(product=fee_product(), amount_kop=PRINCIPAL))
+
+    html = plain(rendering.schedule_html(terms))
+    assert "Комиссия за выдачу займа 100,00" in html
+    assert "к перечислению заёмщику 9 900,00" in html
+
+
+def test_a_contract_without_a_fee_says_no_paid_services(pdl_day):
+    terms = contract_terms(loan=signed_loan(amount_kop=PRINCIPAL))
+
+    row_15 = next(row for row in rendering.contract_rows(terms) if row[0] == "15")
+    assert row_15[2] == "Не оказываются."
