@@ -48,7 +48,12 @@ class Quote:
 
 
 def loan_quote(
-    *, product: Product, amount_kop: int, term_days: int, daily_rate_ppm: int | None = None
+    *,
+    product: Product,
+    amount_kop: int,
+    term_days: int,
+    daily_rate_ppm: int | None = None,
+    first_period_days: int | None = None,
 ) -> Quote:
     """The schedule and ПСК a contract signed today would have: the contract's own code."""
     _check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
@@ -59,6 +64,7 @@ def loan_quote(
         term_days=term_days,
         issue_date=on,
         daily_rate_ppm=daily_rate_ppm,
+        first_period_days=first_period_days,
     )
     fee = product.signing_fee_kop
     psk = psk_for_schedule(

@@ -18,6 +18,7 @@ from loans.documents import rendering
 from loans.documents.terms import contract_terms
 from loans.errors import CapExceeded, DomainError
 from loans.models import Account, PayoutOrder
+from loans.selectors import loan_quote
 from tests.factories import (
     IlProductFactory,
     PdlProductFactory,
@@ -198,3 +199,20 @@ def test_a_contract_without_a_fee_says_no_paid_services(pdl_day):
 
     row_15 = next(row for row in rendering.contract_rows(terms) if row[0] == "15")
     assert row_15[2] == "Не оказываются."
+
+
+def test_the_quote_of_a_chosen_first_period_is_the_contracts(il_day):
+    """The offer a borrower reads has the schedule and ПСК the signature then freezes."""
+    quote = loan_quote(
+        product=payday_product(), amount_kop=PRINCIPAL, term_days=56, first_period_days=21
+    )
+
+    assert quote.items[0].due_date == dt.date(2026, 10, 26)
+    assert quote.psk.percent == Decimal("126.715")
+
+
+def test_the_quote_of_a_fee_product_counts_the_fee_in_psk(pdl_day):
+    quote = loan_quote(product=fee_product(), amount_kop=PRINCIPAL, term_days=30)
+
+    assert quote.psk.percent == Decimal("196.633")
+    assert quote.psk.amount_kop == 160_000
