@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 
 from loans import services
 from loans.business_date import set_business_date
@@ -216,3 +217,13 @@ def test_the_quote_of_a_fee_product_counts_the_fee_in_psk(pdl_day):
 
     assert quote.psk.percent == Decimal("196.633")
     assert quote.psk.amount_kop == 160_000
+
+
+def test_the_database_refuses_a_negative_fee_at_signing(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        fee_product(code="pdl-negative", signing_fee_kop=-1)
+
+
+def test_the_database_refuses_a_first_period_range_upside_down(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IlProductFactory(code="il-upside-down", first_period_min_days=20, first_period_max_days=10)
