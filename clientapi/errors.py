@@ -56,6 +56,7 @@ MESSAGES: dict[str, Promise] = {
     "invalid_payment_details": _("The payout details are not valid."),
     "invalid_amount": _("The amount is not allowed."),
     "invalid_term": _("The term is not allowed."),
+    "invalid_first_period": _("The first payment date is outside the product's limits."),
     "product_inactive": _("The product is not offered."),
     "repeat_only_product": _("The product is for repeat borrowers only."),
     "transition_not_allowed": _("Not possible in the current status."),

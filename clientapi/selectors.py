@@ -62,4 +62,5 @@ def offer_quote(*, loan: Loan) -> Quote:
         amount_kop=loan.principal_kop,
         term_days=loan.term_days,
         daily_rate_ppm=loan.daily_rate_ppm,
+        first_period_days=loan.first_period_days,
     )

@@ -280,6 +280,11 @@ class ApplicationCreateSerializer(serializers.Serializer):
     amount_kop = _kop()
     term_days = serializers.IntegerField(min_value=1, max_value=3650)
     payout_method = serializers.IntegerField(min_value=1, max_value=2**62)
+    first_due_date = serializers.DateField(
+        required=False,
+        help_text="An installment loan's first payment date (e.g. the payday), within the "
+        "product's first-period limits counted from today's business date",
+    )
 
 
 class ApplicationSerializer(serializers.ModelSerializer):

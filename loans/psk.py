@@ -79,12 +79,16 @@ def full_cost_of_credit(
     return Psk(percent=percent, amount_kop=amount_kop)
 
 
-def psk_for_schedule(*, issue_date: date, principal_kop: int, items: list[Installment]) -> Psk:
-    """ПСК of a schedule produced by `loans.schedules`."""
+def psk_for_schedule(
+    *, issue_date: date, principal_kop: int, items: list[Installment], signing_fee_kop: int = 0
+) -> Psk:
+    """ПСК of a schedule produced by `loans.schedules`; a fee taken at signing is a payment on
+    the issue date, so the borrower's day-0 flow is −(principal − fee)."""
+    fee = [(issue_date, signing_fee_kop)] if signing_fee_kop else []
     return full_cost_of_credit(
         issue_date=issue_date,
         principal_kop=principal_kop,
-        payments=[(item.due_date, item.total_kop) for item in items],
+        payments=fee + [(item.due_date, item.total_kop) for item in items],
     )
 
 

@@ -77,9 +77,13 @@ def annuity_schedule(
     issue_date: date,
     charges_room_kop: int | None = None,
     due_on: Callable[[date], date] | None = None,
+    first_period_days: int | None = None,
 ) -> list[Installment]:
     """Equal payments every `period_days` days; the last installment settles the rest.
 
+    With `first_period_days` the first payment falls that many days after the issue (e.g. on
+    the borrower's payday) and the others every `period_days` after it; the first payment's
+    interest is for the days it covers and its principal part what the annuity leaves.
     With `charges_room_kop` the cumulative interest stops at that room, as daily accrual
     stops at the cap on all charges.
     """
@@ -87,6 +91,8 @@ def annuity_schedule(
     _require_int(daily_rate_ppm, field="daily_rate_ppm", minimum=0, what="the daily rate")
     _require_int(period_days, field="period_days", minimum=1, what="the period in days")
     _require_int(periods, field="periods", minimum=1, what="the number of periods")
+    first_days = period_days if first_period_days is None else first_period_days
+    _require_int(first_days, field="first_period_days", minimum=1, what="the first period")
     if charges_room_kop is not None:
         _require_int(
             charges_room_kop, field="charges_room_kop", minimum=0, what="the room for charges"
@@ -102,7 +108,7 @@ def annuity_schedule(
     items: list[Installment] = []
     previous_due = issue_date
     for seq in range(1, periods + 1):
-        due_date = issue_date + timedelta(days=seq * period_days)
+        due_date = issue_date + timedelta(days=first_days + (seq - 1) * period_days)
         if due_on is not None:
             due_date = due_on(due_date)
         days = (due_date - previous_due).days

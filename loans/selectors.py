@@ -48,7 +48,12 @@ class Quote:
 
 
 def loan_quote(
-    *, product: Product, amount_kop: int, term_days: int, daily_rate_ppm: int | None = None
+    *,
+    product: Product,
+    amount_kop: int,
+    term_days: int,
+    daily_rate_ppm: int | None = None,
+    first_period_days: int | None = None,
 ) -> Quote:
     """The schedule and ПСК a contract signed today would have: the contract's own code."""
     _check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
@@ -59,8 +64,12 @@ def loan_quote(
         term_days=term_days,
         issue_date=on,
         daily_rate_ppm=daily_rate_ppm,
+        first_period_days=first_period_days,
     )
-    psk = psk_for_schedule(issue_date=on, principal_kop=amount_kop, items=items)
+    fee = product.signing_fee_kop
+    psk = psk_for_schedule(
+        issue_date=on, principal_kop=amount_kop, items=items, signing_fee_kop=fee
+    )
     limits = limits_for_contract(signed_on=on, category=product.kind)
     loan_services.check_contract_caps(
         limits=limits,
@@ -69,5 +78,6 @@ def loan_quote(
         items=items,
         psk=psk,
         daily_rate_ppm=daily_rate_ppm,
+        signing_fee_kop=fee,
     )
     return Quote(product, amount_kop, term_days, on, items, psk)

@@ -64,8 +64,14 @@ def high_psk_facts(
         principal_kop=loan.requested_amount_kop,
         term_days=loan.requested_term_days,
         issue_date=on,
+        first_period_days=loan.first_period_days,
     )
-    psk = psk_for_schedule(issue_date=on, principal_kop=loan.requested_amount_kop, items=items)
+    psk = psk_for_schedule(
+        issue_date=on,
+        principal_kop=loan.requested_amount_kop,
+        items=items,
+        signing_fee_kop=loan.product.signing_fee_kop,
+    )
     threshold = limits.high_psk_threshold_percent
     facts = {
         "threshold_percent": None if threshold is None else float(threshold),

@@ -91,12 +91,15 @@ class IlProductFactory(PdlProductFactory):
     max_prolongations = 0
 
 
-def applied_loan(*, product=None, borrower=None, amount_kop=1_000_000, term_days=30) -> Loan:
+def applied_loan(
+    *, product=None, borrower=None, amount_kop=1_000_000, term_days=30, first_period_days=None
+) -> Loan:
     return services.loan_apply(
         borrower=borrower or BorrowerFactory(),
         product=product or PdlProductFactory(),
         amount_kop=amount_kop,
         term_days=term_days,
+        first_period_days=first_period_days,
     )
 
 

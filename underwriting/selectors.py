@@ -64,7 +64,10 @@ def offer_preview(*, loan: Loan, on: date, existing_payments_kop: int | None) ->
     offer = Offer(amount_kop=loan.requested_amount_kop, term_days=loan.requested_term_days)
     try:
         quote = loan_selectors.loan_quote(
-            product=loan.product, amount_kop=offer.amount_kop, term_days=offer.term_days
+            product=loan.product,
+            amount_kop=offer.amount_kop,
+            term_days=offer.term_days,
+            first_period_days=loan.first_period_days,
         )
     except DomainError as refusal:
         offer.problem = refusal.message

@@ -38,6 +38,7 @@ def submit_application(
     product: Product,
     amount_kop: int,
     term_days: int,
+    first_period_days: int | None = None,
     channel: str = "web",
     card_token: str = "",
     actor: AbstractBaseUser | None = None,
@@ -45,7 +46,12 @@ def submit_application(
 ) -> Loan:
     """Apply and, while scoring is fast, score and route in the same transaction."""
     loan = loan_services.loan_apply(
-        borrower=borrower, product=product, amount_kop=amount_kop, term_days=term_days, actor=actor
+        borrower=borrower,
+        product=product,
+        amount_kop=amount_kop,
+        term_days=term_days,
+        first_period_days=first_period_days,
+        actor=actor,
     )
     if offer is not None:  # a refused offer leaves no application behind
         feedback_services.offer_accept(offer=offer, loan=loan)
@@ -77,6 +83,7 @@ def submit_borrower_application(
     term_days: int,
     payout_method_id: int,
     offer: PersonalOffer | None = None,
+    first_period_days: int | None = None,
 ) -> Loan:
     """An application made through the borrower API, with where its money is to go."""
     borrower, destination = application_services.application_preflight(
@@ -87,6 +94,7 @@ def submit_borrower_application(
         product=product,
         amount_kop=amount_kop,
         term_days=term_days,
+        first_period_days=first_period_days,
         channel="app",
         card_token=destination.card_token,
         offer=offer,

@@ -25,9 +25,9 @@ class DocumentTemplate:
 
 
 CONTRACT = DocumentTemplate(
-    "loans/documents/contract.html", "ИУ-2026.12-1", "Индивидуальные условия"
+    "loans/documents/contract.html", "ИУ-2026.12-2", "Индивидуальные условия"
 )
-SCHEDULE = DocumentTemplate("loans/documents/schedule.html", "ГП-2026.12-1", "График платежей")
+SCHEDULE = DocumentTemplate("loans/documents/schedule.html", "ГП-2026.12-2", "График платежей")
 PDN_NOTICE = DocumentTemplate(
     "loans/documents/pdn_notice.html", "ПДН-2026.12-1", "Уведомление о ПДН"
 )
@@ -101,6 +101,19 @@ def cap_notice(terms: dict) -> str:
         "суммы основного долга. Начисление процентов, неустойки (штрафа, пени), иных мер "
         "ответственности и платежей за услуги прекращается, когда их сумма достигнет "
         f"{multiplier}-кратного размера суммы займа ({f.rub(terms['charges_cap_kop'])})."
+    )
+
+
+def fee_text(terms: dict) -> str:
+    """The fee taken at signing, as the table of conditions and the schedule state it."""
+    fee = terms.get("signing_fee_kop", 0)
+    if not fee:
+        return ""
+    return (
+        f"Комиссия за выдачу займа {f.rub_with_words(fee)} удерживается из суммы займа при его "
+        f"предоставлении: заёмщику перечисляется {f.rub(terms['principal_kop'] - fee)}. "
+        "Комиссия входит в полную стоимость займа и в предельный размер начислений. Заёмщик "
+        "согласен с её удержанием."
     )
 
 
@@ -223,7 +236,7 @@ def contract_rows(terms: dict) -> list[tuple[str, str, str]]:
             "Услуги, оказываемые кредитором заёмщику за отдельную плату и необходимые для "
             "заключения договора, их цена или порядок её определения, а также согласие заёмщика "
             "на оказание таких услуг",
-            "Не оказываются.",
+            fee_text(terms) or "Не оказываются.",
         ),
         (
             "16",

@@ -88,8 +88,12 @@ def _offer_terms(loan: Loan, *, on: date) -> dict:
         term_days=loan.term_days,
         issue_date=on,
         daily_rate_ppm=rate,
+        first_period_days=loan.first_period_days,
     )
-    psk = psk_for_schedule(issue_date=on, principal_kop=loan.principal_kop, items=items)
+    fee = product.signing_fee_kop
+    psk = psk_for_schedule(
+        issue_date=on, principal_kop=loan.principal_kop, items=items, signing_fee_kop=fee
+    )
     limits = limits_for_contract(signed_on=on, category=product.kind)
     penalty_num, penalty_den = penalty_rate(limits=limits, mode=product.penalty_mode)
     return _terms(
@@ -99,6 +103,7 @@ def _offer_terms(loan: Loan, *, on: date) -> dict:
         period_days=product.period_days,
         penalty_mode=product.penalty_mode,
         penalty_rate=(penalty_num, penalty_den),
+        signing_fee_kop=fee,
         items=items,
         psk_percent=str(psk.percent),
         psk_kop=psk.amount_kop,
@@ -121,6 +126,7 @@ def _signed_terms(loan: Loan) -> dict:
         period_days=loan.period_days,
         penalty_mode=loan.penalty_mode,
         penalty_rate=(loan.penalty_rate_num, loan.penalty_rate_den),
+        signing_fee_kop=loan.signing_fee_kop,
         items=items,
         psk_percent=str(loan.psk_percent),
         psk_kop=loan.psk_kop,
@@ -137,6 +143,7 @@ def _terms(
     period_days: int | None,
     penalty_mode: str,
     penalty_rate: tuple[int, int],
+    signing_fee_kop: int,
     items: list[Installment],
     psk_percent: str,
     psk_kop: int,
@@ -171,6 +178,8 @@ def _terms(
             for item in items
         ],
         "interest_total_kop": sum(item.interest_kop for item in items),
+        "signing_fee_kop": signing_fee_kop,
+        "payout_kop": loan.principal_kop - signing_fee_kop,
         "total_kop": sum(item.total_kop for item in items),
         "psk_percent": psk_percent,
         "psk_kop": psk_kop,

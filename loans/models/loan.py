@@ -48,6 +48,12 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     daily_rate_ppm = models.PositiveIntegerField(null=True, blank=True)
     term_days = models.PositiveIntegerField(null=True, blank=True)
     period_days = models.PositiveIntegerField(null=True, blank=True)
+    first_period_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The first period's days when the borrower chose them"
+    )
+    signing_fee_kop = models.BigIntegerField(
+        default=0, help_text="Fee taken at signing, deducted from the payout"
+    )
     penalty_mode = models.CharField(max_length=32, blank=True)
     penalty_rate_num = models.PositiveIntegerField(
         default=0, help_text="Daily penalty = overdue principal × num / den, half-even"
@@ -111,6 +117,9 @@ class Loan(ConcurrentTransitionMixin, models.Model):
                     overpayment_kop__gte=0,
                 ),
                 name="loan_balances_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(signing_fee_kop__gte=0), name="loan_signing_fee_non_negative"
             ),
             models.CheckConstraint(
                 condition=models.Q(requested_amount_kop__gt=0), name="loan_requested_positive"

@@ -34,6 +34,15 @@ class Product(models.Model):
     )
     max_prolongations = models.PositiveIntegerField(default=0)
     prolongation_fee_kop = models.BigIntegerField(default=0)
+    signing_fee_kop = models.BigIntegerField(
+        default=0, help_text="Fee taken at signing, deducted from the payout (kopecks)"
+    )
+    first_period_min_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Shortest first period a borrower may choose (IL only)"
+    )
+    first_period_max_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Longest first period a borrower may choose (IL only)"
+    )
     repeat_only = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
@@ -53,6 +62,19 @@ class Product(models.Model):
                 ),
                 name="product_term_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(signing_fee_kop__gte=0), name="product_signing_fee_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    first_period_min_days__isnull=True, first_period_max_days__isnull=True
+                )
+                | models.Q(
+                    first_period_min_days__gt=0,
+                    first_period_max_days__gte=models.F("first_period_min_days"),
+                ),
+                name="product_first_period_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,3 +89,7 @@ class Product(models.Model):
             raise ValidationError({"period_days": "An installment product needs a payment period"})
         if self.kind == ProductKind.PDL and self.period_days:
             raise ValidationError({"period_days": "A payday loan has one repayment, no period"})
+        if self.kind == ProductKind.PDL and self.first_period_max_days:
+            raise ValidationError(
+                {"first_period_max_days": "A payday loan has one repayment, no first period"}
+            )

@@ -10,6 +10,7 @@ modules behind it hold one topic each.
 from loans.services._transitions import Actor
 from loans.services.applications import (
     DECISIONS,
+    check_first_period,
     loan_apply,
     loan_approve,
     loan_cancel,
@@ -63,6 +64,7 @@ __all__ = [
     "bureau_answer_is_fresh",
     "bureau_answer_max_age",
     "check_contract_caps",
+    "check_first_period",
     "loan_apply",
     "loan_approve",
     "loan_cancel",

@@ -12,10 +12,20 @@ from loans.services._transitions import Actor, S, _lock, _positive_kop, _save, _
 
 @transaction.atomic
 def loan_apply(
-    *, borrower: Borrower, product: Product, amount_kop: int, term_days: int, actor: Actor = None
+    *,
+    borrower: Borrower,
+    product: Product,
+    amount_kop: int,
+    term_days: int,
+    first_period_days: int | None = None,
+    actor: Actor = None,
 ) -> Loan:
+    """An application; an installment loan's first period may be chosen within the product's
+    limits (e.g. to the borrower's payday)."""
     _positive_kop(amount_kop, what="amount")
     _check_product_terms(product=product, amount_kop=amount_kop, term_days=term_days)
+    if first_period_days is not None:
+        check_first_period(product=product, first_period_days=first_period_days)
     if product.repeat_only and not borrower.loans.filter(status=S.CLOSED).exists():
         raise DomainError(
             f"Product {product.code} is for repeat borrowers only", code="repeat_only_product"
@@ -25,6 +35,7 @@ def loan_apply(
         product=product,
         requested_amount_kop=amount_kop,
         requested_term_days=term_days,
+        first_period_days=first_period_days,
     )
     loan._history_user = actor
     loan.save()
@@ -53,6 +64,26 @@ def _check_product_terms(*, product: Product, amount_kop: int, term_days: int) -
             f"Term must be a whole number of {product.period_days}-day periods",
             code="invalid_term",
             field="term_days",
+        )
+
+
+def check_first_period(
+    *, product: Product, first_period_days: int, field: str = "first_period_days"
+) -> None:
+    """Refuse a first period the product does not offer, naming its limits (and `field`, the
+    caller's name for the choice)."""
+    low, high = product.first_period_min_days, product.first_period_max_days
+    if product.kind != ProductKind.IL or low is None or high is None:
+        raise DomainError(
+            f"Product {product.code} has no first period of the borrower's choice",
+            code="invalid_first_period",
+            field=field,
+        )
+    if isinstance(first_period_days, bool) or not low <= first_period_days <= high:
+        raise DomainError(
+            f"The first period must be between {low} and {high} days, got {first_period_days}",
+            code="invalid_first_period",
+            field=field,
         )
 
 

@@ -54,7 +54,7 @@ def loan_disburse(
     on = current_business_date()
     order = PayoutOrder(
         loan=loan,
-        amount_kop=loan.principal_kop,
+        amount_kop=loan.principal_kop - loan.signing_fee_kop,
         method=method,
         **payout_destination_fields(method=method, destination=destination, today=on),
     )
@@ -134,19 +134,33 @@ def payout_succeeded(*, payout_id: int, reference: str = "") -> PayoutOrder:
     loan = _lock(payout.loan)
     on = current_business_date()
     _transition(loan, "confirm_payout", actor=None, on=on)
+    fee = loan.signing_fee_kop
+    if fee:
+        # The fee is charged as the money goes out, then settled from the principal: the
+        # borrower owes the whole principal and received the principal less the fee.
+        post_entry(
+            key=f"signing-fee:{loan.pk}",
+            kind="fee",
+            business_date=on,
+            loan=loan,
+            lines=[Line(Account.LOAN_FEES, fee, loan.pk), Line(Account.FEE_INCOME, -fee)],
+        )
+        loan.charges_total_kop += fee
+    fee_settled = [Line(Account.LOAN_FEES, -fee, loan.pk)] if fee else []
     post_entry(
         key=f"payout-done:{payout.pk}",
         kind="payout_confirmed",
         business_date=on,
         loan=loan,
         lines=[
-            Line(Account.LOAN_PRINCIPAL, payout.amount_kop, loan.pk),
+            Line(Account.LOAN_PRINCIPAL, loan.principal_kop, loan.pk),
             Line(Account.PAYOUTS_IN_TRANSIT, -payout.amount_kop),
+            *fee_settled,
         ],
     )
     loan.issue_date = on
     loan.accrued_through = on
-    loan.principal_out_kop = payout.amount_kop
+    loan.principal_out_kop = loan.principal_kop
     if on != loan.signed_on:
         _redate_schedule(loan, on=on)
     _save(loan, actor=None, reason="payout confirmed")
@@ -176,8 +190,14 @@ def _redate_schedule(loan: Loan, *, on: date) -> None:
             period_days=loan.period_days,
             periods=loan.term_days // loan.period_days,
             issue_date=on,
+            first_period_days=loan.first_period_days,
         )
-    psk = psk_for_schedule(issue_date=on, principal_kop=loan.principal_kop, items=items)
+    psk = psk_for_schedule(
+        issue_date=on,
+        principal_kop=loan.principal_kop,
+        items=items,
+        signing_fee_kop=loan.signing_fee_kop,
+    )
     try:
         check_contract_caps(
             limits=limits_for_contract(signed_on=loan.signed_on, category=product.kind),
@@ -186,6 +206,7 @@ def _redate_schedule(loan: Loan, *, on: date) -> None:
             items=items,
             psk=psk,
             daily_rate_ppm=loan.daily_rate_ppm,
+            signing_fee_kop=loan.signing_fee_kop,
         )
     except CapExceeded:
         # The same terms over periods of the same length cannot cost more; should they, the

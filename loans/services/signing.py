@@ -32,11 +32,14 @@ def build_schedule(
     term_days: int,
     issue_date: date,
     daily_rate_ppm: int | None = None,
+    first_period_days: int | None = None,
 ) -> list[Installment]:
-    """The schedule at the product's rate, or at a lower rate agreed for this loan; a due
-    date on a non-working day moves to the next working day (the production calendar)."""
+    """The schedule at the product's rate, or at a lower rate agreed for this loan, with the
+    first period the borrower chose (installment loans); a due date on a non-working day moves
+    to the next working day (the production calendar)."""
     rate = daily_rate_ppm or product.daily_rate_ppm
-    due_on = _due_on(issue_date, term_days)
+    # A first period longer than the regular one pushes the last date out by the difference.
+    due_on = _due_on(issue_date, term_days + (first_period_days or 0))
     if product.kind == ProductKind.PDL:
         return pdl_schedule(
             principal_kop=principal_kop,
@@ -52,6 +55,7 @@ def build_schedule(
         periods=term_days // product.period_days,
         issue_date=issue_date,
         due_on=due_on,
+        first_period_days=first_period_days,
     )
 
 
@@ -70,8 +74,15 @@ def check_contract_caps(
     items: list[Installment],
     psk,
     daily_rate_ppm: int | None = None,
+    signing_fee_kop: int = 0,
 ) -> None:
+    """Refuse terms above a cap, naming it; a fee taken at signing is a charge like interest."""
     rate = daily_rate_ppm or product.daily_rate_ppm
+    if signing_fee_kop >= principal_kop:
+        raise CapExceeded(
+            f"The fee at signing of {signing_fee_kop} kop leaves nothing of the principal of "
+            f"{principal_kop} kop to pay out"
+        )
     if rate > limits.max_daily_rate_ppm:
         raise CapExceeded(
             f"Daily rate {rate / 10_000:.4f} % is above the cap of "
@@ -81,7 +92,7 @@ def check_contract_caps(
         raise CapExceeded(
             f"ПСК {psk.percent} % is above the cap of {limits.max_psk_percent} % (353-FZ art. 6)"
         )
-    charges = sum(item.interest_kop for item in items)
+    charges = sum(item.interest_kop for item in items) + signing_fee_kop
     cap = limits.charges_cap_kop(principal_kop)
     if charges > cap:
         raise CapExceeded(
@@ -131,14 +142,18 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
     product = loan.product
     limits = limits_for_contract(signed_on=on, category=product.kind)
     rate = loan.daily_rate_ppm or product.daily_rate_ppm
+    fee = product.signing_fee_kop
     items = build_schedule(
         product=product,
         principal_kop=loan.principal_kop,
         term_days=loan.term_days,
         issue_date=on,
         daily_rate_ppm=rate,
+        first_period_days=loan.first_period_days,
     )
-    psk = psk_for_schedule(issue_date=on, principal_kop=loan.principal_kop, items=items)
+    psk = psk_for_schedule(
+        issue_date=on, principal_kop=loan.principal_kop, items=items, signing_fee_kop=fee
+    )
     check_contract_caps(
         limits=limits,
         product=product,
@@ -146,6 +161,7 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
         items=items,
         psk=psk,
         daily_rate_ppm=rate,
+        signing_fee_kop=fee,
     )
     check_high_psk_rule(
         borrower_id=loan.borrower_id,
@@ -160,6 +176,7 @@ def loan_sign(*, loan: Loan, actor: Actor = None) -> Loan:
     loan.credit_uid = loan.credit_uid or new_credit_uid()
     loan.daily_rate_ppm = rate
     loan.period_days = product.period_days
+    loan.signing_fee_kop = fee
     loan.penalty_mode = product.penalty_mode
     loan.penalty_rate_num, loan.penalty_rate_den = penalty_rate(
         limits=limits, mode=product.penalty_mode

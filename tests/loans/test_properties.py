@@ -73,14 +73,29 @@ class Money:
 
 
 def issue(money: Money, kind: str, hundreds: int, term: int, outcome: str) -> None:
+    first_period_days = None
     if kind == "il":
         product, amount = IlProductFactory(), hundreds * 10_000 + 1_000_000
         term_days = 14 * (3 + term)
+    elif kind == "il_payday":
+        product = IlProductFactory(
+            code="il-payday-prop", first_period_min_days=7, first_period_max_days=28
+        )
+        amount, term_days = hundreds * 10_000 + 1_000_000, 14 * (3 + term)
+        first_period_days = 7 + 3 * term
+    elif kind == "pdl_fee":
+        # At 0.5 %/day a fee of 10,00 ₽ keeps ПСК under 292 % for every amount and term drawn.
+        product = PdlProductFactory(code="pdl-fee-prop", daily_rate_ppm=5000, signing_fee_kop=1_000)
+        amount, term_days = hundreds * 10_000, 5 * term
     else:
         product = PdlProductFactory(code="pdl-prop", prolongation_fee_kop=30_000)
         amount, term_days = hundreds * 10_000, 5 * term
     loan = applied_loan(
-        product=product, borrower=BorrowerFactory(), amount_kop=amount, term_days=term_days
+        product=product,
+        borrower=BorrowerFactory(),
+        amount_kop=amount,
+        term_days=term_days,
+        first_period_days=first_period_days,
     )
     bureaus_answered(loan.borrower)
     loan = services.loan_sign(loan=services.loan_approve(loan=services.loan_score(loan=loan)))
@@ -174,7 +189,7 @@ which = st.integers(0, 7)
 operations = st.one_of(
     st.tuples(
         st.just("issue"),
-        st.sampled_from(["pdl", "il"]),
+        st.sampled_from(["pdl", "il", "pdl_fee", "il_payday"]),
         st.integers(10, 300),
         st.integers(1, 6),
         st.sampled_from(["succeed", "succeed", "fail", "timeout"]),

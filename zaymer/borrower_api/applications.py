@@ -25,6 +25,8 @@ from clientapi.idempotency import idempotent
 from clientapi.services import applications as application_services
 from clientapi.throttles import ApplicationThrottle
 from loans import debt_load as debt_loads
+from loans import services as loan_services
+from loans.business_date import current_business_date
 from loans.documents import storage as documents
 from loans.documents.http import pdf_response
 from loans.models import Loan
@@ -99,12 +101,20 @@ class ApplicationViewSet(BorrowerApi, viewsets.GenericViewSet):
         """Apply. The robot's answer is in the response when it decides at once (approved with
         the offer, or rejected); otherwise poll the application while it is in review."""
         data = valid(s.ApplicationCreateSerializer, request.data)
+        product = selectors.active_product(code=data["product"])
+        first_period_days = None
+        if "first_due_date" in data:
+            first_period_days = (data["first_due_date"] - current_business_date()).days
+            loan_services.check_first_period(
+                product=product, first_period_days=first_period_days, field="first_due_date"
+            )
         loan = applications.submit_borrower_application(
             account=request.user,
-            product=selectors.active_product(code=data["product"]),
+            product=product,
             amount_kop=data["amount_kop"],
             term_days=data["term_days"],
             payout_method_id=data["payout_method"],
+            first_period_days=first_period_days,
         )
         return application_response(loan, status_code=status.HTTP_201_CREATED)
 
