@@ -29,6 +29,17 @@ PASSWORD = "demo-secret-4321"
 REQUIRED = {"serviced", "overdue", "closed", "in_review", "approved", "rejected", "cancelled"}
 
 
+@pytest.fixture(autouse=True)
+def _in_the_afternoon(monkeypatch):
+    """The demo squeezes its last day into the hours of today already past; just after
+    midnight there are none (no application waits in the queue yet), so these tests run as if
+    it were 15:00 in Moscow today, the clock moving on from there."""
+    moscow = ZoneInfo("Europe/Moscow")
+    afternoon = dt.datetime.combine(dt.datetime.now(moscow).date(), dt.time(15), tzinfo=moscow)
+    offset = afternoon - dt.datetime.now(dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime.now(dt.UTC) + offset)
+
+
 @pytest.fixture
 def password_file(settings, tmp_path):
     settings.DEMO_PASSWORD_FILE = tmp_path / ".demo-password"
