@@ -86,46 +86,35 @@ def _status(value: str) -> str:
     return str(LoanStatus(value).label) if value in LoanStatus.values else value
 
 
-def _loan_transitions(wanted: AuditFilter, limit: int) -> Iterator[AuditRow]:
-    rows = _window(
-        TransitionLog.objects.only(
-            "pk", "loan_id", "transition", "source", "target", "actor_label", "reason", "at"
-        ),
-        wanted,
-        at="at",
-        object_id="loan_id",
-        actor="actor_label",
-    )
-    for row in rows[:limit]:
-        yield AuditRow(
-            at=row.at,
-            kind=ObjectKind.LOAN,
-            object_id=row.loan_id,
-            actor=row.actor_label,
-            action=f"{row.transition}: {_status(row.source)} → {_status(row.target)}",
-            detail=row.reason,
-        )
+def _transitions(
+    model: type[TransitionLog] | type[CreditLineTransition],
+    kind: ObjectKind,
+    subject: str,
+    status: Callable[[str], str],
+) -> Callable[[AuditFilter, int], Iterator[AuditRow]]:
+    """A transition log's rows (a loan's or a card's): who moved what from which status."""
 
-
-def _card_transitions(wanted: AuditFilter, limit: int) -> Iterator[AuditRow]:
-    rows = _window(
-        CreditLineTransition.objects.only(
-            "pk", "credit_line_id", "transition", "source", "target", "actor_label", "reason", "at"
-        ),
-        wanted,
-        at="at",
-        object_id="credit_line_id",
-        actor="actor_label",
-    )
-    for row in rows[:limit]:
-        yield AuditRow(
-            at=row.at,
-            kind=ObjectKind.CARD,
-            object_id=row.credit_line_id,
-            actor=row.actor_label,
-            action=f"{row.transition}: {_card_status(row.source)} → {_card_status(row.target)}",
-            detail=row.reason,
+    def read(wanted: AuditFilter, limit: int) -> Iterator[AuditRow]:
+        rows = _window(
+            model._default_manager.only(
+                "pk", subject, "transition", "source", "target", "actor_label", "reason", "at"
+            ),
+            wanted,
+            at="at",
+            object_id=subject,
+            actor="actor_label",
         )
+        for row in rows[:limit]:
+            yield AuditRow(
+                at=row.at,
+                kind=kind,
+                object_id=getattr(row, subject),
+                actor=row.actor_label,
+                action=f"{row.transition}: {status(row.source)} → {status(row.target)}",
+                detail=row.reason,
+            )
+
+    return read
 
 
 def _card_status(value: str) -> str:
@@ -251,11 +240,14 @@ def _nothing(record) -> str:
 
 
 SOURCES = (
-    Source(ObjectKind.LOAN, _loan_transitions),
+    Source(ObjectKind.LOAN, _transitions(TransitionLog, ObjectKind.LOAN, "loan_id", _status)),
     Source(ObjectKind.LOAN, _history(Loan, ObjectKind.LOAN, _loan_status, "status")),
     Source(ObjectKind.BORROWER, _history(Borrower, ObjectKind.BORROWER, _nothing)),
     Source(ObjectKind.PRODUCT, _history(Product, ObjectKind.PRODUCT, _product_code, "code")),
-    Source(ObjectKind.CARD, _card_transitions),
+    Source(
+        ObjectKind.CARD,
+        _transitions(CreditLineTransition, ObjectKind.CARD, "credit_line_id", _card_status),
+    ),
     Source(ObjectKind.CASE, _contacts),
     Source(ObjectKind.CASE, _history(CollectionCase, ObjectKind.CASE, _case_stage, "stage")),
     Source(ObjectKind.MODEL, _model_transitions),
