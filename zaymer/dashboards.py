@@ -191,10 +191,9 @@ def satisfaction_by_month(*, since) -> Table:
 def _rebuilding_since(request) -> datetime | None:
     """The build time of the figures a rebuild was asked to replace (from the redirect)."""
     try:
-        stamp = float(request.GET.get("rebuilding", ""))
-    except ValueError:
+        return datetime.fromtimestamp(float(request.GET.get("rebuilding", "")), tz=UTC)
+    except (ValueError, OverflowError, OSError):  # not a number, nan, or out of range
         return None
-    return datetime.fromtimestamp(stamp, tz=UTC)
 
 
 @require_GET
@@ -236,9 +235,9 @@ def business_rebuild_status(request):
     told to refresh the page (and to stop polling)."""
     since = _rebuilding_since(request)
     newer = DashboardSnapshot.objects.filter(
-        business_date=current_business_date(), days=_days(request), built_at__gt=since
+        business_date=current_business_date(), days=_days(request)
     )
-    if since is None or newer.exists():
+    if since is None or newer.filter(built_at__gt=since).exists():
         response = HttpResponse(status=286)  # htmx: stop polling
         response["HX-Refresh"] = "true"
         return response

@@ -265,3 +265,17 @@ def test_the_card_book_sums_limits_and_balances_by_status(business_date):
 
     assert rows["open"] == [1, 1_000_000, 250_000, 0, 0, 25.0]
     assert rows["frozen"] == [1, 3_000_000, 0, 0, 0, 0.0]
+
+
+@pytest.mark.parametrize("stamp", ["", "nan", "inf", "1e300", "soon"])
+def test_the_rebuild_status_answers_a_bad_stamp_by_refreshing_not_an_error(client, book, stamp):
+    _risk_manager(client)
+    done = client.get("/dashboards/rebuild/status/", {"days": 30, "rebuilding": stamp})
+    assert done.status_code == 286 and done["HX-Refresh"] == "true"
+
+
+@pytest.mark.parametrize("stamp", ["nan", "1e300"])
+def test_the_dashboard_page_ignores_a_bad_rebuild_stamp(client, book, stamp):
+    _risk_manager(client)
+    page = client.get("/dashboards/", {"days": 30, "rebuilding": stamp})
+    assert page.status_code == 200 and 'id="rebuild-progress"' not in page.content.decode()
