@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-MOSCOW = ZoneInfo("Europe/Moscow")
+from loans.business_date import MOSCOW
 
 
 def moscow_offset_label(zone: ZoneInfo, at: datetime) -> str:

@@ -7,7 +7,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin import ReadOnlyInline
+from kernel.admin import ReadOnlyAdmin, ReadOnlyInline
 from loans.models import ContractDocument, LenderDetails, Loan
 
 
@@ -43,7 +43,7 @@ class ContractDocumentInline(ReadOnlyInline):
 
 
 @admin.register(ContractDocument)
-class ContractDocumentAdmin(admin.ModelAdmin):
+class ContractDocumentAdmin(ReadOnlyAdmin):
     list_display = ("id", "loan", "kind", "template_version", "sha256", "created_at", "pdf_link")
     list_filter = ("kind", "template_version")
     search_fields = ("=loan__id", "=sha256")
@@ -53,15 +53,6 @@ class ContractDocumentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("html", "pdf", "terms")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LenderDetails)
