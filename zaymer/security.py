@@ -15,6 +15,7 @@ from datetime import timedelta
 import django_otp
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -88,20 +89,20 @@ def second_factor_passed(request, *, code: str) -> Verdict:
 
 
 class AdminSecondFactorMiddleware:
-    """When the policy asks for it, the admin site opens only after a one-time code
-    (django-otp's `OTPMiddleware`, before this one, says whether the session has passed)."""
+    """The gate in front of the admin site. Signed-in staff without the admin (underwriters,
+    collectors) get the app's refusal, not Django's admin sign-in asking for another account;
+    when the policy asks for it, the others pass only after a one-time code (django-otp's
+    `OTPMiddleware`, before this one, says whether the session has passed)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            request.path.startswith("/admin/")
-            and user is not None
-            and user.is_authenticated
-            and not user.is_verified()
-            and SecurityPolicy.current().require_admin_totp
-        ):
+        if not request.path.startswith("/admin/") or user is None or not user.is_authenticated:
+            return self.get_response(request)
+        if not (user.is_active and user.is_staff) and not request.path.startswith("/admin/logout/"):
+            raise PermissionDenied
+        if not user.is_verified() and SecurityPolicy.current().require_admin_totp:
             return redirect(f"{reverse('second-factor')}?{urlencode({'next': request.path})}")
         return self.get_response(request)

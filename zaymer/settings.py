@@ -328,11 +328,6 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "zaymer.security.AdminSecondFactorMiddleware",
 )
-# Before the second factor: staff without the admin get the app's refusal at once.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("zaymer.security.AdminSecondFactorMiddleware"),
-    "zaymer.admin_door.AdminDoorMiddleware",
-)
 # A view that loses the database answers 503 "temporarily unavailable", not a 500.
 MIDDLEWARE += ["zaymer.health.DatabaseUnavailableMiddleware"]
 
