@@ -147,6 +147,8 @@ class CreditLineAdmin(PersonalDataSearchMixin, ReadOnlyAdmin):
         "principal_out",
         "interest_out",
         "overdue",
+        "overdue_since",
+        "days_past_due",
         "daily_rate",
         "opened_on",
     )
@@ -176,6 +178,8 @@ class CreditLineAdmin(PersonalDataSearchMixin, ReadOnlyAdmin):
         "penalty_rate",
         "charges_total",
         "overdue",
+        "overdue_since",
+        "days_past_due",
         "opened_on",
         "closed_on",
         "statement_day",

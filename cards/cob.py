@@ -28,7 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cards.models import CreditLineStatement, FreezeReason, StatementStatus
-from kernel.sql import date_param, greatest, least, plus_days, run
+from kernel.sql import date_param, days_between, greatest, least, plus_days, run
 from loans.business_date import MOSCOW
 from loans.models import BorrowerMessage
 from loans.money import format_rub
@@ -175,12 +175,23 @@ def mark_missed(cursor, on: date) -> int:
             overdue_kop = (
                 SELECT SUM(s.minimum_payment_kop - s.paid_kop) FROM loans_creditlinestatement s
                 WHERE s.credit_line_id = loans_creditline.id AND {due} AND {short}),
+            overdue_since = COALESCE(overdue_since, (
+                SELECT MIN(s.due_date) FROM loans_creditlinestatement s
+                WHERE s.credit_line_id = loans_creditline.id AND {due} AND {short})),
             freeze_reason = CASE WHEN status = 'open' THEN 'missed_payment'
                 ELSE freeze_reason END,
             status = CASE WHEN status = 'open' THEN 'frozen' ELSE status END,
             version = version + 1
         WHERE id IN ({missed})
         """,
+        [on, on, on],
+    )
+    # Counted as a loan's: the first day past the missed due date is day 1.
+    dpd = f"{days_between(d, 'overdue_since')} + 1"
+    run(
+        cursor,
+        f"UPDATE loans_creditline SET days_past_due = {dpd}"
+        f" WHERE overdue_since IS NOT NULL AND days_past_due <> {dpd}",
         [on, on],
     )
     return run(

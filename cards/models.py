@@ -112,6 +112,11 @@ class CreditLine(ConcurrentTransitionMixin, models.Model):
     overdue_kop = models.BigIntegerField(
         default=0, help_text="Unpaid part of the minimum payments whose due date passed"
     )
+    # The due date of the first minimum payment missed in the arrears now running: the days
+    # past due count from it until the arrears are paid in full (a later statement's minimum
+    # includes the earlier arrears, so a payment short of them leaves the spell running).
+    overdue_since = models.DateField(null=True, blank=True)
+    days_past_due = models.PositiveIntegerField(default=0)
     accrued_through = models.DateField()
     period_from = models.DateField(help_text="First day of the statement period now running")
     version = models.PositiveIntegerField(default=1, help_text="Bumped by every write")
@@ -146,6 +151,11 @@ class CreditLine(ConcurrentTransitionMixin, models.Model):
                 fields=["borrower"],
                 condition=~models.Q(status="closed"),
                 name="credit_line_one_per_borrower",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(overdue_kop=0, overdue_since__isnull=True, days_past_due=0)
+                | models.Q(overdue_kop__gt=0, overdue_since__isnull=False),
+                name="credit_line_arrears_have_a_start",
             ),
         ]
 

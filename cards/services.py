@@ -458,6 +458,8 @@ def credit_line_repay(
     line.penalty_out_kop -= penalty
     line.principal_out_kop -= principal
     line.overdue_kop = max(0, line.overdue_kop - amount_kop)
+    if line.overdue_kop == 0:
+        line.overdue_since, line.days_past_due = None, 0
     CreditLineStatement.objects.filter(credit_line=line, status=StatementStatus.DUE).update(
         paid_kop=F("paid_kop") + amount_kop
     )

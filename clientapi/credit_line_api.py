@@ -75,6 +75,7 @@ class CreditLineDetailSerializer(CreditLineSerializer):
             "psk_kop",
             "statement_day",
             "overdue_kop",
+            "days_past_due",
             "full_repayment_kop",
             "next_minimum_payment_kop",
             "next_due_date",
