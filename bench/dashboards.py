@@ -254,6 +254,7 @@ def build_book(n: int, sql: Sql) -> dict[str, int]:
             CollectionCase,
             {
                 "loan": "l.id",
+                "borrower": "l.borrower_id",
                 "opened_on": sql.add_days(due, "1"),
                 "stage": "CASE WHEN l.status = 'closed' THEN 'closed' ELSE 'soft' END",
                 "closed_on": "CASE WHEN l.status = 'closed' THEN l.closed_on END",

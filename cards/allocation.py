@@ -19,10 +19,15 @@ class RepaymentSplit:
     penalty_kop: int
 
 
+def overdue_parts(line: CreditLine) -> tuple[int, int]:
+    """The arrears as (overdue interest, overdue principal)."""
+    overdue_interest = min(line.overdue_kop, line.interest_out_kop)
+    return overdue_interest, min(line.overdue_kop - overdue_interest, line.principal_out_kop)
+
+
 def repayment_split(*, line: CreditLine, amount_kop: int) -> RepaymentSplit:
     """Split `amount_kop` (at most the debt) over the line's balances in the legal order."""
-    overdue_interest = min(line.overdue_kop, line.interest_out_kop)
-    overdue_principal = min(line.overdue_kop - overdue_interest, line.principal_out_kop)
+    overdue_interest, overdue_principal = overdue_parts(line)
     buckets = [
         overdue_interest,
         overdue_principal,

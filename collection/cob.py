@@ -1,9 +1,10 @@
 """The collection steps of close-of-business, for a business date the loan core has closed.
 
-In order: open cases for loans that became overdue, refresh every open case from its loan
-(days past due, bucket, debt, stage) and close the settled ones, resolve promises to pay,
-plan pre-collection reminders. Updates over many rows are single SQL statements; Python
-loops only over what is new today (new cases, cases entering a new bucket, reminders).
+In order: open cases for loans and cards that became overdue, refresh every open case from its
+debt (days past due, bucket, debt, stage) and close the settled ones, resolve promises to pay,
+plan pre-collection reminders (for loans: a card reminds of its own minimum payments). Updates
+over many rows are single SQL statements; Python loops only over what is new today (new cases,
+cases entering a new bucket, reminders).
 """
 
 import time
@@ -16,6 +17,7 @@ from django.db.models import F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cards.models import CreditLine, CreditLineRepayment, CreditLineStatus
 from collection import services
 from collection.models import (
     OPEN_CASE,
@@ -31,6 +33,7 @@ from collection.models import (
 from collection.policy import contact_allowed
 from collection.prediction import lateness_probabilities, loan_facts
 from kernel.errors import DomainError
+from kernel.sql import least
 from loans.models import CobRun, IncomingPayment, Loan, LoanStatus
 
 OPEN_STAGES = "('soft', 'hard', 'legal')"
@@ -45,25 +48,33 @@ def _date(value: date) -> str:
 
 
 def step_open_cases(on: date, at: datetime) -> int:
-    new = Loan.objects.filter(status=LoanStatus.OVERDUE).exclude(
-        collection_cases__in=CollectionCase.objects.filter(OPEN_CASE)
+    open_cases = CollectionCase.objects.filter(OPEN_CASE)
+    loans = Loan.objects.filter(status=LoanStatus.OVERDUE).exclude(collection_cases__in=open_cases)
+    cards = (
+        CreditLine.objects.filter(overdue_kop__gt=0)
+        .exclude(status=CreditLineStatus.CLOSED)
+        .exclude(collection_cases__in=open_cases)
     )
     loads = services.open_case_loads()
     opened = 0
-    for loan in new.order_by("pk"):
-        services.case_open(loan=loan, on=on, loads=loads)
+    for debt in [*loans.order_by("pk"), *cards.order_by("pk")]:
+        services.case_open(debt=debt, on=on, loads=loads)
         opened += 1
     return opened
 
 
 def step_refresh_cases(on: date, at: datetime) -> int:
-    """Copy every open case's figures from its overdue loan; soft turns hard after 30 days.
+    """Copy every open case's figures from its overdue debt; soft turns hard after 30 days.
     Cases that enter a new bucket get their strategy chosen again."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT c.id FROM collection_collectioncase c JOIN loans_loan l ON l.id = c.loan_id
             WHERE c.stage IN {OPEN_STAGES} AND l.status = 'overdue' AND c.bucket <> {BUCKET_SQL}
+            UNION ALL
+            SELECT c.id FROM collection_collectioncase c
+            JOIN loans_creditline l ON l.id = c.credit_line_id
+            WHERE c.stage IN {OPEN_STAGES} AND l.overdue_kop > 0 AND c.bucket <> {BUCKET_SQL}
             """  # noqa: S608 (constants only)
         )
         moved = [row[0] for row in cursor.fetchall()]
@@ -86,6 +97,27 @@ def step_refresh_cases(on: date, at: datetime) -> int:
             """  # noqa: S608 (constants only)
         )
         refreshed = max(cursor.rowcount, 0)
+        # A card's arrears are interest first (`cards.allocation.overdue_parts`); no fees.
+        overdue_interest = least("l.overdue_kop", "l.interest_out_kop")
+        overdue_principal = least(f"l.overdue_kop - {overdue_interest}", "l.principal_out_kop")
+        cursor.execute(
+            f"""
+            UPDATE collection_collectioncase SET
+                days_past_due = l.days_past_due,
+                bucket = {BUCKET_SQL},
+                overdue_principal_kop = {overdue_principal},
+                overdue_interest_kop = {overdue_interest},
+                penalty_kop = l.penalty_out_kop,
+                fees_kop = 0,
+                debt_kop = l.principal_out_kop + l.interest_out_kop + l.penalty_out_kop,
+                stage = CASE WHEN collection_collectioncase.stage = 'soft'
+                    AND l.days_past_due > 30 THEN 'hard' ELSE collection_collectioncase.stage END
+            FROM loans_creditline l
+            WHERE l.id = collection_collectioncase.credit_line_id
+              AND collection_collectioncase.stage IN {OPEN_STAGES} AND l.overdue_kop > 0
+            """  # noqa: S608 (constants only)
+        )
+        refreshed += max(cursor.rowcount, 0)
     for case in CollectionCase.objects.filter(pk__in=moved):
         services.case_restrategize(case=case)
     return refreshed
@@ -112,24 +144,51 @@ def step_close_cases(on: date, at: datetime) -> int:
             """,  # noqa: S608 (constants only)
             [_date(on)],
         )
-        return max(cursor.rowcount, 0)
+        closed = max(cursor.rowcount, 0)
+        # A card whose arrears are paid is cured (paid in full once it is closed); its case
+        # shows the debt left, none of it overdue.
+        cursor.execute(
+            f"""
+            UPDATE collection_collectioncase SET
+                stage = 'closed',
+                closed_on = %s,
+                closing_reason = CASE l.status WHEN 'closed' THEN 'paid_in_full' ELSE 'cured' END,
+                next_action = 'none',
+                next_action_on = NULL,
+                days_past_due = 0,
+                overdue_principal_kop = 0,
+                overdue_interest_kop = 0,
+                debt_kop = l.principal_out_kop + l.interest_out_kop + l.penalty_out_kop
+            FROM loans_creditline l
+            WHERE l.id = collection_collectioncase.credit_line_id
+              AND collection_collectioncase.stage IN {OPEN_STAGES}
+              AND (l.overdue_kop = 0 OR l.status = 'closed')
+            """,  # noqa: S608 (constants only)
+            [_date(on)],
+        )
+        return closed + max(cursor.rowcount, 0)
+
+
+def _paid(payments, debt: str) -> Subquery:
+    return Subquery(payments.values(debt).annotate(total=Sum("amount_kop")).values("total"))
 
 
 def step_promises(on: date, at: datetime) -> int:
     """Pending promises: paid since made → kept; due date passed unpaid → broken. Either way
     the case's next action moves to tomorrow."""
     pending = PromiseToPay.objects.filter(status=PromiseStatus.PENDING)
-    paid = (
-        IncomingPayment.objects.filter(
-            loan__collection_cases=OuterRef("case_id"),
-            business_date__gte=OuterRef("made_on"),
-            business_date__lte=on,
-        )
-        .values("loan_id")
-        .annotate(total=Sum("amount_kop"))
-        .values("total")
+    since_made = {"business_date__gte": OuterRef("made_on"), "business_date__lte": on}
+    loan_paid = _paid(
+        IncomingPayment.objects.filter(loan__collection_cases=OuterRef("case_id"), **since_made),
+        "loan_id",
     )
-    pending.update(paid_kop=Coalesce(Subquery(paid), 0))
+    card_paid = _paid(
+        CreditLineRepayment.objects.filter(
+            credit_line__collection_cases=OuterRef("case_id"), **since_made
+        ),
+        "credit_line_id",
+    )
+    pending.update(paid_kop=Coalesce(loan_paid, 0) + Coalesce(card_paid, 0))
     kept = pending.filter(paid_kop__gte=F("amount_kop")).update(
         status=PromiseStatus.KEPT, resolved_on=on
     )

@@ -111,7 +111,7 @@ def rule_on(day: date) -> ContactRule | None:
 
 def _subject(case_or_borrower) -> tuple[Borrower, CollectionCase | None]:
     if isinstance(case_or_borrower, CollectionCase):
-        return case_or_borrower.loan.borrower, case_or_borrower
+        return case_or_borrower.borrower, case_or_borrower
     return case_or_borrower, None
 
 
@@ -138,7 +138,7 @@ def _ban_verdict(borrower: Borrower, day: date, zone: ZoneInfo) -> Verdict | Non
 def _in_legal(borrower: Borrower, case: CollectionCase | None) -> bool:
     if case is not None:
         return case.stage == CaseStage.LEGAL
-    return CollectionCase.objects.filter(loan__borrower=borrower, stage=CaseStage.LEGAL).exists()
+    return CollectionCase.objects.filter(borrower=borrower, stage=CaseStage.LEGAL).exists()
 
 
 def _consent_verdict(borrower: Borrower, consent: ThirdPartyConsent, day: date) -> Verdict | None:

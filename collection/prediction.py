@@ -7,6 +7,7 @@ outcome, as for the application model: a late payment (pre-collection), a debt n
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -15,6 +16,9 @@ from collection.models import Strategy
 from loans.models import Loan, LoanStatus, TransitionLog
 from scoring import registry
 from scoring.models import ModelKind, ModelVersion
+
+if TYPE_CHECKING:
+    from collection.debts import Debt
 
 RULES = "rules"
 # Strategy thresholds on the probability of recovery.
@@ -102,8 +106,9 @@ class StrategyChoice:
     reason: str
 
 
-def choose_strategy(loan: Loan) -> StrategyChoice:
-    """Strategy and priority (expected recovery) for an overdue loan from `loan_facts`."""
+def choose_strategy(loan: "Loan | Debt") -> StrategyChoice:
+    """Strategy and priority (expected recovery) for an overdue debt: a `Debt`, or a loan from
+    `loan_facts`. A debt that cannot be restructured (a card) is negotiated instead."""
     champion = registry.champion(ModelKind.COLLECTION)
     if champion is not None:
         recovery = 1.0 - _predict(champion, [_facts(loan)])[0]
@@ -118,7 +123,7 @@ def choose_strategy(loan: Loan) -> StrategyChoice:
     elif recovery >= LIKELY_TO_PAY:
         strategy = Strategy.REMIND
         why = f"recovery {recovery:.0%} at least {LIKELY_TO_PAY:.0%}"
-    elif dpd >= RESTRUCTURE_AFTER_DPD:
+    elif dpd >= RESTRUCTURE_AFTER_DPD and getattr(loan, "restructurable", True):
         strategy = Strategy.RESTRUCTURE
         why = f"{dpd} days overdue and recovery {recovery:.0%}: a plan it can pay"
     else:

@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from cards.models import CreditLine, CreditLineRepayment, CreditLineStatement
 from collection.clock import ZonedTime, debtor_time
 from collection.models import (
     OPEN_CASE,
@@ -39,13 +40,13 @@ def cases_for_collector(*, collector) -> QuerySet[CollectionCase]:
     """My open cases: highest expected recovery first, then the earliest next action."""
     return (
         CollectionCase.objects.filter(OPEN_CASE, collector=collector)
-        .select_related("loan__borrower")
+        .select_related("borrower")
         .order_by("-priority_kop", "next_action_on", "pk")
     )
 
 
 def open_cases() -> QuerySet[CollectionCase]:
-    return CollectionCase.objects.filter(OPEN_CASE).select_related("loan__borrower", "collector")
+    return CollectionCase.objects.filter(OPEN_CASE).select_related("borrower", "collector")
 
 
 def case_contacts(*, case: CollectionCase) -> QuerySet[ContactAttempt]:
@@ -61,7 +62,7 @@ def case_promises(*, case: CollectionCase) -> QuerySet[PromiseToPay]:
 
 
 def debtor_local_time(*, case: CollectionCase, at: datetime) -> ZonedTime:
-    return debtor_time(at, case.loan.borrower.time_zone)
+    return debtor_time(at, case.borrower.time_zone)
 
 
 def unconfirmed_calendar_years(*, at: datetime) -> list[int]:
@@ -85,24 +86,37 @@ def channel_allowances(*, case: CollectionCase, at: datetime) -> dict[str, Verdi
 @dataclass(frozen=True)
 class ClaimPackage:
     case: CollectionCase
-    loan: Loan
+    contract_title: str
     prepared_on: date
     contract: list[tuple[str, str]]
     caps: list[tuple[str, str]]
     debt: list[tuple[str, int]]
-    payments: list[IncomingPayment] = field(default_factory=list)
+    payments: list[IncomingPayment | CreditLineRepayment] = field(default_factory=list)
     payout_reference: str = ""
+    loan: Loan | None = None
+    statements: list[CreditLineStatement] = field(default_factory=list)
 
     @property
     def debt_total_kop(self) -> int:
         return sum(amount for _, amount in self.debt)
 
 
+def _debtor_rows(borrower) -> list[tuple[str, str]]:
+    return [
+        ("Заёмщик", borrower.full_name),
+        ("Дата рождения", borrower.birth_date.isoformat()),
+        ("Паспорт", f"{borrower.passport_series} {borrower.passport_number}"),
+        ("Регион", borrower.region.name),
+        ("Телефон", borrower.phone),
+    ]
+
+
 def claim_package(*, case: CollectionCase, on: date) -> ClaimPackage:
-    """The figures of a claim for a court order, from the loan's contract and cached balances
-    (equal to its ledger accounts) and the limits frozen at signing."""
+    """The figures of a claim, from the contract and its cached balances (equal to its ledger
+    accounts) and the limits frozen at signing; the court reads it in Russian."""
+    if case.credit_line_id is not None:
+        return _card_claim_package(case=case, on=on)
     loan = Loan.objects.select_related("borrower__region", "product").get(pk=case.loan_id)
-    borrower = loan.borrower
     limits = loan.limits_snapshot or {}
     payout = loan.payouts.filter(status=PayoutStatus.SUCCEEDED).order_by("-pk").first()
     contract = [
@@ -114,11 +128,7 @@ def claim_package(*, case: CollectionCase, on: date) -> ClaimPackage:
         ("Ставка, % в день", f"{(loan.daily_rate_ppm or 0) / 10000:.4f}"),
         ("Срок, дней", str(loan.term_days or "")),
         ("ПСК, % годовых", str(loan.psk_percent or "")),
-        ("Заёмщик", borrower.full_name),
-        ("Дата рождения", borrower.birth_date.isoformat()),
-        ("Паспорт", f"{borrower.passport_series} {borrower.passport_number}"),
-        ("Регион", borrower.region.name),
-        ("Телефон", borrower.phone),
+        *_debtor_rows(loan.borrower),
     ]
     caps = [
         ("Лимиты на дату подписания с", str(limits.get("valid_from", ""))),
@@ -136,6 +146,7 @@ def claim_package(*, case: CollectionCase, on: date) -> ClaimPackage:
     ]
     return ClaimPackage(
         case=case,
+        contract_title=f"договору займа № {loan.pk}",
         loan=loan,
         prepared_on=on,
         contract=contract,
@@ -143,6 +154,45 @@ def claim_package(*, case: CollectionCase, on: date) -> ClaimPackage:
         debt=debt,
         payments=list(IncomingPayment.objects.filter(loan=loan).order_by("business_date", "pk")),
         payout_reference=payout.gateway_ref if payout else "",
+    )
+
+
+def _card_claim_package(*, case: CollectionCase, on: date) -> ClaimPackage:
+    """A card's claim: the contract, the statements with their missed minimum payments, the
+    payments and the debt; the cap on all charges is per draw (353-FZ)."""
+    line = CreditLine.objects.select_related("borrower__region").get(pk=case.credit_line_id)
+    limits = line.limits_snapshot or {}
+    contract = [
+        ("Договор потребительского кредита с лимитом кредитования №", str(line.pk)),
+        ("УИд договора", line.credit_uid or ""),
+        ("Дата подписания", line.opened_on.isoformat()),
+        ("Лимит кредитования", format_rub(line.limit_kop)),
+        ("Ставка, % в день", f"{line.daily_rate_ppm / 10000:.4f}"),
+        ("ПСК, % годовых", str(line.psk_percent)),
+        ("Просрочка, дней", str(line.days_past_due)),
+        ("Просрочка с", line.overdue_since.isoformat() if line.overdue_since else ""),
+        *_debtor_rows(line.borrower),
+    ]
+    caps = [
+        ("Лимиты на дату подписания с", str(limits.get("valid_from", ""))),
+        ("Максимальная ставка, ppm в день", str(limits.get("max_daily_rate_ppm", ""))),
+        ("Предел всех начислений, % каждого транша", str(line.charges_cap_percent)),
+        ("Начислено всего", format_rub(line.charges_total_kop)),
+    ]
+    debt = [
+        ("Основной долг", line.principal_out_kop),
+        ("Проценты", line.interest_out_kop),
+        ("Неустойка", line.penalty_out_kop),
+    ]
+    return ClaimPackage(
+        case=case,
+        contract_title=f"договору кредитной карты № {line.pk}",
+        prepared_on=on,
+        contract=contract,
+        caps=caps,
+        debt=debt,
+        payments=list(line.repayments.order_by("business_date", "pk")),
+        statements=list(line.statements.order_by("period_end")),
     )
 
 

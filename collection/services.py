@@ -15,6 +15,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cards.models import CreditLine, DrawKind, TransferStatus
+from collection.debts import case_debt, debt_of
 from collection.errors import CaseRefused, ContactRefused
 from collection.models import (
     OPEN_CASE,
@@ -35,7 +37,7 @@ from collection.models import (
 )
 from collection.models.contacts import AFTER_FOUR_MONTHS
 from collection.policy import Verdict, contact_allowed, rule_on
-from collection.prediction import choose_strategy, loan_facts
+from collection.prediction import choose_strategy
 from kernel.roles import ADMINISTRATOR, COLLECTOR, has_role
 from loans import services as loan_services
 from loans.business_date import current_business_date
@@ -70,6 +72,14 @@ def _require_open(case: CollectionCase) -> None:
         raise CaseRefused(_("The case is closed"), code="case_closed")
 
 
+def _require_restructurable(case: CollectionCase) -> None:
+    if case.loan_id is None:
+        raise CaseRefused(
+            _("A card's debt cannot be restructured: offer a promise to pay instead"),
+            code="not_restructurable",
+        )
+
+
 def bucket_for(days_past_due: int) -> str:
     if days_past_due <= 30:
         return Bucket.B1_30
@@ -96,11 +106,11 @@ def open_case_loads() -> dict[int, int]:
     return dict(rows.values_list("pk", "load"))
 
 
-def _pick_collector(loan: Loan, loads: dict[int, int]) -> int | None:
+def _pick_collector(borrower_id: int, loads: dict[int, int]) -> int | None:
     """The debtor's collector if another case of theirs is open (sticky), else the least
     loaded one (lowest id on a tie); `loads` is updated for the next pick."""
     same_debtor = (
-        CollectionCase.objects.filter(OPEN_CASE, loan__borrower_id=loan.borrower_id)
+        CollectionCase.objects.filter(OPEN_CASE, borrower_id=borrower_id)
         .exclude(collector=None)
         .values_list("collector_id", flat=True)
         .first()
@@ -113,28 +123,31 @@ def _pick_collector(loan: Loan, loads: dict[int, int]) -> int | None:
     return chosen
 
 
+def _of(debt: Loan | CreditLine) -> dict[str, Loan | CreditLine]:
+    return {"loan": debt} if isinstance(debt, Loan) else {"credit_line": debt}
+
+
 @transaction.atomic
-def case_open(*, loan: Loan, on: date, loads: dict[int, int] | None = None) -> CollectionCase:
-    """The open case of an overdue loan; opening it again returns the same case."""
-    existing = CollectionCase.objects.filter(OPEN_CASE, loan=loan).first()
+def case_open(
+    *, debt: Loan | CreditLine, on: date, loads: dict[int, int] | None = None
+) -> CollectionCase:
+    """The open case of an overdue debt, a loan or a card; opening it again returns the same
+    case."""
+    existing = CollectionCase.objects.filter(OPEN_CASE, **_of(debt)).first()
     if existing is not None:
         return existing
-    loan = loan_facts(Loan.objects.filter(pk=loan.pk)).get()
-    if loan.status != LoanStatus.OVERDUE:
-        raise CaseRefused(_("Only an overdue loan gets a collection case"), code="not_overdue")
-    choice = choose_strategy(loan)
-    collector_id = _pick_collector(loan, open_case_loads() if loads is None else loads)
+    facts = debt_of(**_of(debt))
+    if not facts.is_overdue:
+        raise CaseRefused(_("Only an overdue debt gets a collection case"), code="not_overdue")
+    choice = choose_strategy(facts)
+    collector_id = _pick_collector(facts.borrower_id, open_case_loads() if loads is None else loads)
     return CollectionCase.objects.create(
-        loan=loan,
+        **_of(debt),
+        borrower_id=facts.borrower_id,
         opened_on=on,
-        days_past_due=loan.days_past_due,
-        bucket=bucket_for(loan.days_past_due),
-        stage=CaseStage.HARD if loan.days_past_due > 30 else CaseStage.SOFT,
-        overdue_principal_kop=loan.principal_overdue_kop,
-        overdue_interest_kop=loan.interest_overdue_kop,
-        penalty_kop=loan.penalty_out_kop,
-        fees_kop=loan.fees_out_kop,
-        debt_kop=loan.debt_kop,
+        bucket=bucket_for(facts.days_past_due),
+        stage=CaseStage.HARD if facts.days_past_due > 30 else CaseStage.SOFT,
+        **facts.case_figures(),
         collector_id=collector_id,
         assigned_at=timezone.now() if collector_id else None,
         next_action=NextAction.CALL,
@@ -148,9 +161,9 @@ def case_open(*, loan: Loan, on: date, loads: dict[int, int] | None = None) -> C
 
 @transaction.atomic
 def case_restrategize(*, case: CollectionCase) -> CollectionCase:
-    """Choose the strategy again from the loan as it is now (a case entering a new bucket)."""
+    """Choose the strategy again from the debt as it is now (a case entering a new bucket)."""
     case = CollectionCase.objects.select_for_update().get(pk=case.pk)
-    choice = choose_strategy(loan_facts(Loan.objects.filter(pk=case.loan_id)).get())
+    choice = choose_strategy(case_debt(case))
     case.strategy = choice.strategy
     case.recovery_probability = choice.recovery_probability
     case.priority_kop = choice.priority_kop
@@ -238,12 +251,12 @@ def _contact(
 ) -> ContactAttempt:
     """Check and record one contact; `after(attempt)` runs in the same transaction."""
     case = case_or_borrower if isinstance(case_or_borrower, CollectionCase) else None
-    borrower = case.loan.borrower if case else case_or_borrower
+    borrower = case.borrower if case else case_or_borrower
     with transaction.atomic():
         # One contact at a time per debtor: two collectors never both use the last one allowed.
         Borrower.objects.select_for_update().filter(pk=borrower.pk).first()
         if case is not None:
-            case = CollectionCase.objects.select_related("loan__borrower").get(pk=case.pk)
+            case = CollectionCase.objects.select_related("borrower").get(pk=case.pk)
         verdict = _refusal(case=case, actor=actor) or contact_allowed(
             case_or_borrower=case or borrower, channel=channel, at=at, third_party=third_party
         )
@@ -304,7 +317,7 @@ def message_send(
 ) -> ContactAttempt:
     """An SMS to the debtor through the outbox, if the rules allow one at `at` (now)."""
     case = case_or_borrower if isinstance(case_or_borrower, CollectionCase) else None
-    borrower = case.loan.borrower if case else case_or_borrower
+    borrower = case.borrower if case else case_or_borrower
     if not body.strip():
         raise CaseRefused(_("The message is empty"), code="empty_message")
 
@@ -344,10 +357,15 @@ def contact_ban_add(
     if kind in AFTER_FOUR_MONTHS:
         rule = rule_on(valid_from)
         after = rule.refusal_after_days if rule else 120
-        overdue = Loan.objects.filter(
-            borrower=borrower, status=LoanStatus.OVERDUE, days_past_due__gt=after
+        overdue = (
+            Loan.objects.filter(
+                borrower=borrower, status=LoanStatus.OVERDUE, days_past_due__gt=after
+            ).exists()
+            or CreditLine.objects.filter(
+                borrower=borrower, overdue_kop__gt=0, days_past_due__gt=after
+            ).exists()
         )
-        if not overdue.exists():
+        if not overdue:
             raise CaseRefused(
                 _("A debtor may refuse interaction only after %(days)s days overdue")
                 % {"days": after},
@@ -371,16 +389,17 @@ def promise_record(
     *, case: CollectionCase, amount_kop: int, promised_on: date, actor
 ) -> PromiseToPay:
     """The debtor promises to pay; a pending promise is replaced by the new one."""
-    case = CollectionCase.objects.select_for_update().select_related("loan").get(pk=case.pk)
+    case = CollectionCase.objects.select_for_update().get(pk=case.pk)
     _require_handler(case, actor)
     _require_open(case)
     today = current_business_date()
     if not isinstance(amount_kop, int) or isinstance(amount_kop, bool) or amount_kop <= 0:
         raise CaseRefused(_("The promised amount must be positive"), code="invalid_amount")
-    if amount_kop > case.loan.debt_kop:
+    debt_kop = case_debt(case).debt_kop
+    if amount_kop > debt_kop:
         raise CaseRefused(
             _("The promise (%(amount)s) is more than the debt (%(debt)s)")
-            % {"amount": format_rub(amount_kop), "debt": format_rub(case.loan.debt_kop)},
+            % {"amount": format_rub(amount_kop), "debt": format_rub(debt_kop)},
             code="promise_above_debt",
         )
     if promised_on < today:
@@ -420,6 +439,7 @@ def restructuring_offer(
     case = CollectionCase.objects.select_related("loan__borrower").get(pk=case.pk)
     _require_handler(case, actor)
     _require_open(case)
+    _require_restructurable(case)
     items, arrears = loan_services.restructuring_preview(
         loan=case.loan, periods=periods, period_days=period_days
     )
@@ -467,6 +487,7 @@ def case_restructuring_accept(*, case: CollectionCase, actor=None) -> Loan:
     """The debtor accepts the offered plan: the loan core restructures it, the case closes."""
     case = CollectionCase.objects.select_for_update().get(pk=case.pk)
     _require_open(case)
+    _require_restructurable(case)
     request = (
         RestructuringRequest.objects.select_for_update()
         .filter(loan_id=case.loan_id, status=RestructuringStatus.OFFERED)
@@ -499,7 +520,7 @@ def _close(case: CollectionCase, *, on: date, reason: str, actor=None) -> None:
 
 def legal_obstacles(*, case: CollectionCase, actor) -> list[str]:
     """Why the case cannot go to legal collection now (empty: it can)."""
-    loan, borrower = case.loan, case.loan.borrower
+    borrower = case.borrower
     missing = []
     if case.stage != CaseStage.SOFT and case.stage != CaseStage.HARD:
         missing.append(_("The case is not in soft or hard collection"))
@@ -512,13 +533,10 @@ def legal_obstacles(*, case: CollectionCase, actor) -> list[str]:
             _("Only after %(days)s days overdue, when the strategy says so, or by a team lead")
             % {"days": LEGAL_AFTER_DPD}
         )
-    if loan.signed_at is None or loan.signed_on is None:
-        missing.append(_("No signed contract"))
-    if not loan.payouts.filter(status=PayoutStatus.SUCCEEDED).exists():
-        missing.append(_("No confirmed payout (proof the money was issued)"))
+    missing += _contract_obstacles(case)
     if not (borrower.passport_series and borrower.passport_number and borrower.birth_date):
         missing.append(_("The borrower's passport details are incomplete"))
-    if loan.debt_kop <= 0:
+    if case_debt(case).debt_kop <= 0:
         missing.append(_("Nothing is owed"))
     bankrupt = ContactBan.objects.filter(
         borrower=borrower, kind=BanKind.BANKRUPTCY, valid_from__lte=current_business_date()
@@ -528,12 +546,30 @@ def legal_obstacles(*, case: CollectionCase, actor) -> list[str]:
     return missing
 
 
+def _contract_obstacles(case: CollectionCase) -> list[str]:
+    """A signed contract and proof that the money was issued: a loan's confirmed payout, a
+    card's purchase or confirmed transfer."""
+    missing = []
+    if case.loan is not None:
+        if case.loan.signed_at is None or case.loan.signed_on is None:
+            missing.append(_("No signed contract"))
+        if not case.loan.payouts.filter(status=PayoutStatus.SUCCEEDED).exists():
+            missing.append(_("No confirmed payout (proof the money was issued)"))
+        return missing
+    line = case.credit_line
+    assert line is not None
+    if not line.credit_uid:
+        missing.append(_("No signed contract"))
+    issued = line.draws.filter(Q(kind=DrawKind.PURCHASE) | Q(transfer__status=TransferStatus.PAID))
+    if not issued.exists():
+        missing.append(_("No purchase or confirmed transfer (proof the money was issued)"))
+    return missing
+
+
 @transaction.atomic
 def case_hand_over_to_legal(*, case: CollectionCase, actor) -> CollectionCase:
     """Hand the debt to the lawyers: soft contacts freeze, the claim package is ready."""
-    case = (
-        CollectionCase.objects.select_for_update().select_related("loan__borrower").get(pk=case.pk)
-    )
+    case = CollectionCase.objects.select_for_update().select_related("borrower").get(pk=case.pk)
     _require_handler(case, actor)
     missing = legal_obstacles(case=case, actor=actor)
     if missing:

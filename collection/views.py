@@ -39,7 +39,7 @@ def _my_case(request, case_id: int) -> CollectionCase:
     """A collector opens their own cases; a team lead any. Another's case is not found."""
     case = get_object_or_404(
         CollectionCase.objects.select_related(
-            "loan__borrower__region", "loan__product", "collector"
+            "borrower__region", "loan__product", "credit_line", "collector"
         ),
         pk=case_id,
     )
@@ -57,7 +57,7 @@ def my_cases(request):
     )
     if lead:
         cases = cases.order_by("-priority_kop", "next_action_on", "pk")
-    rows = [(case, mask_name(case.loan.borrower.full_name)) for case in cases[:200]]
+    rows = [(case, mask_name(case.borrower.full_name)) for case in cases[:200]]
     return render(request, "collection/my_cases.html", {"rows": rows, "lead": lead})
 
 
@@ -80,7 +80,7 @@ def case_page(request, case_id: int):
 
 def _case_context(request, case: CollectionCase) -> dict:
     now = timezone.now()
-    borrower = case.loan.borrower
+    borrower = case.borrower
     return {
         "case": case,
         "borrower": borrower,
@@ -148,9 +148,9 @@ def call(request, case_id: int):
         return redirect("collection:case", case_id=case_id)
     pii_log.info(
         "personal data shown",
-        extra={"fields": {"user_id": request.user.pk, "borrower_id": case.loan.borrower_id}},
+        extra={"fields": {"user_id": request.user.pk, "borrower_id": case.borrower_id}},
     )
-    number = {"call_number": case.loan.borrower.phone}
+    number = {"call_number": case.borrower.phone}
     if request.htmx:
         return render(request, "collection/_call_number.html", number)
     return render(request, "collection/case.html", {**_case_context(request, case), **number})
@@ -277,6 +277,15 @@ def claim_package(request, case_id: int):
         raise Http404
     on = current_business_date()
     wanted = request.GET.get("format")
+    if case.loan_id is None and wanted in ("pdf", "csv", "xlsx"):
+        return HttpResponse(
+            _(
+                "The court order application and the day-by-day calculation are drafted for loans;"
+                " a card's claim goes with its statements of account."
+            ),
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
     if wanted == "pdf":
         try:
             pdf = claim.application_pdf(case=case, on=on)

@@ -223,7 +223,9 @@ def borrower_page(*, borrower_id: int) -> BorrowerPage | None:
             "-pk",
         ),
         cases=_latest(
-            CollectionCase.objects.filter(of_loans).select_related("collector"), "-opened_on", "-pk"
+            CollectionCase.objects.filter(borrower=borrower).select_related("collector"),
+            "-opened_on",
+            "-pk",
         ),
         contacts=_latest(
             ContactAttempt.objects.filter(borrower=borrower).only(

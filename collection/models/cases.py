@@ -1,11 +1,13 @@
-"""A collection case: one overdue loan from the day it falls behind until it is settled."""
+"""A collection case: one overdue debt (a loan or a virtual card) from the day it falls behind
+until it is settled. What collection reads of the debt goes through `collection.debts`."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from loans.models import Loan
+from cards.models import CreditLine
+from loans.models import Borrower, Loan
 
 
 class CaseStage(models.TextChoices):
@@ -49,7 +51,20 @@ class ClosingReason(models.TextChoices):
 
 
 class CollectionCase(models.Model):
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="collection_cases")
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="collection_cases"
+    )
+    # The debt: exactly one of the two.
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, null=True, blank=True, related_name="collection_cases"
+    )
+    credit_line = models.ForeignKey(
+        CreditLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="collection_cases",
+    )
     stage = models.CharField(max_length=8, choices=CaseStage.choices, default=CaseStage.SOFT)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
@@ -95,6 +110,16 @@ class CollectionCase(models.Model):
             models.UniqueConstraint(
                 fields=["loan"], condition=OPEN_CASE, name="collection_one_open_case_per_loan"
             ),
+            models.UniqueConstraint(
+                fields=["credit_line"],
+                condition=OPEN_CASE,
+                name="collection_one_open_case_per_card",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(loan__isnull=False, credit_line__isnull=True)
+                | models.Q(loan__isnull=True, credit_line__isnull=False),
+                name="collection_case_one_debt",
+            ),
             models.CheckConstraint(
                 condition=models.Q(stage=CaseStage.CLOSED, closed_on__isnull=False)
                 | (~models.Q(stage=CaseStage.CLOSED) & models.Q(closed_on__isnull=True)),
@@ -104,10 +129,19 @@ class CollectionCase(models.Model):
         indexes = [
             models.Index(fields=["collector", "stage"], name="collection_case_collector"),
             models.Index(fields=["stage", "bucket"], name="collection_case_stage"),
+            models.Index(fields=["borrower", "stage"], name="collection_case_borrower"),
         ]
 
     def __str__(self) -> str:
-        return f"Case #{self.pk} (loan #{self.loan_id}, {self.stage})"
+        debt = f"loan #{self.loan_id}" if self.loan_id else f"card #{self.credit_line_id}"
+        return f"Case #{self.pk} ({debt}, {self.stage})"
+
+    @property
+    def debt_label(self) -> str:
+        """The contract the case is for, as people name it (no query)."""
+        if self.loan_id:
+            return str(_("Loan No. %(number)s") % {"number": self.loan_id})
+        return str(_("Card No. %(number)s") % {"number": self.credit_line_id})
 
     @property
     def is_open(self) -> bool:

@@ -123,7 +123,7 @@ def test_the_borrower_accepts_the_restructuring_a_collector_offered(borrower_api
     open_day(OVERDUE_ON)
     collector = User.objects.create_user("col-r", password="x" * 12)
     collector.groups.add(Group.objects.get_or_create(name="collector")[0])
-    case = collection_services.case_open(loan=Loan.objects.get(pk=loan_id), on=OVERDUE_ON)
+    case = collection_services.case_open(debt=Loan.objects.get(pk=loan_id), on=OVERDUE_ON)
     noon = dt.datetime(2026, 12, 8, 12, tzinfo=dt.timezone(dt.timedelta(hours=3)))
     collection_services.restructuring_offer(
         case=case, periods=4, period_days=14, actor=collector, at=noon

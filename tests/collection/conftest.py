@@ -60,7 +60,7 @@ def overdue_loan(*, days: int = 3) -> Loan:
 @pytest.fixture
 def case(collector):
     loan = overdue_loan()
-    return services.case_open(loan=loan, on=DUE + dt.timedelta(days=2))
+    return services.case_open(debt=loan, on=DUE + dt.timedelta(days=2))
 
 
 def msk(*args) -> dt.datetime:

@@ -93,9 +93,9 @@ def test_a_message_goes_to_the_outbox_and_counts(case, collector):
 
 def test_cases_are_balanced_across_collectors_and_sticky(collector, other_collector, team_lead):
     loads = services.open_case_loads()
-    cases = [services.case_open(loan=loan, on=DUE, loads=loads) for loan in overdue_loans(3)]
+    cases = [services.case_open(debt=loan, on=DUE, loads=loads) for loan in overdue_loans(3)]
     assert len({c.collector_id for c in cases}) == 3  # three collectors, one case each
-    again = services.case_open(loan=cases[0].loan, on=DUE)
+    again = services.case_open(debt=cases[0].loan, on=DUE)
     assert again.pk == cases[0].pk and again.collector == cases[0].collector
 
 
@@ -110,7 +110,7 @@ def test_only_a_team_lead_reassigns(case, collector, other_collector, team_lead)
 
 
 def test_rule_strategy_and_priority(collector):
-    early = services.case_open(loan=overdue_loan(days=3), on=DUE)
+    early = services.case_open(debt=overdue_loan(days=3), on=DUE)
     assert early.strategy == Strategy.REMIND
     assert early.recovery_probability == pytest.approx(0.6)
     assert early.priority_kop == round(0.6 * early.debt_kop)
@@ -136,7 +136,7 @@ def test_a_promise_in_the_past_or_above_the_debt_is_refused(case, collector):
 
 
 def test_promises_are_kept_or_broken_by_the_payments(collector):
-    kept_case, broken_case = (services.case_open(loan=loan, on=DUE) for loan in overdue_loans(2))
+    kept_case, broken_case = (services.case_open(debt=loan, on=DUE) for loan in overdue_loans(2))
     today = dt.date(2026, 12, 5)
     kept = services.promise_record(
         case=kept_case,
@@ -162,7 +162,7 @@ def test_promises_are_kept_or_broken_by_the_payments(collector):
 
 
 def test_refresh_and_close_are_set_based(collector):
-    case = services.case_open(loan=overdue_loan(days=3), on=DUE)
+    case = services.case_open(debt=overdue_loan(days=3), on=DUE)
     Loan.objects.filter(pk=case.loan_id).update(days_past_due=45, penalty_out_kop=777)
     assert step_refresh_cases(DUE, MONDAY_10) == 1
     case.refresh_from_db()
@@ -286,6 +286,7 @@ def test_the_open_case_is_unique_per_loan(case):
     with pytest.raises(IntegrityError), transaction.atomic():
         CollectionCase.objects.create(
             loan=case.loan,
+            borrower=case.borrower,
             opened_on=DUE,
             strategy=Strategy.REMIND,
             recovery_probability=0.5,

@@ -118,7 +118,7 @@ def _collector_with_a_case():
     collector = staff("collector", "collector")
     collector.set_password("correct-horse-battery")
     collector.save()
-    return services.case_open(loan=overdue_loan(), on=DUE + dt.timedelta(days=2))
+    return services.case_open(debt=overdue_loan(), on=DUE + dt.timedelta(days=2))
 
 
 def _collector_on_case(browser, live_server, case, *, width: int, locale: str):

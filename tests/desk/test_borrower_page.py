@@ -40,6 +40,7 @@ def history(borrower, *, loans: int, collector) -> list[Loan]:
         )
         case = CollectionCase.objects.create(
             loan=loan,
+            borrower=borrower,
             opened_on=business_date,
             collector=collector,
             strategy="soft",
