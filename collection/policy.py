@@ -115,12 +115,23 @@ def _subject(case_or_borrower) -> tuple[Borrower, CollectionCase | None]:
     return case_or_borrower, None
 
 
-def _ban_verdict(borrower: Borrower, day: date, zone: ZoneInfo) -> Verdict | None:
-    bans = ContactBan.objects.filter(borrower=borrower, valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+def _bans(borrower_ids: list[int], first: date, last: date) -> dict[int, list[ContactBan]]:
+    """The bans in force on some day from `first` to `last`, per borrower, newest first."""
+    rows = ContactBan.objects.filter(borrower_id__in=borrower_ids, valid_from__lte=last).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=first)
     )
-    # The ban that lasts longest decides when contact is possible again.
-    ban = bans.filter(valid_to__isnull=True).first() or bans.order_by("-valid_to").first()
+    by_borrower: dict[int, list[ContactBan]] = {}
+    for ban in rows.order_by("-valid_from", "-id"):
+        by_borrower.setdefault(ban.borrower_id, []).append(ban)
+    return by_borrower
+
+
+def _ban_verdict(bans: list[ContactBan], day: date, zone: ZoneInfo) -> Verdict | None:
+    """Of the borrower's bans (newest first), the one in force on `day` that lasts longest
+    decides when contact is possible again."""
+    current = [b for b in bans if b.valid_from <= day and (b.valid_to is None or b.valid_to >= day)]
+    endless = [b for b in current if b.valid_to is None]
+    ban = endless[0] if endless else max(current, key=lambda b: b.valid_to, default=None)
     if ban is None:
         return None
     until = None
@@ -168,12 +179,72 @@ def contact_allowed(
         return ALLOWED
     borrower, case = _subject(case_or_borrower)
     zone = ZoneInfo(borrower.time_zone)
+    day = at.astimezone(zone).date()
+    calendar = Calendar(period_start(day, "week") - timedelta(days=7), day + timedelta(SEARCH_DAYS))
+    return _verdict(
+        borrower=borrower,
+        channel=channel,
+        at=at,
+        bans=_bans([borrower.pk], day, day).get(borrower.pk, []),
+        in_legal=_in_legal(borrower, case),
+        calendar=calendar,
+        moments=_counter_moments([borrower.pk], channel, day, calendar.rule(day)).get(
+            borrower.pk, []
+        ),
+        third_party=third_party,
+    )
+
+
+def contacts_allowed(
+    *, cases: list[CollectionCase], channel: str, at: datetime
+) -> dict[int, Verdict]:
+    """`contact_allowed` for many cases at once (a worklist), in a fixed number of queries:
+    the same verdict, case by case, as asking one at a time."""
+    if not cases:
+        return {}
+    days = {case.pk: at.astimezone(ZoneInfo(case.borrower.time_zone)).date() for case in cases}
+    first, last = min(days.values()), max(days.values())
+    calendar = Calendar(
+        period_start(first, "week") - timedelta(days=7), last + timedelta(SEARCH_DAYS)
+    )
+    borrower_ids = sorted({case.borrower_id for case in cases})
+    bans = _bans(borrower_ids, first, last)
+    moments = _counter_moments(borrower_ids, channel, first, calendar.rule(first))
+    return {
+        case.pk: ALLOWED
+        if channel == Channel.INCOMING_CALL
+        else _verdict(
+            borrower=case.borrower,
+            channel=channel,
+            at=at,
+            bans=bans.get(case.borrower_id, []),
+            in_legal=case.stage == CaseStage.LEGAL,
+            calendar=calendar,
+            moments=moments.get(case.borrower_id, []),
+        )
+        for case in cases
+    }
+
+
+def _verdict(
+    *,
+    borrower: Borrower,
+    channel: str,
+    at: datetime,
+    bans: list[ContactBan],
+    in_legal: bool,
+    calendar: "Calendar",
+    moments: list[datetime],
+    third_party: ThirdPartyConsent | None = None,
+) -> Verdict:
+    """The rules in their order, on what was read for this debtor."""
+    zone = ZoneInfo(borrower.time_zone)
     local = at.astimezone(zone)
     day = local.date()
-    banned = _ban_verdict(borrower, day, zone)
+    banned = _ban_verdict(bans, day, zone)
     if banned is not None:
         return banned
-    if channel in SOFT_CHANNELS and _in_legal(borrower, case):
+    if channel in SOFT_CHANNELS and in_legal:
         return Verdict(
             False,
             _("The debt was handed over to legal collection: only letters are allowed"),
@@ -184,8 +255,7 @@ def contact_allowed(
         refused = _consent_verdict(borrower, third_party, day)
         if refused is not None:
             return refused
-    calendar = Calendar(period_start(day, "week") - timedelta(days=7), day + timedelta(SEARCH_DAYS))
-    counted = _counted_days(borrower, channel, day, zone, calendar.rule(day))
+    counted = _counted_days(moments, day, zone)
     first = _first_problem(channel, local, calendar, counted)
     if first is None:
         return ALLOWED
@@ -198,24 +268,35 @@ def contact_allowed(
     return Verdict(False, reason, None, code)
 
 
-def _counted_days(
-    borrower: Borrower, channel: str, day: date, zone: ZoneInfo, rule: ContactRule | None
-) -> list[date]:
-    """The local dates of earlier contacts on the channel's counter, back to the earliest
-    period that holds `day`."""
+def _counter_moments(
+    borrower_ids: list[int], channel: str, day: date, rule: ContactRule | None
+) -> dict[int, list[datetime]]:
+    """The moments of earlier contacts on the channel's counter, per borrower, from a day
+    before the earliest period that holds `day` (time zones differ by less than a day)."""
     periods = _periods(channel)
     if not periods:
-        return []
+        return {}
     counter = periods[0][1]
-    since = min(period_start(day, "week"), period_start(day, "month"))
+    since = min(period_start(day, "week"), period_start(day, "month")) - timedelta(days=1)
     attempts = ContactAttempt.objects.filter(
-        borrower=borrower,
+        borrower_id__in=borrower_ids,
         channel__in=counter,
-        at__gte=datetime.combine(since, time(0), tzinfo=zone),
+        at__gte=datetime.combine(since, time(0), tzinfo=ZoneInfo("UTC")),
     )
     if channel in CALLS and rule is not None and not rule.count_unanswered_calls:
         attempts = attempts.exclude(outcome__in=UNANSWERED)
-    return [moment.astimezone(zone).date() for moment in attempts.values_list("at", flat=True)]
+    moments: dict[int, list[datetime]] = {}
+    for borrower_id, moment in attempts.values_list("borrower_id", "at"):
+        moments.setdefault(borrower_id, []).append(moment)
+    return moments
+
+
+def _counted_days(moments: list[datetime], day: date, zone: ZoneInfo) -> list[date]:
+    """The local dates of the contacts that count, back to the earliest period that holds
+    `day` in the debtor's zone."""
+    since = min(period_start(day, "week"), period_start(day, "month"))
+    local_days = [moment.astimezone(zone).date() for moment in moments]
+    return [d for d in local_days if d >= since]
 
 
 def _first_problem(
@@ -287,7 +368,8 @@ def contact_budget(*, borrower: Borrower, channel: str, at: datetime) -> list[Bu
     rule = rule_on(day)
     if rule is None:
         return []
-    counted = _counted_days(borrower, channel, day, zone, rule)
+    moments = _counter_moments([borrower.pk], channel, day, rule).get(borrower.pk, [])
+    counted = _counted_days(moments, day, zone)
     return [
         Budget(
             period,

@@ -36,17 +36,23 @@ from loans.money import format_rub
 from loans.workdays import unconfirmed_years
 
 
-def cases_for_collector(*, collector) -> QuerySet[CollectionCase]:
-    """My open cases: highest expected recovery first, then the earliest next action."""
+def worklist(*, collector=None) -> QuerySet[CollectionCase]:
+    """Open cases (a collector's own, or all for a team lead) with what the worklist filters
+    and shows: the last contact and the date of the pending promise. Highest expected
+    recovery first, then the earliest next action."""
+    last_contact = ContactAttempt.objects.filter(case=OuterRef("pk")).order_by("-at")
+    promise = PromiseToPay.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING)
+    cases = CollectionCase.objects.filter(OPEN_CASE)
+    if collector is not None:
+        cases = cases.filter(collector=collector)
     return (
-        CollectionCase.objects.filter(OPEN_CASE, collector=collector)
-        .select_related("borrower")
+        cases.annotate(
+            last_contact_at=Subquery(last_contact.values("at")[:1]),
+            pending_promise_on=Subquery(promise.order_by("promised_on").values("promised_on")[:1]),
+        )
+        .select_related("borrower", "collector")
         .order_by("-priority_kop", "next_action_on", "pk")
     )
-
-
-def open_cases() -> QuerySet[CollectionCase]:
-    return CollectionCase.objects.filter(OPEN_CASE).select_related("borrower", "collector")
 
 
 def case_contacts(*, case: CollectionCase) -> QuerySet[ContactAttempt]:
@@ -243,18 +249,20 @@ class TeamReport:
         return self.contacts / (self.recovered_kop / 100_000) if self.recovered_kop else None
 
 
+def _paid_since(payments: QuerySet, debt: str) -> Coalesce:
+    total = payments.values(debt).annotate(total=Sum("amount_kop")).values("total")
+    return Coalesce(Subquery(total), Value(0), output_field=BigIntegerField())
+
+
 def team_report(*, on: date, months: int = 3) -> TeamReport:
     since = (on.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    recovered = (
-        IncomingPayment.objects.filter(
-            loan=OuterRef("loan"), received_at__date__gte=OuterRef("opened_on")
-        )
-        .values("loan")
-        .annotate(total=Sum("amount_kop"))
-        .values("total")
+    since_opened = {"received_at__date__gte": OuterRef("opened_on")}
+    loan_paid = IncomingPayment.objects.filter(loan=OuterRef("loan"), **since_opened)
+    card_paid = CreditLineRepayment.objects.filter(
+        credit_line=OuterRef("credit_line"), **since_opened
     )
     cases = CollectionCase.objects.annotate(
-        recovered=Coalesce(Subquery(recovered), Value(0), output_field=BigIntegerField())
+        recovered=_paid_since(loan_paid, "loan") + _paid_since(card_paid, "credit_line")
     )
     by_stage_bucket = [
         (row["stage"], row["bucket"], row["cases"], row["debt"] or 0)

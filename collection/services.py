@@ -47,6 +47,13 @@ from loans.models.restructuring import OPEN_RESTRUCTURING, RestructuringStatus
 from loans.money import format_rub
 
 LEGAL_AFTER_DPD = 90
+# What a case asks of its collector first, by its strategy (a promise to check comes first).
+FIRST_ACTION = {
+    Strategy.REMIND: NextAction.MESSAGE,
+    Strategy.NEGOTIATE: NextAction.CALL,
+    Strategy.RESTRUCTURE: NextAction.OFFER_RESTRUCTURING,
+    Strategy.LEGAL: NextAction.HAND_OVER,
+}
 MESSAGE_KIND_PREFIX = "collection_"
 
 
@@ -150,7 +157,7 @@ def case_open(
         **facts.case_figures(),
         collector_id=collector_id,
         assigned_at=timezone.now() if collector_id else None,
-        next_action=NextAction.CALL,
+        next_action=FIRST_ACTION[choice.strategy],
         next_action_on=on + timedelta(days=1),
         strategy=choice.strategy,
         recovery_probability=choice.recovery_probability,
@@ -164,12 +171,16 @@ def case_restrategize(*, case: CollectionCase) -> CollectionCase:
     """Choose the strategy again from the debt as it is now (a case entering a new bucket)."""
     case = CollectionCase.objects.select_for_update().get(pk=case.pk)
     choice = choose_strategy(case_debt(case))
+    fields = ["strategy", "recovery_probability", "priority_kop", "strategy_reason"]
+    if choice.strategy != case.strategy and case.next_action != NextAction.CHECK_PROMISE:
+        case.next_action = FIRST_ACTION[choice.strategy]
+        fields.append("next_action")
     case.strategy = choice.strategy
     case.recovery_probability = choice.recovery_probability
     case.priority_kop = choice.priority_kop
     case.strategy_reason = choice.reason
     case._change_reason = "strategy re-chosen"
-    case.save(update_fields=["strategy", "recovery_probability", "priority_kop", "strategy_reason"])
+    case.save(update_fields=fields)
     return case
 
 

@@ -4,8 +4,10 @@ a refusal of the contact rules comes back as a message with its reason and the n
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from collection import claim, selectors, services
 from collection.clock import debtor_time, moscow_time
 from collection.errors import ContactRefused
+from collection.filters import CaseWorklistFilter
 from collection.forms import (
     ContactForm,
     MessageForm,
@@ -23,7 +26,7 @@ from collection.forms import (
     RestructuringForm,
 )
 from collection.models import CaseStage, Channel, CollectionCase
-from collection.policy import contact_budget
+from collection.policy import contact_budget, contacts_allowed
 from kernel import exports
 from kernel.errors import DomainError
 from kernel.masking import mask_name, mask_passport, mask_phone
@@ -51,14 +54,39 @@ def _my_case(request, case_id: int) -> CollectionCase:
 @require_GET
 @role_required(COLLECTOR, ADMINISTRATOR)
 def my_cases(request):
+    """The worklist: a collector's own open cases (a team lead's: all), filtered, searched,
+    sorted and paged; each row says whether the debtor may be called now and why not."""
     lead = services.is_team_lead(request.user)
-    cases = (
-        selectors.open_cases() if lead else selectors.cases_for_collector(collector=request.user)
+    cases = selectors.worklist(collector=None if lead else request.user)
+    filterset = CaseWorklistFilter(request.GET, queryset=cases, request=request)
+    rows_qs = filterset.qs if filterset.is_valid() else cases.none()
+    page = Paginator(rows_qs, settings.COLLECTION_WORKLIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    if lead:
-        cases = cases.order_by("-priority_kop", "next_action_on", "pk")
-    rows = [(case, mask_name(case.borrower.full_name)) for case in cases[:200]]
-    return render(request, "collection/my_cases.html", {"rows": rows, "lead": lead})
+    now = timezone.now()
+    cases_on_page = list(page.object_list)
+    verdicts = contacts_allowed(cases=cases_on_page, channel=Channel.CALL, at=now)
+    rows = [(case, mask_name(case.borrower.full_name), verdicts[case.pk]) for case in cases_on_page]
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "lead": lead,
+        "now": now,
+        "today": current_business_date(),
+        "query": _query(request, drop=("page",)),
+        "sort_query": _query(request, drop=("page", "sort")),
+    }
+    if request.htmx and request.htmx.target == "cases-table":
+        return render(request, "collection/_cases_table.html", context)
+    return render(request, "collection/my_cases.html", context)
+
+
+def _query(request, *, drop: tuple[str, ...]) -> str:
+    params = request.GET.copy()
+    for name in drop:
+        params.pop(name, None)
+    return params.urlencode()
 
 
 @require_GET

@@ -294,6 +294,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 COLLECTION_PRECOLLECTION_DAYS = env.int("COLLECTION_PRECOLLECTION_DAYS", default=3)
 COLLECTION_PRECOLLECTION_THRESHOLD = env.float("COLLECTION_PRECOLLECTION_THRESHOLD", default=0.3)
 COLLECTION_PROMISE_MAX_DAYS = env.int("COLLECTION_PROMISE_MAX_DAYS", default=30)
+COLLECTION_WORKLIST_PAGE_SIZE = 50
 
 # --- Production mode (issue 8) -------------------------------------------------------------
 

@@ -39,6 +39,7 @@ class NextAction(models.TextChoices):
     MESSAGE = "message", _("Send a message")
     CHECK_PROMISE = "check_promise", _("Check the promised payment")
     OFFER_RESTRUCTURING = "offer_restructuring", _("Offer a restructuring")
+    HAND_OVER = "hand_over", _("Hand over to legal")
     PREPARE_CLAIM = "prepare_claim", _("Prepare the claim")
     NONE = "none", _("Nothing")
 

@@ -385,7 +385,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def the_borrower_accepts_a_restructuring(self, pick, periods):
         loans = self.loans(S.OVERDUE)
         loan = loans[pick % len(loans)]
-        collection_services.case_open(loan=loan, on=current_business_date())
+        collection_services.case_open(debt=loan, on=current_business_date())
         # As the collector's offer leaves it (its SMS and the contact rules are tested apart).
         RestructuringRequest.objects.update_or_create(
             loan=loan,
