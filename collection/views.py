@@ -30,7 +30,7 @@ from collection.policy import contact_budget, contacts_allowed
 from kernel import exports
 from kernel.errors import DomainError
 from kernel.masking import mask_name, mask_passport, mask_phone
-from kernel.pages import form_errors_as_messages, run_as_message
+from kernel.pages import form_errors_as_messages, query_without, run_as_message
 from kernel.roles import ADMINISTRATOR, COLLECTOR, role_required
 from loans.business_date import current_business_date
 from loans.models import Loan
@@ -74,19 +74,12 @@ def my_cases(request):
         "lead": lead,
         "now": now,
         "today": current_business_date(),
-        "query": _query(request, drop=("page",)),
-        "sort_query": _query(request, drop=("page", "sort")),
+        "query": query_without(request, drop=("page",)),
+        "sort_query": query_without(request, drop=("page", "sort")),
     }
     if request.htmx and request.htmx.target == "cases-table":
         return render(request, "collection/_cases_table.html", context)
     return render(request, "collection/my_cases.html", context)
-
-
-def _query(request, *, drop: tuple[str, ...]) -> str:
-    params = request.GET.copy()
-    for name in drop:
-        params.pop(name, None)
-    return params.urlencode()
 
 
 @require_GET

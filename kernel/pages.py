@@ -1,4 +1,5 @@
-"""What the staff pages share: a refused action or a bad form becomes messages on the page."""
+"""What the staff pages share: a refused action or a bad form becomes messages on the page,
+and a list page's links keep its filters."""
 
 from collections.abc import Callable
 
@@ -28,3 +29,11 @@ def run_as_message(
         return False
     messages.success(request, success)
     return True
+
+
+def query_without(request, *, drop: tuple[str, ...]) -> str:
+    """The page's query string without `drop` (the pager's and the sort links' base)."""
+    params = request.GET.copy()
+    for name in drop:
+        params.pop(name, None)
+    return params.urlencode()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kernel.errors import DomainError
-from kernel.pages import form_errors_as_messages, run_as_message
+from kernel.pages import form_errors_as_messages, query_without, run_as_message
 from kernel.roles import ADMINISTRATOR, RISK_MANAGER, UNDERWRITER, role_required
 from underwriting import selectors, services
 from underwriting.filters import ReviewQueueFilter, sla_state
@@ -39,19 +39,12 @@ def queue(request):
         "page": page,
         "rows": rows,
         "now": now,
-        "query": _query(request, drop=("page",)),
-        "sort_query": _query(request, drop=("page", "sort")),
+        "query": query_without(request, drop=("page",)),
+        "sort_query": query_without(request, drop=("page", "sort")),
     }
     if request.htmx and request.htmx.target == "queue-table":
         return render(request, "underwriting/_queue_table.html", context)
     return render(request, "underwriting/queue.html", context)
-
-
-def _query(request, *, drop: tuple[str, ...]) -> str:
-    params = request.GET.copy()
-    for name in drop:
-        params.pop(name, None)
-    return params.urlencode()
 
 
 @require_POST
