@@ -7,20 +7,24 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from cards.models import CreditLine
 from kernel.errors import DomainError
+from kernel.roles import RISK_MANAGER, has_role
 from loans import selectors as loan_selectors
 from loans.business_date import current_business_date
 from loans.models import Borrower, DebtLoad, Loan, TransitionLog
 from loans.models.borrowers import age_years
+from loans.money import format_rub
 from loans.pdn import (
     average_monthly_payment_kop,
     debt_load_exceeds_warning,
     debt_load_percent,
     income_for_pdn_kop,
 )
+from underwriting.errors import ReviewRefused
 from underwriting.identity import IdentityCheck, identity_checks
 from underwriting.models import QUEUED, DeclineReason, ReviewTask, TaskStatus, Verdict
 
@@ -58,10 +62,21 @@ class Offer:
     problem: str = ""
 
 
-def offer_preview(*, loan: Loan, on: date, existing_payments_kop: int | None) -> Offer:
-    """The contract the application would become if approved as asked, with ПСК, and ПДН over
-    the borrower's other monthly payments as the robot counted them (unknown: no ПДН)."""
-    offer = Offer(amount_kop=loan.requested_amount_kop, term_days=loan.requested_term_days)
+def offer_preview(
+    *,
+    loan: Loan,
+    on: date,
+    existing_payments_kop: int | None,
+    amount_kop: int | None = None,
+    term_days: int | None = None,
+) -> Offer:
+    """The contract the application would become if approved as asked (or for the amount and
+    term given), with ПСК, and ПДН over the borrower's other monthly payments as the robot
+    counted them (unknown: no ПДН)."""
+    offer = Offer(
+        amount_kop=loan.requested_amount_kop if amount_kop is None else amount_kop,
+        term_days=loan.requested_term_days if term_days is None else term_days,
+    )
     try:
         quote = loan_selectors.loan_quote(
             product=loan.product,
@@ -99,6 +114,63 @@ def offer_preview(*, loan: Loan, on: date, existing_payments_kop: int | None) ->
     except DomainError as refusal:
         offer.problem = refusal.message
     return offer
+
+
+def approval_terms(
+    *, task: ReviewTask, actor, amount_kop: int | None, term_days: int | None
+) -> tuple[int, int]:
+    """The amount and term an approval by `actor` would give (empty: as asked), or the refusal
+    the approval would give: above the robot's limit only a risk manager, never more or longer
+    than asked."""
+    loan = task.loan
+    amount = loan.requested_amount_kop if amount_kop is None else amount_kop
+    term = loan.requested_term_days if term_days is None else term_days
+    if amount > task.robot_limit_kop and not has_role(actor, RISK_MANAGER):
+        raise ReviewRefused(
+            gettext_now(
+                "%(amount)s is above the robot's limit of %(limit)s; "
+                "only a risk manager may approve more."
+            )
+            % {"amount": format_rub(amount), "limit": format_rub(task.robot_limit_kop)},
+            field="amount",
+        )
+    if amount > loan.requested_amount_kop:
+        raise ReviewRefused(
+            gettext_now("The amount cannot be more than the borrower asked."), field="amount"
+        )
+    if term > loan.requested_term_days:
+        raise ReviewRefused(
+            gettext_now("The term cannot be longer than the borrower asked."), field="term"
+        )
+    return amount, term
+
+
+def approval_preview(
+    *,
+    task: ReviewTask,
+    actor,
+    amount_kop: int | None,
+    term_days: int | None,
+    as_asked: Offer | None = None,
+) -> Offer:
+    """What approving with these terms would offer the borrower, before anyone approves;
+    `as_asked`, the dossier's offer already counted, stands for the terms asked."""
+    loan = task.loan
+    try:
+        amount, term = approval_terms(
+            task=task, actor=actor, amount_kop=amount_kop, term_days=term_days
+        )
+    except DomainError as refusal:
+        return Offer(amount_kop=amount_kop or 0, term_days=term_days or 0, problem=refusal.message)
+    if as_asked is not None and (amount, term) == (as_asked.amount_kop, as_asked.term_days):
+        return as_asked
+    return offer_preview(
+        loan=loan,
+        on=current_business_date(),
+        existing_payments_kop=task.existing_payments_kop,
+        amount_kop=amount,
+        term_days=term,
+    )
 
 
 @dataclass(frozen=True)

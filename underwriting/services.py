@@ -9,7 +9,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kernel.roles import RISK_MANAGER, has_role
 from loans import services as loan_services
 from loans.debt_load import debt_load_note
 from loans.messaging import message_enqueue
@@ -24,6 +23,7 @@ from underwriting.models import (
     TaskStatus,
     Verdict,
 )
+from underwriting.selectors import approval_terms
 
 
 def sla_minutes(segment: str) -> float:
@@ -288,19 +288,9 @@ def review_approve(
     task = _locked(task_id)
     _require_holder(task, actor=actor, now=now)
     loan = task.loan
-    amount = loan.requested_amount_kop if amount_kop is None else amount_kop
-    term = loan.requested_term_days if term_days is None else term_days
-    if amount > task.robot_limit_kop and not has_role(actor, RISK_MANAGER):
-        raise ReviewRefused(
-            _(
-                "%(amount)s is above the robot's limit of %(limit)s; "
-                "only a risk manager may approve more."
-            )
-            % {"amount": format_rub(amount), "limit": format_rub(task.robot_limit_kop)},
-            field="amount",
-        )
-    if term > loan.requested_term_days:
-        raise ReviewRefused(_("The term cannot be longer than the borrower asked."), field="term")
+    amount, term = approval_terms(
+        task=task, actor=actor, amount_kop=amount_kop, term_days=term_days
+    )
     reason = f"underwriter: approved {format_rub(amount)} for {term} days"
     loan = loan_services.loan_approve(
         loan=loan, actor=actor, amount_kop=amount, term_days=term, reason=reason

@@ -11,6 +11,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/claim/", views.claim, name="claim"),
     path("tasks/<int:task_id>/release/", views.release, name="release"),
     path("tasks/<int:task_id>/approve/", views.approve, name="approve"),
+    path("tasks/<int:task_id>/approve/preview/", views.approve_preview, name="approve-preview"),
     path("tasks/<int:task_id>/decline/", views.decline, name="decline"),
     path("tasks/<int:task_id>/request-document/", views.request_document, name="request-document"),
     path(

@@ -70,8 +70,12 @@ def task(request, task_id: int):
         "personal data shown",
         extra={"fields": {"user_id": request.user.pk, "borrower_id": found.loan.borrower_id}},
     )
+    dossier = selectors.dossier(task=found)
     context = {
-        "d": selectors.dossier(task=found),
+        "d": dossier,
+        "preview": selectors.approval_preview(
+            task=found, actor=request.user, amount_kop=None, term_days=None, as_asked=dossier.offer
+        ),
         "sla": sla_state(found, timezone.now()),
         "mine": found.assigned_to_id == request.user.pk,
         "decidable": found.in_queue,
@@ -80,6 +84,33 @@ def task(request, task_id: int):
         "document_form": DocumentRequestForm(),
     }
     return render(request, "underwriting/dossier.html", context)
+
+
+@require_GET
+@role_required(*REVIEWERS)
+def approve_preview(request, task_id: int):
+    """The schedule and ПСК an approval with the typed amount and term would give (htmx);
+    input the approval would refuse answers 422 with the reason in words."""
+    found = selectors.task_for_dossier(task_id=task_id)
+    if found is None:
+        raise Http404
+    form = ApproveForm(request.GET)
+    if not form.is_valid():
+        problem = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        preview = selectors.Offer(amount_kop=0, term_days=0, problem=problem)
+    else:
+        preview = selectors.approval_preview(
+            task=found,
+            actor=request.user,
+            amount_kop=form.amount_kop(),
+            term_days=form.cleaned_data["term_days"],
+        )
+    return render(
+        request,
+        "underwriting/_approve_preview.html",
+        {"preview": preview},
+        status=422 if preview.problem else 200,
+    )
 
 
 def _act(request, task_id: int, action, success: str):

@@ -1,11 +1,20 @@
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import translation
 
 from kernel.roles import ADMINISTRATOR, COLLECTOR, RISK_MANAGER, UNDERWRITER
 from loans import services as loan_services
+from tests.csp_console import watch_csp_violations
 from tests.factories import BorrowerFactory, PdlProductFactory
 from underwriting import services
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
@@ -55,11 +64,13 @@ def referred_task(
     robot_limit_kop: int | None = None,
     borrower=None,
     card_token: str = "",
+    product=None,
+    bureau: dict | None = None,
 ):
     """An application the robot referred, with its review task, through the real services."""
     loan = loan_services.loan_apply(
         borrower=borrower or BorrowerFactory(),
-        product=PdlProductFactory(),
+        product=product or PdlProductFactory(),
         amount_kop=amount_kop,
         term_days=term_days,
     )
@@ -72,7 +83,7 @@ def referred_task(
         pd=0.12,
         points=610,
         reasons=[{"code": "BKI_INQUIRIES", "text": "Много запросов в БКИ за 30 дней"}],
-        bureau={"bki_open_loans": 2},
+        bureau={"bki_open_loans": 2} if bureau is None else bureau,
         model_label="application v1",
         card_token=card_token,
     )
@@ -81,3 +92,20 @@ def referred_task(
 @pytest.fixture
 def make_task(business_date):
     return referred_task
+
+
+@pytest.fixture
+def page(monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # ordinary blocking ones, which Django would otherwise refuse next to a running loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        context = browser.new_context(locale="ru-RU", viewport={"width": 1400, "height": 1000})
+        tab = context.new_page()
+        violations = watch_csp_violations(tab)
+        yield tab
+        context.close()
+        assert not violations, "the Content-Security-Policy refused something on a page"
+        browser.close()

@@ -1,20 +1,13 @@
 """End to end in a real headless Chromium (Debian's, never a downloaded browser)."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from loans import services
 from loans.models import Loan, LoanStatus
-from tests.csp_console import watch_csp_violations
 from tests.factories import applied_loan
-from tests.underwriting.conftest import referred_task, staff
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-PASSWORD = "correct-horse-battery"
+from tests.underwriting.conftest import ARTIFACTS, CHROMIUM, PASSWORD, referred_task, staff
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,23 +15,6 @@ pytestmark = [
         not Path(CHROMIUM).exists(), reason=f"Chromium not installed at {CHROMIUM}: skipped"
     ),
 ]
-
-
-@pytest.fixture
-def page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # ordinary blocking ones, which Django would otherwise refuse next to a running loop.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        context = browser.new_context(locale="ru-RU", viewport={"width": 1400, "height": 1000})
-        tab = context.new_page()
-        violations = watch_csp_violations(tab)
-        yield tab
-        context.close()
-        assert not violations, "the Content-Security-Policy refused something on a page"
-        browser.close()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
