@@ -239,3 +239,11 @@ def test_a_payment_done_at_once_is_on_the_trail_once(client, collector, administ
     assert [(r.actor, r.action) for r in rows if "servicing" in r.action] == [
         ("col1", f"servicing: payment by bank transfer №{number}, 1\u00a0000,00 ₽")
     ]
+
+
+def test_the_servicing_pages_speak_russian_by_default(client, collector, loan):
+    client.cookies.pop("django_language")
+    client.force_login(collector)
+    body = client.get(page(loan)).content.decode()
+    assert "Обслуживание займа" in body and "Учесть платёж" in body
+    assert "Ждут одобрения" in client.get("/desk/servicing/").content.decode()
