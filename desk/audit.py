@@ -1,5 +1,6 @@
 """The audit trail: who did what to a loan, a card, a borrower, a product, a collection case or a
-scoring model, and when, in one list, newest first.
+scoring model, and when, in one list, newest first (a loan's servicing by staff with both sides
+of four eyes).
 
 Each source is read by one query, newest first and cut at the rows the asked page needs; the
 sources are merged in Python (`heapq.merge`). A page therefore costs one query per source
@@ -20,7 +21,9 @@ from django.utils.translation import gettext_lazy
 
 from cards.models import CreditLineStatus, CreditLineTransition
 from collection.models import CollectionCase, ContactAttempt
+from desk.models import ActionStatus, ServicingAction
 from loans.models import Borrower, Loan, LoanStatus, Product, TransitionLog
+from loans.money import format_rub
 from scoring.models import ModelStatus, ModelTransition
 
 PAGE_SIZE = 50
@@ -219,6 +222,56 @@ def _model_transitions(wanted: AuditFilter, limit: int) -> Iterator[AuditRow]:
         )
 
 
+def _servicing_what(action: ServicingAction) -> str:
+    what = f"{action.get_kind_display()} №{action.pk}"
+    return f"{what}, {format_rub(action.amount_kop)}" if action.amount_kop else what
+
+
+def _servicing_made(wanted: AuditFilter, limit: int) -> Iterator[AuditRow]:
+    """Servicing by staff as it was done or proposed (the maker's side of four eyes)."""
+    rows = _window(
+        ServicingAction.objects.select_related("proposed_by"),
+        wanted,
+        at="proposed_at",
+        object_id="loan_id",
+        actor="proposed_by__username",
+    )
+    for row in rows[:limit]:
+        text = _("servicing proposed: %(what)s") if row.four_eyes else _("servicing: %(what)s")
+        yield AuditRow(
+            at=row.proposed_at,
+            kind=ObjectKind.LOAN,
+            object_id=row.loan_id,
+            actor=row.proposed_by.username,
+            action=text % {"what": _servicing_what(row)},
+            detail=row.reason,
+        )
+
+
+def _servicing_decided(wanted: AuditFilter, limit: int) -> Iterator[AuditRow]:
+    """The checker's side of four eyes: who approved or rejected a proposal."""
+    rows = _window(
+        ServicingAction.objects.filter(four_eyes=True, decided_by__isnull=False).select_related(
+            "decided_by"
+        ),
+        wanted,
+        at="decided_at",
+        object_id="loan_id",
+        actor="decided_by__username",
+    )
+    for row in rows[:limit]:
+        approved = row.status == ActionStatus.DONE
+        text = _("servicing approved: %(what)s") if approved else _("servicing rejected: %(what)s")
+        yield AuditRow(
+            at=row.decided_at,
+            kind=ObjectKind.LOAN,
+            object_id=row.loan_id,
+            actor=row.decided_by.username,
+            action=text % {"what": _servicing_what(row)},
+            detail=row.comment,
+        )
+
+
 def _model_status(value: str) -> str:
     return str(ModelStatus(value).label) if value in ModelStatus.values else value
 
@@ -242,6 +295,8 @@ def _nothing(record) -> str:
 SOURCES = (
     Source(ObjectKind.LOAN, _transitions(TransitionLog, ObjectKind.LOAN, "loan_id", _status)),
     Source(ObjectKind.LOAN, _history(Loan, ObjectKind.LOAN, _loan_status, "status")),
+    Source(ObjectKind.LOAN, _servicing_made),
+    Source(ObjectKind.LOAN, _servicing_decided),
     Source(ObjectKind.BORROWER, _history(Borrower, ObjectKind.BORROWER, _nothing)),
     Source(ObjectKind.PRODUCT, _history(Product, ObjectKind.PRODUCT, _product_code, "code")),
     Source(

@@ -13,6 +13,7 @@ from django.db.models import CharField, Count, Func, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from collection.models import CollectionCase, ContactAttempt
+from desk.models import ActionStatus, ServicingAction
 from loans.models import Borrower, BorrowerMessage, ContractDocument, IncomingPayment, Loan
 from scoring.models import ScoreResult
 from underwriting.models import ReviewTask
@@ -235,3 +236,33 @@ def borrower_page(*, borrower_id: int) -> BorrowerPage | None:
             "-pk",
         ),
     )
+
+
+# --- servicing ---------------------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+
+
+def servicing_queue(*, page: int = 1) -> Page:
+    """The proposals awaiting a second person, oldest first: two queries (count and page)."""
+    pending = (
+        ServicingAction.objects.filter(status=ActionStatus.PENDING)
+        .select_related("proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+    return Paginator(pending, QUEUE_PAGE_SIZE).get_page(page)
+
+
+@dataclass(frozen=True)
+class LoanServicing:
+    loan: Loan
+    actions: list[ServicingAction]
+
+
+def loan_servicing(*, loan_id: int) -> LoanServicing | None:
+    """A loan with its product and the latest servicing actions on it: two queries."""
+    loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
+    if loan is None:
+        return None
+    actions = ServicingAction.objects.filter(loan=loan).select_related("proposed_by", "decided_by")
+    return LoanServicing(loan=loan, actions=_latest(actions, "-proposed_at", "-pk"))

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from desk import selectors
 from desk.audit import EXPORT_LIMIT, PAGE_SIZE, AuditFilter, AuditRow, audit_page, audit_rows
 from desk.forms import AuditForm, SearchForm
+from desk.services import MAKERS
 from kernel.exports import Column, Kind, Sheet, download
 from kernel.masking import mask_name, mask_passport, mask_phone
-from kernel.roles import ADMINISTRATOR, RISK_MANAGER, ROLES, role_required
+from kernel.roles import ADMINISTRATOR, RISK_MANAGER, ROLES, has_role, role_required
 from loans.admin.search import sees_personal_data
 from loans.models import Borrower
 
@@ -98,7 +99,12 @@ def borrower(request: HttpRequest, borrower_id: int) -> HttpResponse:
     return render(
         request,
         "desk/borrower.html",
-        {"p": found, "shown": shown, "list_limit": selectors.LIST_LIMIT},
+        {
+            "p": found,
+            "shown": shown,
+            "list_limit": selectors.LIST_LIMIT,
+            "services_loans": has_role(request.user, *MAKERS),
+        },
     )
 
 

@@ -27,6 +27,12 @@ PAGES = (
     ("bureau-deadlines", _("Credit bureau reporting"), (RISK_MANAGER, ADMINISTRATOR), None),
     ("desk:search", _("Borrowers"), ROLES, None),
     ("desk:audit", _("Audit trail"), (RISK_MANAGER, ADMINISTRATOR), None),
+    (
+        "desk:servicing-queue",
+        _("Awaiting approval"),
+        (COLLECTOR, RISK_MANAGER, ADMINISTRATOR),
+        None,
+    ),
 )
 
 

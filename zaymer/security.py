@@ -88,20 +88,28 @@ def second_factor_passed(request, *, code: str) -> Verdict:
     return verdict
 
 
+# The desk's servicing pages move money as the admin's actions do, so the same code guards them.
+SERVICING_PATH = "/desk/servicing/"
+
+
 class AdminSecondFactorMiddleware:
-    """The gate in front of the admin site. Signed-in staff without the admin (underwriters,
-    collectors) get the app's refusal, not Django's admin sign-in asking for another account;
-    when the policy asks for it, the others pass only after a one-time code (django-otp's
-    `OTPMiddleware`, before this one, says whether the session has passed)."""
+    """The gate in front of the admin site and the desk's servicing pages. Signed-in staff
+    without the admin (underwriters, collectors) get the app's refusal on the admin, not
+    Django's admin sign-in asking for another account; when the policy asks for it, the others
+    pass only after a one-time code (django-otp's `OTPMiddleware`, before this one, says
+    whether the session has passed)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if not request.path.startswith("/admin/") or user is None or not user.is_authenticated:
+        admin = request.path.startswith("/admin/")
+        servicing = request.path.startswith(SERVICING_PATH)
+        if not (admin or servicing) or user is None or not user.is_authenticated:
             return self.get_response(request)
-        if not (user.is_active and user.is_staff) and not request.path.startswith("/admin/logout/"):
+        staff = user.is_active and user.is_staff
+        if admin and not staff and not request.path.startswith("/admin/logout/"):
             raise PermissionDenied
         if not user.is_verified() and SecurityPolicy.current().require_admin_totp:
             return redirect(f"{reverse('second-factor')}?{urlencode({'next': request.path})}")

@@ -173,10 +173,10 @@ def test_a_page_of_the_trail_costs_one_query_per_source_whatever_the_history(
         )
     client.force_login(risk_manager)
     client.get(AUDIT)
-    # The session, the user and its roles (3), eight sources (loan and card transitions; loan,
-    # borrower, product and case records; contacts; model transitions), the menu's two
-    # permission reads, the session's save (3).
-    with django_assert_num_queries(16):
+    # The session, the user and its roles (3), ten sources (loan and card transitions; loan,
+    # borrower, product and case records; contacts; model transitions; servicing made and
+    # decided), the menu's two permission reads, the session's save (3).
+    with django_assert_num_queries(18):
         client.get(AUDIT)
 
 
