@@ -74,7 +74,11 @@ def model_card(version: ModelVersion) -> str:
                 "without": vector["cv_without"]["auc_mean"],
             }
         )
-    lines += ["", f"## {_('Holdout')}", _row(_("metric"), _("value"), _("threshold"), _("passed"))]
+    lines += [
+        "",
+        f"## {_('Gates: holdout and cross-validation')}",
+        _row(_("metric"), _("value"), _("threshold"), _("passed")),
+    ]
     lines.append(_row("---", "---", "---", "---"))
     for check in metric_checks(version, thresholds_for(version.kind)):
         shown = "—" if check.value is None else f"{check.value:.4g}"

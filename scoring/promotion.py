@@ -4,7 +4,8 @@
   trained on a CSV whose columns were not mapped to the builder's names is refused: at
   decision time it would see nothing but missing values and give everyone the same PD).
 - Holdout: AUC, KS, Brier against a constant PD and calibration error within the kind's
-  PromotionThresholds (editable in the admin), on at least its minimum of holdout rows.
+  PromotionThresholds (editable in the admin), on at least its minimum of holdout rows; the
+  cross-validation folds' mean AUC, KS and Brier ratio within the same limits.
 - Population: the PSI of its scores on the applicants the kind sees now (the latest decisions,
   taken by the champion or by the rules) against its own training scores, stored with it.
 - Approver: a member of the risk_manager group who did not train it.
@@ -26,6 +27,7 @@ from scoring.policy import model_row
 from scoring.snapshot import unpack_attributes
 
 PSI_POPULATION = 1_000
+AT_LEAST = ("holdout_rows", "auc", "ks", "cv_auc", "cv_ks")
 
 
 class PromotionRefused(DomainError):
@@ -93,7 +95,10 @@ def thresholds_for(kind: str) -> PromotionThresholds:
 
 
 def metric_checks(version: ModelVersion, thresholds: PromotionThresholds) -> list[Check]:
+    """The holdout's figures, then the training part's folds' means against the same limits
+    (a holdout that passes by luck on a few rows does not carry a model whose folds fail)."""
     m = version.metrics
+    cv = m.get("cross_validation") or {}
 
     def at_least(name, value, limit):
         return Check(name, value, limit, value is not None and value >= limit)
@@ -107,6 +112,9 @@ def metric_checks(version: ModelVersion, thresholds: PromotionThresholds) -> lis
         at_least("ks", m.get("ks"), thresholds.min_ks),
         at_most("brier_ratio", m.get("brier_ratio"), thresholds.max_brier_ratio),
         at_most("calibration_error", m.get("calibration_error"), thresholds.max_calibration_error),
+        at_least("cv_auc", cv.get("auc_mean"), thresholds.min_auc),
+        at_least("cv_ks", cv.get("ks_mean"), thresholds.min_ks),
+        at_most("cv_brier_ratio", cv.get("brier_ratio_mean"), thresholds.max_brier_ratio),
     ]
 
 
@@ -170,7 +178,7 @@ def gate(version: ModelVersion, model: CompiledModel, *, kind: str, champion: bo
     if champion:
         for c in failed:
             shown = "—" if c.value is None else f"{c.value:.4g}"
-            bound = "≥" if c.name in ("holdout_rows", "auc", "ks") else "≤"
+            bound = "≥" if c.name in AT_LEAST else "≤"
             problems.append(
                 _("%(name)s is %(value)s, the threshold is %(bound)s %(limit)s")
                 % {"name": c.name, "value": shown, "bound": bound, "limit": f"{c.limit:.4g}"}

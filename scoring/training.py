@@ -234,7 +234,15 @@ def _bureau_attributes(dataset: Dataset) -> list[str]:
 
 
 def _figures(cv: CrossValidation) -> dict:
-    keys = ("c", "auc_mean", "auc_sd", "auc_by_fold", "log_loss_mean")
+    keys = (
+        "c",
+        "auc_mean",
+        "auc_sd",
+        "auc_by_fold",
+        "log_loss_mean",
+        "ks_mean",
+        "brier_ratio_mean",
+    )
     return {k: getattr(cv, k) for k in keys}
 
 

@@ -86,6 +86,26 @@ def test_a_model_below_a_threshold_cannot_become_champion(db, risk_manager, metr
     assert ModelVersion.objects.get().status == ModelStatus.CANDIDATE
 
 
+@pytest.mark.parametrize(
+    ("metric", "name", "value"),
+    [
+        ("auc_mean", "cv_auc", 0.58),
+        ("ks_mean", "cv_ks", 0.1),
+        ("brier_ratio_mean", "cv_brier_ratio", 1.01),
+    ],
+)
+def test_a_model_whose_folds_fall_below_a_threshold_cannot_become_champion(
+    db, risk_manager, metric, name, value
+):
+    folds = PASSING_METRICS["cross_validation"] | {metric: value}
+    model = register(constant_model(0.1), metrics=PASSING_METRICS | {"cross_validation": folds})
+
+    with pytest.raises(CommandError, match=f"{name} is {value:.4g}, the threshold is"):
+        _promote(model)
+
+    assert ModelVersion.objects.get().status == ModelStatus.CANDIDATE
+
+
 def test_a_model_with_metrics_from_before_the_gates_cannot_become_champion(db, risk_manager):
     model = register(constant_model(0.1), metrics={"auc": 0.9})
     with pytest.raises(CommandError, match="brier_ratio is —"):
@@ -151,6 +171,9 @@ def test_every_change_of_champion_is_in_the_models_history(db, risk_manager):
         "ks",
         "brier_ratio",
         "calibration_error",
+        "cv_auc",
+        "cv_ks",
+        "cv_brier_ratio",
     ]
     assert "psi" in new.gates["population"]
 
