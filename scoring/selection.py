@@ -10,7 +10,7 @@ and stops once the log loss has not improved for PATIENCE steps.
 
 import warnings
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import l1_min_c
 
+from scoring.calibration import Calibration
 from scoring.datasets import TrainingDataError
 from scoring.inference import MISSING
 
@@ -91,9 +92,11 @@ def logistic(c: float) -> LogisticRegression:
 class Scorecard:
     design: Design
     model: LogisticRegression
+    calibration: Calibration = field(default_factory=Calibration)
 
     def predict_pd(self, x_num: np.ndarray, x_cat: np.ndarray) -> np.ndarray:
-        return self.model.predict_proba(self.design.transform(x_num, x_cat))[:, 1]
+        z = self.model.decision_function(self.design.transform(x_num, x_cat))
+        return 1.0 / (1.0 + np.exp(-self.calibration.log_odds(z)))
 
     @property
     def nonzero_weights(self) -> int:

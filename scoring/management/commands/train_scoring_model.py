@@ -100,6 +100,18 @@ class Command(BaseCommand):
                 "inputs": m["inputs"],
             }
         )
+        split = m["calibration_split"]
+        self.stdout.write(
+            _(
+                "PD calibrated on the latest %(rows)s training rows: holdout Brier %(before).4f "
+                "uncalibrated, %(after).4f calibrated"
+            )
+            % {
+                "rows": split["rows_calibration"],
+                "before": split["holdout_brier_uncalibrated"],
+                "after": split["holdout_brier"],
+            }
+        )
         vector = m["bureau_vector"]
         if vector:
             self.stdout.write(
@@ -127,6 +139,8 @@ class Command(BaseCommand):
                 "inputs": m["inputs"],
                 "nonzero_weights": m["nonzero_weights"],
                 "bureau_vector": vector,
+                "calibration_split": m["calibration_split"],
+                "calibration": m["calibration"],
                 "data": m["data"],
             }
             opts["report"].write_text(json.dumps(report, indent=2))
