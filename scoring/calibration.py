@@ -16,6 +16,10 @@ from sklearn.linear_model import LogisticRegression
 from scoring.inference import CompiledModel
 
 CALIBRATION_SHARE = 0.2
+# Below this a slope and a shift fitted on the latest rows follow their noise: on the demo
+# book 89 rows gave slope 0.23 and raised the holdout Brier from 0.095 to 0.118. A smaller
+# calibration part is not cut off; the scorecard fits on the whole training part instead.
+MIN_CALIBRATION_ROWS = 200
 METHOD = "sigmoid (Platt) on the latest part of the training window"
 
 

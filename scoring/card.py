@@ -13,6 +13,8 @@ def _row(*cells) -> str:
 def _calibration_split(split: dict | None) -> list[str]:
     if not split:
         return [_("PD not calibrated (trained before the calibration split)")]
+    if not split["rows_calibration"]:
+        return [_("PD not calibrated: the latest part of the training window was too small")]
     return [
         _(
             "PD calibrated by %(method)s: fitted on %(fit)s rows, calibrated on the next "

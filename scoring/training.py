@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 
 from scoring.bureau import ATTRIBUTE_PREFIX
-from scoring.calibration import CALIBRATION_SHARE, METHOD, calibrated, fit_calibration
+from scoring.calibration import (
+    CALIBRATION_SHARE,
+    METHOD,
+    MIN_CALIBRATION_ROWS,
+    calibrated,
+    fit_calibration,
+)
 from scoring.datasets import Dataset, TrainingDataError
 from scoring.features import DIRECTIONS
 from scoring.inference import MISSING, CompiledModel, points
@@ -164,6 +170,15 @@ def fit_constrained(
             )
 
 
+def calibration_split(dataset: Dataset, train_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, calibration) rows of the training part: the latest CALIBRATION_SHARE calibrates,
+    unless that is fewer than MIN_CALIBRATION_ROWS; then the whole part fits, uncalibrated."""
+    fit_part, calibration_part = time_split(dataset.rows(train_idx), test_share=CALIBRATION_SHARE)
+    if len(calibration_part) < MIN_CALIBRATION_ROWS:
+        return train_idx, train_idx[:0]
+    return train_idx[fit_part], train_idx[calibration_part]
+
+
 def _two_classes(dataset: Dataset, parts: dict[str, np.ndarray]) -> None:
     for name, idx in parts.items():
         if len(np.unique(dataset.y[idx])) < 2:
@@ -182,12 +197,11 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None)
     sign constraints enforced at that C) and its PD calibrated on the latest
     (scoring.calibration)."""
     train_idx, test_idx = time_split(dataset, test_share=test_share)
-    fit_part, calibration_part = time_split(dataset.rows(train_idx), test_share=CALIBRATION_SHARE)
-    fit_idx, calibration_idx = train_idx[fit_part], train_idx[calibration_part]
-    _two_classes(
-        dataset,
-        {_("fitting"): fit_idx, _("calibration"): calibration_idx, _("holdout"): test_idx},
-    )
+    fit_idx, calibration_idx = calibration_split(dataset, train_idx)
+    parts = {_("fitting"): fit_idx, _("holdout"): test_idx}
+    if len(calibration_idx):
+        parts[_("calibration")] = calibration_idx
+    _two_classes(dataset, parts)
     cv = _cross_validated(dataset.rows(fit_idx), c=c)
     bureau = _bureau_attributes(dataset)
     bureau_vector = None
@@ -207,10 +221,11 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None)
         part = dataset.rows(fit_idx)
         cv = replace(cv, **_figures(cross_validate(part.x_num, part.x_cat, part.y, c=cv.c)))
     raw = compile_scorecard(scorecard, dataset=dataset.rows(fit_idx))
-    scorecard.calibration = fit_calibration(
-        raw.log_odds(dataset.x_num[calibration_idx], dataset.x_cat[calibration_idx]),
-        dataset.y[calibration_idx],
-    )
+    if len(calibration_idx):
+        scorecard.calibration = fit_calibration(
+            raw.log_odds(dataset.x_num[calibration_idx], dataset.x_cat[calibration_idx]),
+            dataset.y[calibration_idx],
+        )
     compiled = calibrated(raw, scorecard.calibration)
     pd_test = compiled.predict_pd(dataset.x_num[test_idx], dataset.x_cat[test_idx])
     pd_train = compiled.predict_pd(dataset.x_num[train_idx], dataset.x_cat[train_idx])

@@ -83,3 +83,11 @@ def test_the_calibration_folds_into_the_compiled_log_odds():
     assert folded.log_odds(row, [["employed"]])[0] == pytest.approx(
         2.0 * model.log_odds(row, [["employed"]])[0] - 0.5
     )
+
+
+def test_a_calibration_part_too_small_to_calibrate_on_is_fitted_on_instead():
+    trained = train(drifting_book(rows=600), test_share=0.25)  # 90 rows would calibrate
+
+    split = trained.metrics["calibration_split"]
+    assert (split["rows_fit"], split["rows_calibration"], split["applied"]) == (450, 0, False)
+    assert split["holdout_brier"] == split["holdout_brier_uncalibrated"]

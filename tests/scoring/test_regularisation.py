@@ -11,8 +11,7 @@ from scoring.bureau import attribute_name
 from scoring.datasets import Dataset
 from scoring.training import time_split, train
 
-# 500 rows: 300 to fit, 75 to calibrate the PD, 125 to hold out.
-ROWS, COLUMNS, TRUE_COLUMNS = 500, 1_000, 4
+ROWS, COLUMNS, TRUE_COLUMNS = 400, 1_000, 4
 
 
 def known_signal(*, rows=ROWS, columns=COLUMNS, true_columns=TRUE_COLUMNS, seed=0) -> Dataset:
