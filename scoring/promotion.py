@@ -21,6 +21,7 @@ from kernel.roles import RISK_MANAGER
 from scoring.bureau import ATTRIBUTE_PREFIX, MAX_WIDTH, attribute_name
 from scoring.features import CATEGORICAL, LABELS
 from scoring.inference import CompiledModel, points
+from scoring.kinds import registered_kind
 from scoring.models import ModelKind, ModelVersion, PromotionThresholds, ScoreResult
 from scoring.monitoring import psi
 from scoring.policy import model_row
@@ -39,7 +40,8 @@ def builder_features(kind: str) -> tuple[frozenset[str], frozenset[str]] | None:
     (such a kind stays on its rules whatever model is trained for it)."""
     if kind == ModelKind.APPLICATION:
         return frozenset(LABELS) - frozenset(CATEGORICAL), frozenset(CATEGORICAL)
-    return None
+    spec = registered_kind(kind)
+    return None if spec is None else (spec.numeric, spec.categorical)
 
 
 def _is_attribute(name: str) -> bool:

@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from kernel.roles import RISK_MANAGER, UNDERWRITER
-from scoring import registry, services
+from scoring import kinds, registry, services
 from scoring.models import ModelStatus, ModelTransition, ModelVersion, PromotionThresholds
 from scoring.promotion import PromotionRefused
 from tests.scoring.conftest import PASSING_METRICS, constant_model, register, staff
@@ -67,7 +67,10 @@ def test_a_csv_mapped_to_the_builder_features_has_inputs_the_builder_produces(
     assert input_problems(registry.load_model(model), kind="application") == []
 
 
-def test_a_model_of_a_kind_without_a_feature_builder_cannot_become_champion(db, risk_manager):
+def test_a_model_of_a_kind_without_a_feature_builder_cannot_become_champion(
+    db, risk_manager, monkeypatch
+):
+    monkeypatch.setattr(kinds, "_kinds", {})
     model = register(constant_model(0.1), kind="collection")
     with pytest.raises(CommandError, match="no feature builder"):
         _promote(model)

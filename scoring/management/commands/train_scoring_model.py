@@ -10,6 +10,7 @@ from scoring import services
 from scoring.book import application_dataset
 from scoring.bureau import MAX_WIDTH, bureau_width
 from scoring.datasets import read_csv, rename_columns
+from scoring.kinds import kind_dataset
 from scoring.management.commands.promote_model import user_named
 from scoring.models import ModelKind
 from scoring.outcomes import bad_definition
@@ -162,9 +163,13 @@ class Command(BaseCommand):
         if opts["map"]:
             raise CommandError(_("--map renames the columns of a --csv file"))
         if opts["kind"] != ModelKind.APPLICATION:
-            raise CommandError(
-                f"From the database only 'application' models; give --csv for {opts['kind']}"
-            )
+            dataset = kind_dataset(opts["kind"], on=current_business_date())
+            if dataset is None:
+                raise CommandError(
+                    _("The kind '%(kind)s' has no feature builder; give --csv")
+                    % {"kind": opts["kind"]}
+                )
+            return dataset
         width = bureau_width() if opts["bureau_width"] is None else opts["bureau_width"]
         if not 0 <= width <= MAX_WIDTH:
             raise CommandError(f"--bureau-width must be between 0 and {MAX_WIDTH}")
