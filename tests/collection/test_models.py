@@ -217,3 +217,16 @@ def test_without_a_collection_champion_the_rules_choose(db, risk_manager):
 
     assert case.strategy_reason.startswith("rules: ")
     assert case.strategy == Strategy.REMIND
+
+
+def test_a_collection_champion_whose_artifact_was_changed_leaves_the_choice_to_the_rules(
+    db, risk_manager
+):
+    version = _collection_champion(risk_manager)
+    (registry.artifacts_dir() / version.artifact_path).write_bytes(b"changed")
+    registry.forget_loaded_models()
+    loan = overdue_loan(days=3)
+
+    case = services.case_open(debt=loan, on=DUE + 3 * DAY)
+
+    assert case.strategy_reason.startswith("rules: ")

@@ -102,17 +102,22 @@ class Command(BaseCommand):
             }
         )
         split = m["calibration_split"]
-        self.stdout.write(
-            _(
-                "PD calibrated on the latest %(rows)s training rows: holdout Brier %(before).4f "
-                "uncalibrated, %(after).4f calibrated"
+        if not split["rows_calibration"]:
+            self.stdout.write(
+                _("PD not calibrated: the latest part of the training window was too small")
             )
-            % {
-                "rows": split["rows_calibration"],
-                "before": split["holdout_brier_uncalibrated"],
-                "after": split["holdout_brier"],
-            }
-        )
+        else:
+            self.stdout.write(
+                _(
+                    "PD calibrated on the latest %(rows)s training rows: holdout Brier "
+                    "%(before).4f uncalibrated, %(after).4f calibrated"
+                )
+                % {
+                    "rows": split["rows_calibration"],
+                    "before": split["holdout_brier_uncalibrated"],
+                    "after": split["holdout_brier"],
+                }
+            )
         vector = m["bureau_vector"]
         if vector:
             self.stdout.write(
