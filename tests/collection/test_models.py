@@ -113,9 +113,9 @@ def test_pre_collection_rows_are_due_dates_seen_days_before_them_with_their_outc
     assert _due(young) > on
 
 
-def test_a_due_date_repaid_before_the_reminders_are_planned_is_no_row(db):
+def test_a_loan_repaid_after_missing_its_due_date_is_still_a_late_row(db):
     [cohort] = _cohorts(count=1, paid=0, late=2)
-    _repay(cohort[0])  # repaid overdue, after the due date: still a late row
+    _repay(cohort[0])  # after the due date it missed
 
     dataset = pre_collection_dataset(on=_due(cohort[0]) + 3 * DAY)
 
