@@ -1,16 +1,19 @@
 """What scoring's collection models say about a debtor, with rules while no champion exists.
 
-Both kinds are trained from CSV (scoring), so their inputs are looked up by name in the facts
-below; an input the facts lack is missing (the model's fill value). Their target is the bad
-outcome, as for the application model: a late payment (pre-collection), a debt not recovered
-(collection).
+Both kinds are trained from the book (scoring.precollection: due dates seen a few days before;
+collection.learning: cases and their outcomes), and their inputs are looked up by name in the
+facts below (the collection model's method besides). Their target is the bad outcome, as for
+the application model: a late payment (pre-collection), a debt not recovered within 30 days
+under the method chosen (collection).
 """
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from collection.models import Strategy
 from loans.models import Loan, LoanStatus, TransitionLog
@@ -26,6 +29,15 @@ LIKELY_TO_PAY = 0.5
 UNLIKELY_TO_PAY = 0.15
 LEGAL_AFTER_DPD = 90
 RESTRUCTURE_AFTER_DPD = 31
+# What a method costs over a case's first 30 days, the risk team's estimates: messages, a
+# collector's calls, drafting and agreeing a plan, the claim with its state fee and lawyer.
+METHOD_COST_KOP = {
+    Strategy.REMIND: 3_000,
+    Strategy.NEGOTIATE: 40_000,
+    Strategy.RESTRUCTURE: 80_000,
+    Strategy.LEGAL: 600_000,
+}
+log = logging.getLogger(__name__)
 
 
 def loan_facts(loans: QuerySet[Loan]) -> QuerySet[Loan]:
@@ -106,16 +118,58 @@ class StrategyChoice:
     reason: str
 
 
+def allowed_methods(debt: "Loan | Debt") -> list[str]:
+    """What the strategy may choose for this debt: a restructuring from RESTRUCTURE_AFTER_DPD
+    days for a debt that can be restructured, legal collection after LEGAL_AFTER_DPD."""
+    methods = [Strategy.REMIND, Strategy.NEGOTIATE]
+    if debt.days_past_due >= RESTRUCTURE_AFTER_DPD and getattr(debt, "restructurable", True):
+        methods.append(Strategy.RESTRUCTURE)
+    if debt.days_past_due > LEGAL_AFTER_DPD:
+        methods.append(Strategy.LEGAL)
+    return methods
+
+
 def choose_strategy(loan: "Loan | Debt") -> StrategyChoice:
     """Strategy and priority (expected recovery) for an overdue debt: a `Debt`, or a loan from
-    `loan_facts`. A debt that cannot be restructured (a card) is negotiated instead."""
+    `loan_facts`. With a collection champion, the method with the highest expected recovery
+    net of its cost; without one (or with one that cannot run), the rules."""
     champion = registry.champion(ModelKind.COLLECTION)
     if champion is not None:
-        recovery = 1.0 - _predict(champion, [_facts(loan)])[0]
-        method = _label(champion)
-    else:
-        recovery = _recovery_rule(loan)
-        method = RULES
+        try:
+            return _best_method(champion, loan)
+        except registry.ArtifactRefused:
+            log.exception("collection champion %s refused; the rules choose", champion)
+    return _rule_strategy(loan)
+
+
+def _best_method(champion: ModelVersion, debt: "Loan | Debt") -> StrategyChoice:
+    methods = allowed_methods(debt)
+    facts = _facts(debt)
+    unrecovered = _predict(champion, [facts | {"method": m} for m in methods])
+    options = [
+        (round((1 - p) * debt.debt_kop) - METHOD_COST_KOP[m], 1 - p, m)
+        for m, p in zip(methods, unrecovered, strict=True)
+    ]
+    net, recovery, method = max(options, key=lambda option: option[0])
+    return StrategyChoice(
+        strategy=method,
+        recovery_probability=recovery,
+        priority_kop=round(recovery * debt.debt_kop),
+        reason=_(
+            "%(model)s: recovery %(recovery)s within 30 days, %(net)s ₽ expected net of "
+            "cost, the best of %(methods)s"
+        )
+        % {
+            "model": _label(champion),
+            "recovery": f"{recovery:.0%}",
+            "net": f"{net / 100:.0f}",
+            "methods": ", ".join(methods),
+        },
+    )
+
+
+def _rule_strategy(loan: "Loan | Debt") -> StrategyChoice:
+    recovery = _recovery_rule(loan)
     dpd = loan.days_past_due
     if dpd > LEGAL_AFTER_DPD and recovery < UNLIKELY_TO_PAY:
         strategy = Strategy.LEGAL
@@ -133,7 +187,7 @@ def choose_strategy(loan: "Loan | Debt") -> StrategyChoice:
         strategy=strategy,
         recovery_probability=recovery,
         priority_kop=round(recovery * loan.debt_kop),
-        reason=f"{method}: {why}",
+        reason=f"{RULES}: {why}",
     )
 
 

@@ -10,6 +10,30 @@ def _row(*cells) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def _calibration_split(split: dict | None) -> list[str]:
+    if not split:
+        return [_("PD not calibrated (trained before the calibration split)")]
+    if not split["rows_calibration"]:
+        return [_("PD not calibrated: the latest part of the training window was too small")]
+    return [
+        _(
+            "PD calibrated by %(method)s: fitted on %(fit)s rows, calibrated on the next "
+            "%(rows)s (slope %(slope).3f, shift %(shift).3f%(applied)s); holdout Brier "
+            "%(before)s uncalibrated, %(after)s calibrated"
+        )
+        % {
+            "method": split["method"],
+            "fit": split["rows_fit"],
+            "rows": split["rows_calibration"],
+            "slope": split["slope"],
+            "shift": split["shift"],
+            "applied": "" if split["applied"] else _("; not applied: the ranking was reversed"),
+            "before": split["holdout_brier_uncalibrated"],
+            "after": split["holdout_brier"],
+        }
+    ]
+
+
 def model_card(version: ModelVersion) -> str:
     m = version.metrics
     cv = m.get("cross_validation") or {}
@@ -74,7 +98,11 @@ def model_card(version: ModelVersion) -> str:
                 "without": vector["cv_without"]["auc_mean"],
             }
         )
-    lines += ["", f"## {_('Holdout')}", _row(_("metric"), _("value"), _("threshold"), _("passed"))]
+    lines += [
+        "",
+        f"## {_('Gates: holdout and cross-validation')}",
+        _row(_("metric"), _("value"), _("threshold"), _("passed")),
+    ]
     lines.append(_row("---", "---", "---", "---"))
     for check in metric_checks(version, thresholds_for(version.kind)):
         shown = "—" if check.value is None else f"{check.value:.4g}"
@@ -84,6 +112,7 @@ def model_card(version: ModelVersion) -> str:
     lines += [
         _("Brier %(brier)s against %(constant)s for a constant PD")
         % {"brier": m.get("brier", "—"), "constant": m.get("brier_constant", "—")},
+        *_calibration_split(m.get("calibration_split")),
         "",
         f"## {_('Calibration (holdout deciles)')}",
         _row(_("decile"), _("rows"), _("mean PD"), _("bad rate")),

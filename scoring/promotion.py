@@ -4,7 +4,8 @@
   trained on a CSV whose columns were not mapped to the builder's names is refused: at
   decision time it would see nothing but missing values and give everyone the same PD).
 - Holdout: AUC, KS, Brier against a constant PD and calibration error within the kind's
-  PromotionThresholds (editable in the admin), on at least its minimum of holdout rows.
+  PromotionThresholds (editable in the admin), on at least its minimum of holdout rows; the
+  cross-validation folds' mean AUC, KS and Brier ratio within the same limits.
 - Population: the PSI of its scores on the applicants the kind sees now (the latest decisions,
   taken by the champion or by the rules) against its own training scores, stored with it.
 - Approver: a member of the risk_manager group who did not train it.
@@ -20,12 +21,14 @@ from kernel.roles import RISK_MANAGER
 from scoring.bureau import ATTRIBUTE_PREFIX, MAX_WIDTH, attribute_name
 from scoring.features import CATEGORICAL, LABELS
 from scoring.inference import CompiledModel, points
+from scoring.kinds import registered_kind
 from scoring.models import ModelKind, ModelVersion, PromotionThresholds, ScoreResult
 from scoring.monitoring import psi
 from scoring.policy import model_row
 from scoring.snapshot import unpack_attributes
 
 PSI_POPULATION = 1_000
+AT_LEAST = ("holdout_rows", "auc", "ks", "cv_auc", "cv_ks")
 
 
 class PromotionRefused(DomainError):
@@ -37,7 +40,8 @@ def builder_features(kind: str) -> tuple[frozenset[str], frozenset[str]] | None:
     (such a kind stays on its rules whatever model is trained for it)."""
     if kind == ModelKind.APPLICATION:
         return frozenset(LABELS) - frozenset(CATEGORICAL), frozenset(CATEGORICAL)
-    return None
+    spec = registered_kind(kind)
+    return None if spec is None else (spec.numeric, spec.categorical)
 
 
 def _is_attribute(name: str) -> bool:
@@ -93,7 +97,10 @@ def thresholds_for(kind: str) -> PromotionThresholds:
 
 
 def metric_checks(version: ModelVersion, thresholds: PromotionThresholds) -> list[Check]:
+    """The holdout's figures, then the training part's folds' means against the same limits
+    (a holdout that passes by luck on a few rows does not carry a model whose folds fail)."""
     m = version.metrics
+    cv = m.get("cross_validation") or {}
 
     def at_least(name, value, limit):
         return Check(name, value, limit, value is not None and value >= limit)
@@ -107,6 +114,9 @@ def metric_checks(version: ModelVersion, thresholds: PromotionThresholds) -> lis
         at_least("ks", m.get("ks"), thresholds.min_ks),
         at_most("brier_ratio", m.get("brier_ratio"), thresholds.max_brier_ratio),
         at_most("calibration_error", m.get("calibration_error"), thresholds.max_calibration_error),
+        at_least("cv_auc", cv.get("auc_mean"), thresholds.min_auc),
+        at_least("cv_ks", cv.get("ks_mean"), thresholds.min_ks),
+        at_most("cv_brier_ratio", cv.get("brier_ratio_mean"), thresholds.max_brier_ratio),
     ]
 
 
@@ -170,7 +180,7 @@ def gate(version: ModelVersion, model: CompiledModel, *, kind: str, champion: bo
     if champion:
         for c in failed:
             shown = "—" if c.value is None else f"{c.value:.4g}"
-            bound = "≥" if c.name in ("holdout_rows", "auc", "ks") else "≤"
+            bound = "≥" if c.name in AT_LEAST else "≤"
             problems.append(
                 _("%(name)s is %(value)s, the threshold is %(bound)s %(limit)s")
                 % {"name": c.name, "value": shown, "bound": bound, "limit": f"{c.limit:.4g}"}

@@ -10,18 +10,19 @@ and stops once the log loss has not improved for PATIENCE steps.
 
 import warnings
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from django.utils.translation import gettext as _
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import l1_min_c
 
+from scoring.calibration import Calibration
 from scoring.datasets import TrainingDataError
 from scoring.inference import MISSING
 
@@ -91,9 +92,11 @@ def logistic(c: float) -> LogisticRegression:
 class Scorecard:
     design: Design
     model: LogisticRegression
+    calibration: Calibration = field(default_factory=Calibration)
 
     def predict_pd(self, x_num: np.ndarray, x_cat: np.ndarray) -> np.ndarray:
-        return self.model.predict_proba(self.design.transform(x_num, x_cat))[:, 1]
+        z = self.model.decision_function(self.design.transform(x_num, x_cat))
+        return 1.0 / (1.0 + np.exp(-self.calibration.log_odds(z)))
 
     @property
     def nonzero_weights(self) -> int:
@@ -115,6 +118,8 @@ class CrossValidation:
     auc_sd: float
     auc_by_fold: list[float]
     log_loss_mean: float
+    ks_mean: float
+    brier_ratio_mean: float
     path: list[dict]
     selection: str = SELECTION
 
@@ -146,7 +151,7 @@ def _folds(x_num, x_cat, y) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 
 def _step(folds, c: float) -> dict:
-    aucs, losses, nonzero = [], [], []
+    aucs, losses, nonzero, ks, brier_ratios = [], [], [], [], []
     for x_fit, y_fit, x_check, y_check in folds:
         with _quiet():
             model = logistic(c).fit(x_fit, y_fit)
@@ -154,12 +159,19 @@ def _step(folds, c: float) -> dict:
         aucs.append(float(roc_auc_score(y_check, pd)))
         losses.append(float(log_loss(y_check, pd, labels=[0, 1])))
         nonzero.append(int(np.count_nonzero(model.coef_[0])))
+        fpr, tpr, _thresholds = roc_curve(y_check, pd)
+        ks.append(float(np.max(tpr - fpr)))
+        # Against the constant PD the fold's fitting part would give: its bad rate.
+        constant = float(np.mean((y_check - y_fit.mean()) ** 2))
+        brier_ratios.append(float(brier_score_loss(y_check, pd)) / constant)
     return {
         "c": float(c),
         "auc_mean": round(float(np.mean(aucs)), 6),
         "auc_sd": round(float(np.std(aucs)), 6),
         "auc_by_fold": [round(a, 6) for a in aucs],
         "log_loss_mean": round(float(np.mean(losses)), 6),
+        "ks_mean": round(float(np.mean(ks)), 6),
+        "brier_ratio_mean": round(float(np.mean(brier_ratios)), 6),
         "nonzero_weights": round(float(np.mean(nonzero)), 1),
     }
 
@@ -172,6 +184,8 @@ def _summary(step: dict, *, folds: int, path: list[dict]) -> CrossValidation:
         auc_sd=step["auc_sd"],
         auc_by_fold=step["auc_by_fold"],
         log_loss_mean=step["log_loss_mean"],
+        ks_mean=step["ks_mean"],
+        brier_ratio_mean=step["brier_ratio_mean"],
         path=[{k: v for k, v in s.items() if k != "auc_by_fold"} for s in path],
     )
 

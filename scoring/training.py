@@ -1,5 +1,6 @@
 """Fit a logistic scorecard with scikit-learn (its regularisation chosen by cross-validation,
-scoring.selection), measure it on a time-based holdout, compile it."""
+scoring.selection), calibrate its PD (scoring.calibration), measure it on a time-based
+holdout, compile it."""
 
 from dataclasses import dataclass, replace
 
@@ -9,6 +10,13 @@ from django.utils.translation import gettext as _
 from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 
 from scoring.bureau import ATTRIBUTE_PREFIX
+from scoring.calibration import (
+    CALIBRATION_SHARE,
+    METHOD,
+    MIN_CALIBRATION_ROWS,
+    calibrated,
+    fit_calibration,
+)
 from scoring.datasets import Dataset, TrainingDataError
 from scoring.features import DIRECTIONS
 from scoring.inference import MISSING, CompiledModel, points
@@ -162,23 +170,44 @@ def fit_constrained(
             )
 
 
-def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None) -> TrainedModel:
-    """C chosen by cross-validation on the training part (or fixed by `c`), with and without
-    the bureau vector, the sign constraints enforced at that C, then one fit on the whole
-    training part."""
-    train_idx, test_idx = time_split(dataset, test_share=test_share)
-    for name, idx in (("training", train_idx), ("holdout", test_idx)):
+def calibration_split(dataset: Dataset, train_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, calibration) rows of the training part: the latest CALIBRATION_SHARE calibrates,
+    unless that is fewer than MIN_CALIBRATION_ROWS; then the whole part fits, uncalibrated."""
+    fit_part, calibration_part = time_split(dataset.rows(train_idx), test_share=CALIBRATION_SHARE)
+    if len(calibration_part) < MIN_CALIBRATION_ROWS:
+        return train_idx, train_idx[:0]
+    return train_idx[fit_part], train_idx[calibration_part]
+
+
+def _two_classes(dataset: Dataset, parts: dict[str, np.ndarray]) -> None:
+    for name, idx in parts.items():
         if len(np.unique(dataset.y[idx])) < 2:
             raise TrainingDataError(
-                f"The {name} part ({len(idx)} rows by time) has one class only; "
-                "add data or widen the window"
+                _(
+                    "The %(part)s part (%(rows)s rows by time) has one class only; add data or "
+                    "widen the window"
+                )
+                % {"part": name, "rows": len(idx)}
             )
-    cv = _cross_validated(dataset.rows(train_idx), c=c)
+
+
+def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None) -> TrainedModel:
+    """The training part is cut by time again: the scorecard is fitted on its earlier rows (C
+    chosen by cross-validation there, or fixed by `c`, with and without the bureau vector, the
+    sign constraints enforced at that C) and its PD calibrated on the latest
+    (scoring.calibration)."""
+    train_idx, test_idx = time_split(dataset, test_share=test_share)
+    fit_idx, calibration_idx = calibration_split(dataset, train_idx)
+    parts = {_("fitting"): fit_idx, _("holdout"): test_idx}
+    if len(calibration_idx):
+        parts[_("calibration")] = calibration_idx
+    _two_classes(dataset, parts)
+    cv = _cross_validated(dataset.rows(fit_idx), c=c)
     bureau = _bureau_attributes(dataset)
     bureau_vector = None
     if bureau:
         core = dataset.without_numeric(bureau)
-        cv_core = _cross_validated(core.rows(train_idx), c=c)
+        cv_core = _cross_validated(core.rows(fit_idx), c=c)
         bureau_vector = {
             "attributes": len(bureau),
             "used": cv.log_loss_mean < cv_core.log_loss_mean,
@@ -187,18 +216,36 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None)
         }
         if not bureau_vector["used"]:
             dataset, cv = core, cv_core
-    scorecard, dataset, wrong_signed = fit_constrained(dataset, train_idx, c=cv.c)
+    scorecard, dataset, wrong_signed = fit_constrained(dataset, fit_idx, c=cv.c)
     if wrong_signed:  # the folds' figures of the features actually kept
-        part = dataset.rows(train_idx)
+        part = dataset.rows(fit_idx)
         cv = replace(cv, **_figures(cross_validate(part.x_num, part.x_cat, part.y, c=cv.c)))
-    compiled = compile_scorecard(scorecard, dataset=dataset.rows(train_idx))
+    raw = compile_scorecard(scorecard, dataset=dataset.rows(fit_idx))
+    if len(calibration_idx):
+        scorecard.calibration = fit_calibration(
+            raw.log_odds(dataset.x_num[calibration_idx], dataset.x_cat[calibration_idx]),
+            dataset.y[calibration_idx],
+        )
+    compiled = calibrated(raw, scorecard.calibration)
     pd_test = compiled.predict_pd(dataset.x_num[test_idx], dataset.x_cat[test_idx])
     pd_train = compiled.predict_pd(dataset.x_num[train_idx], dataset.x_cat[train_idx])
     rng = np.random.default_rng(0)
     sample = rng.permutation(len(train_idx))[:SAMPLE_SIZE]
-    metrics = holdout_metrics(
-        dataset.y[test_idx], pd_test, base_rate=float(dataset.y[train_idx].mean())
-    )
+    base_rate = float(dataset.y[train_idx].mean())
+    metrics = holdout_metrics(dataset.y[test_idx], pd_test, base_rate=base_rate)
+    uncalibrated = raw.predict_pd(dataset.x_num[test_idx], dataset.x_cat[test_idx])
+    metrics["calibration_split"] = {
+        "method": METHOD,
+        "rows_fit": len(fit_idx),
+        "rows_calibration": len(calibration_idx),
+        "applied": scorecard.calibration.applied,
+        "slope": round(scorecard.calibration.slope, 6),
+        "shift": round(scorecard.calibration.shift, 6),
+        "holdout_brier_uncalibrated": round(
+            float(np.mean((dataset.y[test_idx] - uncalibrated) ** 2)), 6
+        ),
+        "holdout_brier": metrics["brier"],
+    }
     metrics["data"] = dict(dataset.notes)
     metrics["cross_validation"] = cv.as_dict()
     metrics["bureau_vector"] = bureau_vector
@@ -214,7 +261,7 @@ def train(dataset: Dataset, *, test_share: float = 0.25, c: float | None = None)
         metrics=metrics,
         rows_train=len(train_idx),
         rows_test=len(test_idx),
-        bad_rate_train=round(float(dataset.y[train_idx].mean()), 6),
+        bad_rate_train=round(base_rate, 6),
         score_sample=[points(float(p)) for p in pd_train[sample]],
         feature_sample=_top_feature_sample(compiled, dataset.x_num[train_idx][sample]),
     )
@@ -234,7 +281,15 @@ def _bureau_attributes(dataset: Dataset) -> list[str]:
 
 
 def _figures(cv: CrossValidation) -> dict:
-    keys = ("c", "auc_mean", "auc_sd", "auc_by_fold", "log_loss_mean")
+    keys = (
+        "c",
+        "auc_mean",
+        "auc_sd",
+        "auc_by_fold",
+        "log_loss_mean",
+        "ks_mean",
+        "brier_ratio_mean",
+    )
     return {k: getattr(cv, k) for k in keys}
 
 

@@ -63,6 +63,7 @@ PASSING_METRICS = {
     "brier_constant": 0.16,
     "brier_ratio": 0.9375,
     "calibration_error": 0.02,
+    "cross_validation": {"auc_mean": 0.7, "ks_mean": 0.3, "brier_ratio_mean": 0.95},
 }
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from kernel.roles import RISK_MANAGER, UNDERWRITER
-from scoring import registry, services
+from scoring import kinds, registry, services
 from scoring.models import ModelStatus, ModelTransition, ModelVersion, PromotionThresholds
 from scoring.promotion import PromotionRefused
 from tests.scoring.conftest import PASSING_METRICS, constant_model, register, staff
@@ -67,7 +67,10 @@ def test_a_csv_mapped_to_the_builder_features_has_inputs_the_builder_produces(
     assert input_problems(registry.load_model(model), kind="application") == []
 
 
-def test_a_model_of_a_kind_without_a_feature_builder_cannot_become_champion(db, risk_manager):
+def test_a_model_of_a_kind_without_a_feature_builder_cannot_become_champion(
+    db, risk_manager, monkeypatch
+):
+    monkeypatch.setattr(kinds, "_kinds", {})
     model = register(constant_model(0.1), kind="collection")
     with pytest.raises(CommandError, match="no feature builder"):
         _promote(model)
@@ -81,6 +84,26 @@ def test_a_model_below_a_threshold_cannot_become_champion(db, risk_manager, metr
     model = register(constant_model(0.1), metrics=PASSING_METRICS | {metric: value})
 
     with pytest.raises(CommandError, match=f"{metric} is {value:.4g}, the threshold is"):
+        _promote(model)
+
+    assert ModelVersion.objects.get().status == ModelStatus.CANDIDATE
+
+
+@pytest.mark.parametrize(
+    ("metric", "name", "value"),
+    [
+        ("auc_mean", "cv_auc", 0.58),
+        ("ks_mean", "cv_ks", 0.1),
+        ("brier_ratio_mean", "cv_brier_ratio", 1.01),
+    ],
+)
+def test_a_model_whose_folds_fall_below_a_threshold_cannot_become_champion(
+    db, risk_manager, metric, name, value
+):
+    folds = PASSING_METRICS["cross_validation"] | {metric: value}
+    model = register(constant_model(0.1), metrics=PASSING_METRICS | {"cross_validation": folds})
+
+    with pytest.raises(CommandError, match=f"{name} is {value:.4g}, the threshold is"):
         _promote(model)
 
     assert ModelVersion.objects.get().status == ModelStatus.CANDIDATE
@@ -151,6 +174,9 @@ def test_every_change_of_champion_is_in_the_models_history(db, risk_manager):
         "ks",
         "brier_ratio",
         "calibration_error",
+        "cv_auc",
+        "cv_ks",
+        "cv_brier_ratio",
     ]
     assert "psi" in new.gates["population"]
 

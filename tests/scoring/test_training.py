@@ -63,7 +63,7 @@ def test_csv_with_categories_and_missing_values_trains_a_candidate(db, tmp_path)
     assert set(metrics) == {
         *("auc", "gini", "ks", "brier", "brier_constant", "rows_train", "rows_test"),
         *("c", "cv_folds", "cv_auc_mean", "cv_auc_sd", "inputs", "nonzero_weights"),
-        *("bureau_vector", "data"),
+        *("bureau_vector", "calibration_split", "calibration", "data"),
     }
     # A quarter would cut month 7 in two; the holdout starts with the whole month instead.
     assert (metrics["rows_train"], metrics["rows_test"]) == (280, 120)
@@ -149,4 +149,5 @@ def test_the_model_card_shows_the_chosen_c_the_folds_the_thresholds_and_the_trai
     assert f"C {cv['c']:.4g}; 5 folds, AUC {cv['auc_mean']} ± {cv['auc_sd']}" in card
     assert "| auc |" in card and "| brier_ratio |" in card
     assert "Trained by system" in card and "approved by nobody yet" in card
+    assert "PD not calibrated: the latest part of the training window was too small" in card
     assert card.count("\n| ") >= 10 + 5  # ten calibration deciles and five checks

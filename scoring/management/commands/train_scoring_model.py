@@ -10,6 +10,7 @@ from scoring import services
 from scoring.book import application_dataset
 from scoring.bureau import MAX_WIDTH, bureau_width
 from scoring.datasets import read_csv, rename_columns
+from scoring.kinds import kind_dataset
 from scoring.management.commands.promote_model import user_named
 from scoring.models import ModelKind
 from scoring.outcomes import bad_definition
@@ -100,6 +101,23 @@ class Command(BaseCommand):
                 "inputs": m["inputs"],
             }
         )
+        split = m["calibration_split"]
+        if not split["rows_calibration"]:
+            self.stdout.write(
+                _("PD not calibrated: the latest part of the training window was too small")
+            )
+        else:
+            self.stdout.write(
+                _(
+                    "PD calibrated on the latest %(rows)s training rows: holdout Brier "
+                    "%(before).4f uncalibrated, %(after).4f calibrated"
+                )
+                % {
+                    "rows": split["rows_calibration"],
+                    "before": split["holdout_brier_uncalibrated"],
+                    "after": split["holdout_brier"],
+                }
+            )
         vector = m["bureau_vector"]
         if vector:
             self.stdout.write(
@@ -127,6 +145,8 @@ class Command(BaseCommand):
                 "inputs": m["inputs"],
                 "nonzero_weights": m["nonzero_weights"],
                 "bureau_vector": vector,
+                "calibration_split": m["calibration_split"],
+                "calibration": m["calibration"],
                 "data": m["data"],
             }
             opts["report"].write_text(json.dumps(report, indent=2))
@@ -148,9 +168,13 @@ class Command(BaseCommand):
         if opts["map"]:
             raise CommandError(_("--map renames the columns of a --csv file"))
         if opts["kind"] != ModelKind.APPLICATION:
-            raise CommandError(
-                f"From the database only 'application' models; give --csv for {opts['kind']}"
-            )
+            dataset = kind_dataset(opts["kind"], on=current_business_date())
+            if dataset is None:
+                raise CommandError(
+                    _("The kind '%(kind)s' has no feature builder; give --csv")
+                    % {"kind": opts["kind"]}
+                )
+            return dataset
         width = bureau_width() if opts["bureau_width"] is None else opts["bureau_width"]
         if not 0 <= width <= MAX_WIDTH:
             raise CommandError(f"--bureau-width must be between 0 and {MAX_WIDTH}")
