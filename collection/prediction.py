@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from collection.models import Strategy
 from loans.models import Loan, LoanStatus, TransitionLog
@@ -36,6 +37,13 @@ METHOD_COST_KOP = {
     Strategy.NEGOTIATE: 40_000,
     Strategy.RESTRUCTURE: 80_000,
     Strategy.LEGAL: 600_000,
+}
+# The methods by a short name, for the reason a case keeps (the choices' labels are sentences).
+METHOD_NAMES = {
+    Strategy.REMIND: gettext_lazy("reminders"),
+    Strategy.NEGOTIATE: gettext_lazy("calls"),
+    Strategy.RESTRUCTURE: gettext_lazy("restructuring"),
+    Strategy.LEGAL: gettext_lazy("legal collection"),
 }
 log = logging.getLogger(__name__)
 
@@ -163,7 +171,7 @@ def _best_method(champion: ModelVersion, debt: "Loan | Debt") -> StrategyChoice:
             "model": _label(champion),
             "recovery": f"{recovery:.0%}",
             "net": f"{net / 100:.0f}",
-            "methods": ", ".join(methods),
+            "methods": ", ".join(str(METHOD_NAMES[m]) for m in methods),
         },
     )
 

@@ -195,7 +195,7 @@ def test_the_strategy_picks_the_method_with_the_best_recovery_net_of_cost(db, ri
     assert case.recovery_probability == pytest.approx(0.5)
     assert case.priority_kop == round(0.5 * case.debt_kop)
     assert case.strategy_reason.startswith(f"collection v{version.version}: recovery 50%")
-    assert "remind, negotiate" in case.strategy_reason
+    assert "the best of reminders, calls" in case.strategy_reason
 
 
 def test_a_restructuring_is_chosen_once_it_is_open_and_pays_best(db, risk_manager):

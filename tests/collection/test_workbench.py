@@ -224,7 +224,7 @@ def test_roll_rates_count_cases_still_unpaid_a_month_later():
     assert ("2026-10", "1-30", 2, 0.5) in rows
 
 
-def test_a_collection_champion_chooses_the_strategy_and_says_so(case):
+def test_a_collection_champion_chooses_the_method_with_the_best_recovery_net_of_cost(case):
     from collection.prediction import choose_strategy, loan_facts
     from loans.models import Loan
     from scoring.models import ModelKind, ModelStatus
@@ -239,7 +239,8 @@ def test_a_collection_champion_chooses_the_strategy_and_says_so(case):
     choice = choose_strategy(loan)
     assert choice.reason.startswith("collection v1:")
     assert round(choice.recovery_probability, 6) == 0.1
-    assert choice.strategy == "negotiate"
+    # The same recovery under every method it may choose: the cheapest method wins.
+    assert choice.strategy == "remind"
 
 
 def test_the_case_page_shows_what_each_counter_has_left(client, case, collector):
