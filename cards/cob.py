@@ -13,7 +13,8 @@ For a date D, in order:
    the bureaus hear of the missed payment, the freeze and the days past due crossing a mark
    (`cards.bureau`);
 3. lines whose statement day is D's day of the month get their statement for the period
-   ending D, its figures read from the ledger, and the borrower an SMS about it the next day
+   ending D, its figures read from the ledger, due `payment_due_days` later or, when that is a
+   non-working day, on the next working day; the borrower gets an SMS about it the next day
    at noon Moscow time (the outbox holds it until then);
 4. a reminder, sent the same way, for each minimum payment due two days after that day and
    not yet paid in full.
@@ -32,6 +33,7 @@ from django.utils import timezone
 from cards import bureau
 from cards.models import CreditLineStatement, FreezeReason, StatementStatus
 from kernel.sql import date_param, days_between, greatest, least, plus_days, run
+from loans import workdays
 from loans.business_date import MOSCOW
 from loans.models import BorrowerMessage, BureauEventKind
 from loans.money import format_rub
@@ -310,7 +312,19 @@ def issue_statements(cursor, on: date) -> int:
         [on + timedelta(days=1)],
     )
     run(cursor, "DROP TABLE card_statement")
+    move_due_dates_to_working_days(on)
     return issued
+
+
+def move_due_dates_to_working_days(on: date) -> None:
+    """A minimum payment due on a non-working day is due on the next working day (Civil Code
+    art. 193), as a loan's due dates are: the statements of `on` have one due date per
+    `payment_due_days` in use, so a few updates move them all."""
+    issued = CreditLineStatement.objects.filter(period_end=on)
+    for due in set(issued.order_by().values_list("due_date", flat=True)):
+        moved = workdays.on_or_after(due)
+        if moved != due:
+            issued.filter(due_date=due).update(due_date=moved)
 
 
 # Notices go out at noon Moscow time the day after COB: 11:00–21:00 locally anywhere in
