@@ -37,7 +37,7 @@ def _payload(kind: str, d: str) -> str:
     )  # fmt: skip
 
 
-def write_events(cursor, on: date, kind: str, where: str, params: list) -> int:
+def write_events(cursor, on: date, kind: str, where: str) -> int:
     """One event of `kind` on `on` for every line matching `where` (once a day)."""
     d = date_param()
     return run(
@@ -51,7 +51,7 @@ def write_events(cursor, on: date, kind: str, where: str, params: list) -> int:
         WHERE {where} AND NOT EXISTS (SELECT 1 FROM loans_bureauevent e
             WHERE e.credit_line_id = c.id AND e.kind = %s AND e.occurred_on = {d})
         """,
-        [kind, on, timezone.now(), on, *params, kind, on],
+        [kind, on, timezone.now(), on, kind, on],
     )
 
 

@@ -216,9 +216,9 @@ def mark_missed(cursor, on: date) -> int:
         [on, on],
     )
     frozen_today = "SELECT line_id FROM card_missed WHERE freezes = 1"
-    bureau.write_events(cursor, on, K.MISSED_PAYMENT.value, f"c.id IN ({missed})", [])
-    bureau.write_events(cursor, on, K.FROZEN.value, f"c.id IN ({frozen_today})", [])
-    bureau.write_events(cursor, on, K.DPD_CHANGE.value, bureau.ON_A_MARK, [])
+    bureau.write_events(cursor, on, K.MISSED_PAYMENT.value, f"c.id IN ({missed})")
+    bureau.write_events(cursor, on, K.FROZEN.value, f"c.id IN ({frozen_today})")
+    bureau.write_events(cursor, on, K.DPD_CHANGE.value, bureau.ON_A_MARK)
     bureau.queue(cursor, on)
     run(cursor, "DROP TABLE card_missed")
     return run(
