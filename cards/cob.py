@@ -10,8 +10,11 @@ For a date D, in order:
 2. statements whose payment due date is D or earlier and whose minimum is not paid are
    missed: the shortfall becomes the line's arrears (a statement's minimum already holds
    the arrears carried into it) and the line is frozen (its `freeze` transition logged);
+   the bureaus hear of the missed payment, the freeze and the days past due crossing a mark
+   (`cards.bureau`);
 3. lines whose statement day is D's day of the month get their statement for the period
-   ending D, its figures read from the ledger, and the borrower an SMS about it the next day
+   ending D, its figures read from the ledger, due `payment_due_days` later or, when that is a
+   non-working day, on the next working day; the borrower gets an SMS about it the next day
    at noon Moscow time (the outbox holds it until then);
 4. a reminder, sent the same way, for each minimum payment due two days after that day and
    not yet paid in full.
@@ -27,13 +30,16 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from cards import bureau
 from cards.models import CreditLineStatement, FreezeReason, StatementStatus
 from kernel.sql import date_param, days_between, greatest, least, plus_days, run
+from loans import workdays
 from loans.business_date import MOSCOW
-from loans.models import BorrowerMessage
+from loans.models import BorrowerMessage, BureauEventKind
 from loans.money import format_rub
 
 LIVE = "('open', 'frozen')"
+K = BureauEventKind
 
 
 def accrue(cursor, on: date) -> int:
@@ -155,7 +161,22 @@ def mark_missed(cursor, on: date) -> int:
     d = date_param()
     due = f"s.status = '{StatementStatus.DUE}' AND s.due_date <= {d}"
     short = "s.paid_kop < s.minimum_payment_kop"
-    missed = f"SELECT s.credit_line_id FROM loans_creditlinestatement s WHERE {due} AND {short}"
+    run(cursor, "DROP TABLE IF EXISTS card_missed")
+    run(
+        cursor,
+        "CREATE TEMP TABLE card_missed (line_id BIGINT PRIMARY KEY, freezes INTEGER NOT NULL)",
+    )
+    run(
+        cursor,
+        f"""
+        INSERT INTO card_missed (line_id, freezes)
+        SELECT id, CASE WHEN status = 'open' THEN 1 ELSE 0 END FROM loans_creditline
+        WHERE id IN (SELECT s.credit_line_id FROM loans_creditlinestatement s
+                     WHERE {due} AND {short})
+        """,
+        [on],
+    )
+    missed = "SELECT line_id FROM card_missed"
     # The freeze is the card's `freeze` transition: logged as the services log it, by the robot.
     run(
         cursor,
@@ -163,10 +184,10 @@ def mark_missed(cursor, on: date) -> int:
         INSERT INTO cards_creditlinetransition
             (credit_line_id, transition, source, target, actor_id, actor_label, reason,
              business_date, at)
-        SELECT id, 'freeze', 'open', 'frozen', NULL, 'system', %s, {d}, %s
-        FROM loans_creditline WHERE status = 'open' AND id IN ({missed})
+        SELECT line_id, 'freeze', 'open', 'frozen', NULL, 'system', %s, {d}, %s
+        FROM card_missed WHERE freezes = 1
         """,
-        [str(FreezeReason.MISSED_PAYMENT.label), on, timezone.now(), on],
+        [str(FreezeReason.MISSED_PAYMENT.label), on, timezone.now()],
     )
     run(
         cursor,
@@ -184,7 +205,7 @@ def mark_missed(cursor, on: date) -> int:
             version = version + 1
         WHERE id IN ({missed})
         """,
-        [on, on, on],
+        [on, on],
     )
     # Counted as a loan's: the first day past the missed due date is day 1.
     dpd = f"{days_between(d, 'overdue_since')} + 1"
@@ -194,6 +215,12 @@ def mark_missed(cursor, on: date) -> int:
         f" WHERE overdue_since IS NOT NULL AND days_past_due <> {dpd}",
         [on, on],
     )
+    frozen_today = "SELECT line_id FROM card_missed WHERE freezes = 1"
+    bureau.write_events(cursor, on, K.MISSED_PAYMENT.value, f"c.id IN ({missed})")
+    bureau.write_events(cursor, on, K.FROZEN.value, f"c.id IN ({frozen_today})")
+    bureau.write_events(cursor, on, K.DPD_CHANGE.value, bureau.ON_A_MARK)
+    bureau.queue(cursor, on)
+    run(cursor, "DROP TABLE card_missed")
     return run(
         cursor,
         f"""
@@ -285,7 +312,19 @@ def issue_statements(cursor, on: date) -> int:
         [on + timedelta(days=1)],
     )
     run(cursor, "DROP TABLE card_statement")
+    move_due_dates_to_working_days(on)
     return issued
+
+
+def move_due_dates_to_working_days(on: date) -> None:
+    """A minimum payment due on a non-working day is due on the next working day (Civil Code
+    art. 193), as a loan's due dates are: the statements of `on` have one due date per
+    `payment_due_days` in use, so a few updates move them all."""
+    issued = CreditLineStatement.objects.filter(period_end=on)
+    for due in set(issued.order_by().values_list("due_date", flat=True)):
+        moved = workdays.on_or_after(due)
+        if moved != due:
+            issued.filter(due_date=due).update(due_date=moved)
 
 
 # Notices go out at noon Moscow time the day after COB: 11:00–21:00 locally anywhere in

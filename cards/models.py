@@ -175,7 +175,12 @@ class CreditLine(ConcurrentTransitionMixin, models.Model):
             "limit_kop": self.limit_kop,
             "psk_percent": str(self.psk_percent) if self.psk_percent is not None else "",
             "opened_on": self.opened_on.isoformat() if self.opened_on else "",
+            "closed_on": self.closed_on.isoformat() if self.closed_on else "",
             "debt_kop": self.debt_kop,
+            "principal_out_kop": self.principal_out_kop,
+            "overdue_kop": self.overdue_kop,
+            "overdue_since": self.overdue_since.isoformat() if self.overdue_since else "",
+            "days_past_due": self.days_past_due,
         }
 
     @property

@@ -55,6 +55,9 @@ from loans.regulation import limits_for_contract, penalty_rate
 
 Actor = User | None
 S = CreditLineStatus
+# What the card's transitions tell the bureaus (opening and closing are reported by their
+# services, with the state they leave the line in).
+TRANSITION_EVENTS = {"freeze": BureauEventKind.FROZEN, "unfreeze": BureauEventKind.UNFROZEN}
 
 
 def _positive_kop(amount_kop: int, *, what: str = "amount") -> int:
@@ -85,6 +88,10 @@ def _transition(
     except FsmTransitionNotAllowed as exc:
         raise TransitionNotAllowed(refused) from exc
     _log(line, name, source=source, actor=actor, reason=reason, on=on)
+    if name in TRANSITION_EVENTS:
+        bureau_outbox.record_event(
+            kind=TRANSITION_EVENTS[name], on=on, credit_line=line, extra={"reason": reason}
+        )
 
 
 def _log(line: CreditLine, name: str, *, source: str, actor: Actor, reason: str, on: date) -> None:
@@ -189,6 +196,12 @@ def credit_line_change_limit(
     )
     line.limit_kop = new_limit_kop
     save_line(line)
+    bureau_outbox.record_event(
+        kind=BureauEventKind.LIMIT_CHANGED,
+        on=on,
+        credit_line=line,
+        extra={"old_limit_kop": change.old_limit_kop, "new_limit_kop": new_limit_kop},
+    )
     return change
 
 
@@ -466,6 +479,9 @@ def credit_line_repay(
     CreditLineStatement.objects.filter(
         credit_line=line, status=StatementStatus.DUE, paid_kop__gte=F("minimum_payment_kop")
     ).update(status=StatementStatus.PAID)
+    bureau_outbox.record_event(
+        kind=BureauEventKind.PAYMENT, on=on, credit_line=line, extra={"payment_kop": amount_kop}
+    )
     if (
         line.status == S.FROZEN
         and line.freeze_reason == FreezeReason.MISSED_PAYMENT
@@ -481,9 +497,6 @@ def credit_line_repay(
         )
         line.freeze_reason = FreezeReason.NONE
     save_line(line)
-    bureau_outbox.record_event(
-        kind=BureauEventKind.PAYMENT, on=on, credit_line=line, extra={"payment_kop": amount_kop}
-    )
     return payment
 
 

@@ -184,10 +184,10 @@ class PortfolioSimulator(
     def _report_to_bureaus(self, day: date) -> None:
         """The day's credit-history events go to the sandbox bureaus. About every 23 days
         (the first day with events to send once that long has passed) ОКБ refuses the day's
-        events; staff correct such rejections two days later, except the first, left for the
-        admin and the reporting page to show. The rhythm counts from the history's start, not
-        the calendar, and nothing here draws from the history's random stream, so the
-        bureaus' faults never change the loans."""
+        events; staff correct such rejections two days later, except the first of a loan's
+        and the first of a card's, left for the admin and the reporting page to show. The
+        rhythm counts from the history's start, not the calendar, and nothing here draws from
+        the history's random stream, so the bureaus' faults never change the loans."""
         refusing = (
             day >= self.bureau_fault_from
             and bureau_sending.due_submissions(self.clock.moment).exists()
@@ -203,12 +203,14 @@ class PortfolioSimulator(
             status=SubmissionStatus.REJECTED, event__occurred_on__lte=day - timedelta(days=2)
         ).exclude(reason__contains="left for staff")
         stale = stale.select_related("event")
-        left = BureauSubmission.objects.filter(reason__contains="left for staff").exists()
+        kept = BureauSubmission.objects.filter(reason__contains="left for staff")
+        left = {card: kept.filter(event__credit_line__isnull=not card).exists() for card in (0, 1)}
         for submission in stale.order_by("pk")[:20]:
-            if left:
+            card = int(submission.event.credit_line_id is not None)
+            if left[card]:
                 bureau_outbox.event_correct(event=submission.event)
             else:
-                left = True
+                left[card] = True
                 BureauSubmission.objects.filter(pk=submission.pk).update(
                     reason=submission.reason + " (left for staff to correct)"
                 )

@@ -180,28 +180,28 @@ def record_transition(*, loan: Loan, name: str, source: str, reason: str, on: da
 # --- set-based, for COB ------------------------------------------------------------------
 
 
-def _json_object(*pairs: str) -> str:
+def json_object(*pairs: str) -> str:
     """SQL building a JSON object from alternating key literals and value expressions."""
     name = "json_build_object" if connection.vendor == "postgresql" else "json_object"
     return f"{name}({', '.join(pairs)})"
 
 
+def subject_sql(b: str = "b") -> str:
+    """`identity` as SQL over the borrower row `b`."""
+    return json_object(
+        "'full_name'", f"{b}.full_name",
+        "'birth_date'", f"CAST({b}.birth_date AS VARCHAR(10))",
+        "'passport'", f"{b}.passport_series || {b}.passport_number",
+        "'phone'", f"{b}.phone",
+    )  # fmt: skip
+
+
 def _cob_payload(kind: str, d: str) -> str:
-    subject = _json_object(
-        "'full_name'",
-        "b.full_name",
-        "'birth_date'",
-        "CAST(b.birth_date AS VARCHAR(10))",
-        "'passport'",
-        "b.passport_series || b.passport_number",
-        "'phone'",
-        "b.phone",
-    )
-    return _json_object(
+    return json_object(
         "'event'", f"'{kind}'",
         "'occurred_on'", f"CAST({d} AS VARCHAR(10))",
         "'credit_uid'", "COALESCE(l.credit_uid, '')",
-        "'subject'", subject,
+        "'subject'", subject_sql(),
         "'contract'", "'loan'",
         "'loan_id'", "l.id",
         "'status'", "l.status",
@@ -212,6 +212,25 @@ def _cob_payload(kind: str, d: str) -> str:
         "'overdue_kop'", "l.principal_overdue_kop + l.interest_overdue_kop",
         "'days_past_due'", "l.days_past_due",
     )  # fmt: skip
+
+
+def queue_submissions(cursor, on: date, kinds: list[str]) -> int:
+    """One submission to every bureau for each event of these kinds written on `on` without
+    any yet (the set-based events of COB), due by the deadline of `on`."""
+    d = date_param()
+    bureaus = " UNION ALL ".join("SELECT %s AS bureau" for _ in reporting_bureaus())
+    return run(
+        cursor,
+        f"""
+        INSERT INTO loans_bureausubmission (event_id, bureau, status, deadline, attempts,
+            next_attempt_at, last_error, reason, receipt, answered_at)
+        SELECT e.id, b.bureau, 'pending', {d}, 0, NULL, '', '', '', NULL
+        FROM loans_bureauevent e CROSS JOIN ({bureaus}) b
+        WHERE e.occurred_on = {d} AND e.kind IN ({", ".join("%s" for _ in kinds)})
+          AND NOT EXISTS (SELECT 1 FROM loans_bureausubmission s WHERE s.event_id = e.id)
+        """,
+        [deadline_for(on), *reporting_bureaus(), on, *kinds],
+    )
 
 
 def step_bureau_events(cursor, on: date) -> int:
@@ -247,21 +266,8 @@ def step_bureau_events(cursor, on: date) -> int:
             """,
             [kind.value, on, now, on, *where_params, kind.value, on],
         )
-    if not written:
-        return 0
-    bureaus = " UNION ALL ".join("SELECT %s AS bureau" for _ in reporting_bureaus())
-    run(
-        cursor,
-        f"""
-        INSERT INTO loans_bureausubmission (event_id, bureau, status, deadline, attempts,
-            next_attempt_at, last_error, reason, receipt, answered_at)
-        SELECT e.id, b.bureau, 'pending', {d}, 0, NULL, '', '', '', NULL
-        FROM loans_bureauevent e CROSS JOIN ({bureaus}) b
-        WHERE e.occurred_on = {d} AND e.kind IN (%s, %s)
-          AND NOT EXISTS (SELECT 1 FROM loans_bureausubmission s WHERE s.event_id = e.id)
-        """,
-        [deadline_for(on), *reporting_bureaus(), on, K.MISSED_PAYMENT.value, K.DPD_CHANGE.value],
-    )
+    if written:
+        queue_submissions(cursor, on, [K.MISSED_PAYMENT.value, K.DPD_CHANGE.value])
     return written
 
 

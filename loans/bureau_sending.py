@@ -3,11 +3,11 @@ backoff, and the bureau's acknowledgement or rejection (with its reason) kept pe
 
 The qualified bureaus (НБКИ, ОКБ, Скоринг Бюро) each take their own format; each sits behind
 `ReportingBureau` (`BUREAU_REPORTING_CLIENTS` names the class per bureau). The sandboxes here
-answer deterministically: an event without what the bureau needs (the УИд of a contract event,
-the borrower's passport and birth date) is rejected with the reason, everything else is
-acknowledged; `SandboxReportingBureau.faults` makes one bureau time out ("down"), answer
-nonsense ("malformed") or reject one kind of event ("reject:<kind>", "reject:*" for all) for
-tests and the demo.
+answer deterministically: an event without what the bureau needs (the borrower's passport and
+birth date; for a contract event its УИд, status, debt and days past due) is rejected with the
+reason, everything else is acknowledged; `SandboxReportingBureau.faults` makes one bureau time
+out ("down"), answer nonsense ("malformed") or reject one kind of event ("reject:<kind>",
+"reject:*" for all) for tests and the demo.
 """
 
 import hashlib
@@ -37,6 +37,9 @@ CONTRACT_EVENTS = {k.value for k in BureauEventKind} - {
     BureauEventKind.NOT_TAKEN,
 }
 
+# What a contract event tells of the contract's state, a loan's or a card's.
+CONTRACT_FACTS = ("contract", "status", "debt_kop", "days_past_due")
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -64,8 +67,10 @@ class SandboxReportingBureau:
         kind = payload.get("event")
         if kind in (BureauEventKind.CORRECTION, BureauEventKind.CANCELLATION):
             kind = payload.get("corrected_kind", kind)  # about an application or a contract
-        if kind in CONTRACT_EVENTS and not payload.get("credit_uid"):
-            missing.append("credit_uid")
+        if kind in CONTRACT_EVENTS:
+            if not payload.get("credit_uid"):
+                missing.append("credit_uid")
+            missing += [f for f in CONTRACT_FACTS if payload.get(f) in (None, "")]
         return missing
 
     def submit(self, *, payload: dict) -> Answer:
@@ -97,7 +102,7 @@ class NbkiSandbox(SandboxReportingBureau):
             "UID": payload.get("credit_uid"),
             "TR01": payload.get("event"),
             "TR02": payload.get("occurred_on"),
-            "AMT": payload.get("principal_kop"),
+            "AMT": payload.get("principal_kop", payload.get("limit_kop")),
             "DPD": payload.get("days_past_due"),
         }
 

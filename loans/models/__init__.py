@@ -1,3 +1,4 @@
+from loans.models.assignment import DebtAssignment
 from loans.models.borrowers import Borrower, Region
 from loans.models.bureau import (
     BureauEvent,
@@ -27,6 +28,7 @@ __all__ = [
     "CalendarOverride",
     "CobRun",
     "ContractDocument",
+    "DebtAssignment",
     "DebtLoad",
     "DocumentKind",
     "IncomeRule",

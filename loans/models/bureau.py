@@ -20,6 +20,10 @@ class BureauEventKind(models.TextChoices):
     CLOSED = "closed", _("closed")
     WRITTEN_OFF = "written_off", _("written off")
     ASSIGNED = "assigned", _("debt assigned")
+    # The card's own: a freeze stops new draws, and the limit is a term of the contract.
+    FROZEN = "frozen", _("card frozen")
+    UNFROZEN = "unfrozen", _("card unfrozen")
+    LIMIT_CHANGED = "limit_changed", _("credit limit changed")
     CORRECTION = "correction", _("correction")
     CANCELLATION = "cancellation", _("cancellation")
 

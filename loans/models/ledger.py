@@ -20,6 +20,7 @@ class Account(models.TextChoices):
     PENALTY_INCOME = "penalty_income", "Penalty income"
     FEE_INCOME = "fee_income", "Fee income"
     WRITE_OFF_EXPENSE = "write_off_expense", "Write-off expense"
+    ASSIGNMENT_RECEIVABLE = "assignment_receivable", "Price of assigned debts due from buyers"
     CARD_PRINCIPAL = "card_principal", "Credit line principal receivable"
     CARD_INTEREST = "card_interest", "Credit line interest receivable"
     CARD_PENALTY = "card_penalty", "Credit line penalty receivable"

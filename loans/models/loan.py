@@ -186,6 +186,10 @@ class Loan(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=S.OVERDUE, target=S.WRITTEN_OFF)
     def write_off(self) -> None: ...
 
+    # The sale of the debt: off the book as a write-off is, at a price (DebtAssignment).
+    @transition(field=status, source=S.OVERDUE, target=S.WRITTEN_OFF)
+    def assign(self) -> None: ...
+
 
 class ScheduleItem(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="schedule_items")

@@ -19,6 +19,7 @@ from loans.services.applications import (
     loan_refer,
     loan_score,
 )
+from loans.services.assignment import loan_assign
 from loans.services.borrowers import (
     borrower_record_self_ban,
     bureau_answer_is_fresh,
@@ -67,6 +68,7 @@ __all__ = [
     "check_first_period",
     "loan_apply",
     "loan_approve",
+    "loan_assign",
     "loan_cancel",
     "loan_decide",
     "loan_decline",

@@ -140,6 +140,8 @@ def check_the_bureaus_were_reported_to():
     assert {"acknowledged", "rejected", "superseded"} <= statuses, statuses
     assert BureauEvent.objects.filter(kind="correction").exists()
     assert BureauEvent.objects.filter(kind="issued").exists()
+    cards = BureauSubmission.objects.filter(event__credit_line__isnull=False)
+    assert {"acknowledged", "rejected"} <= set(cards.values_list("status", flat=True))
 
 
 def check_once_changes_nothing(password_file):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Sum
 from django.test import TestCase
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kernel.errors import DomainError
@@ -22,6 +22,7 @@ from loans.gateway import SandboxGateway
 from loans.ledger import loans_out_of_balance, unbalanced_entry_keys
 from loans.models import (
     Account,
+    DebtAssignment,
     IncomingPayment,
     JournalLine,
     Loan,
@@ -60,6 +61,7 @@ class Money:
     confirmed: int = 0  # payouts that reached the borrower
     received: int = 0  # repayments accepted (each provider event once)
     refunded: int = 0
+    sold: int = 0  # prices of debts assigned, due from their buyers
     events: dict[int, tuple[str, int]] = field(default_factory=dict)
     loans: list[Loan] = field(default_factory=list)
     next_event: int = 0
@@ -181,6 +183,17 @@ def write_off(money: Money, loan: Loan) -> None:
     services.loan_write_off(loan=Loan.objects.get(pk=loan.pk), reason="property test")
 
 
+def assign(money: Money, loan: Loan, percent: int) -> None:
+    """Sell the debt at a share of it (above 100 % is refused)."""
+    loan = Loan.objects.get(pk=loan.pk)
+    price = max(1, loan.debt_kop * percent // 100)
+    services.loan_assign(
+        loan=loan, assignee="ООО «Цессионарий»", assignee_inn="7701234567", agreement="Ц-1",
+        price_kop=price,
+    )  # fmt: skip
+    money.sold += price
+
+
 def refund(money: Money, loan: Loan) -> None:
     money.refunded += services.loan_refund_overpayment(loan=Loan.objects.get(pk=loan.pk))
 
@@ -201,6 +214,7 @@ operations = st.one_of(
     st.tuples(st.just("prolong"), which, st.integers(7, 30)),
     st.tuples(st.just("restructure"), which, st.integers(1, 6)),
     st.tuples(st.just("write_off"), which),
+    st.tuples(st.just("assign"), which, st.sampled_from([1, 15, 100, 101])),
     st.tuples(st.just("refund"), which),
     st.tuples(st.just("poll")),
     st.tuples(st.just("retry_payout"), which),
@@ -213,6 +227,7 @@ ACTIONS = {
     "prolong": prolong,
     "restructure": restructure,
     "write_off": write_off,
+    "assign": assign,
     "refund": refund,
     "retry_payout": retry_payout,
 }
@@ -225,6 +240,7 @@ SUITS = {
     "prolong": lambda loan: loan.status in (S.SERVICED, S.OVERDUE),
     "restructure": lambda loan: loan.status == S.OVERDUE,
     "write_off": lambda loan: loan.status == S.OVERDUE,
+    "assign": lambda loan: loan.status == S.OVERDUE,
     "refund": lambda loan: loan.overpayment_kop > 0,
     "retry_payout": lambda loan: loan.status == S.APPROVED,
 }
@@ -292,7 +308,11 @@ def assert_book_holds(money: Money) -> None:
     assert -book.get(Account.BORROWER_OVERPAYMENT, 0) == overpayments
     receivables = sum(book.get(a, 0) for a in RECEIVABLES)
     paid_toward_debt = money.received - overpayments - money.refunded
-    assert receivables + book.get(Account.WRITE_OFF_EXPENSE, 0) == (
+    # A debt sold leaves the book as its price due from the buyer and the rest as an expense.
+    sold = book.get(Account.ASSIGNMENT_RECEIVABLE, 0)
+    assert sold == money.sold
+    assert sold == (DebtAssignment.objects.aggregate(s=Sum("price_kop"))["s"] or 0)
+    assert receivables + book.get(Account.WRITE_OFF_EXPENSE, 0) + sold == (
         money.confirmed + charges - paid_toward_debt
     )
 
@@ -341,6 +361,12 @@ def assert_book_holds(money: Money) -> None:
     pdl=st.tuples(st.just("pdl"), st.integers(10, 300), st.integers(1, 6), st.just("succeed")),
     il=st.tuples(st.just("il"), st.integers(0, 200), st.integers(1, 6), st.just("succeed")),
     ops=st.lists(operations, min_size=3, max_size=15),
+)
+# The payday loan falls overdue and is sold at 15 % of its debt, then at more than its debt.
+@example(
+    pdl=("pdl", 100, 2, "succeed"),
+    il=("il", 0, 1, "succeed"),
+    ops=[("days", 20), ("assign", 0, 101), ("assign", 0, 15), ("days", 5)],
 )
 def test_the_book_holds_after_every_operation(db, pdl, il, ops):
     with rolled_back():
