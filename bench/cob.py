@@ -23,6 +23,7 @@ import re
 import sqlite3
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,6 +299,15 @@ def main(argv=None) -> int:
         print(f"  loans table: {size_before} before, {table_size(connection)} for the COB")
 
         set_business_date(on=BENCH_DATE)
+        from loans.trial_balance import store_trial_balance
+
+        started = time.perf_counter()
+        balances = store_trial_balance(on=BENCH_DATE - timedelta(days=1))
+        print(
+            f"  trial balance of the day before: {balances:,} balances from the whole journal"
+            f" in {time.perf_counter() - started:.2f} s (the nights then read one day each)",
+            flush=True,
+        )
         if sql.pg:
             checkpoint(connection)
         info = machine()  # the load average just before the timed day (other work skews it)
@@ -316,6 +326,8 @@ def main(argv=None) -> int:
             failures += [f"day {day + 1}: {wrong}" for wrong in night.wrong_rows]
             if night.wrong_states:
                 failures.append(f"day {day + 1}: {night.wrong_states:,} loans differ")
+            if night.steps.get("daily_proof", {}).get("rows"):
+                failures.append(f"day {day + 1}: the daily ledger proof found differences")
 
         first = nights[0]
         for name, step in first.steps.items():
@@ -411,16 +423,18 @@ def main(argv=None) -> int:
 def print_nights(nights) -> None:
     print(
         "| day | date | seconds | ÷ day 1 | rows | repaid | closed | signed | live loans |"
-        " journal entries | lines | MiB | daily proof |"
+        " journal entries | lines | MiB | daily proof: findings, s |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for night in nights:
         mib = f"{night.journal_mib:,.1f}" if night.journal_mib is not None else "–"
+        proof = night.steps.get("daily_proof")
+        proof = f"{proof['rows']}, {proof['seconds']:.2f}" if proof else "–"
         print(
             f"| {night.day + 1} | {night.on} | {night.seconds:.2f} |"
             f" {night.seconds / nights[0].seconds:.2f} | {night.rows:,} | {night.repaid:,} |"
             f" {night.closed:,} | {night.signed:,} | {night.live:,} | {night.entries:,} |"
-            f" {night.lines:,} | {mib} | {night.daily_proof or '–'} |"
+            f" {night.lines:,} | {mib} | {proof} |"
         )
     print()
 

@@ -28,7 +28,6 @@ class Night:
     journal_mib: float | None
     wrong_states: int
     wrong_rows: list
-    daily_proof: str = ""
 
     @property
     def rows(self) -> int:
@@ -155,7 +154,7 @@ def daytime(cursor, sql: Sql, *, day: int, new_loans: int) -> tuple[int, int, in
     return repaid, closed, signed
 
 
-def close_night(connection, sql: Sql, *, day: int, daily_proof=None) -> Night:
+def close_night(connection, sql: Sql, *, day: int) -> Night:
     """Close bench day `day` with loans.cob and check the book it leaves."""
     from loans.cob import close_next_day
 
@@ -191,7 +190,6 @@ def close_night(connection, sql: Sql, *, day: int, daily_proof=None) -> Night:
         journal_mib=mib,
         wrong_states=wrong,
         wrong_rows=wrong_rows,
-        daily_proof=daily_proof() if daily_proof else "",
     )
 
 
@@ -205,5 +203,4 @@ def night_line(night: Night) -> str:
         f" [{steps}]; {night.live:,} live, {night.repaid:,} repaid ({night.closed:,} closed),"
         f" {night.signed:,} signed; journal {night.entries:,} entries, {night.lines:,} lines"
         f"{mib}; {night.wrong_states:,} states differ"
-        + (f"; daily proof {night.daily_proof}" if night.daily_proof else "")
     )
