@@ -100,8 +100,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.loans < 1:
         parser.error("--loans must be at least 1")
-    if not 1 <= args.days <= 28:  # December before the New Year holidays: one set of limits
-        parser.error("--days must be between 1 and 28")
+    if not 1 <= args.days <= 30:  # 2026-12-01 … 12-30, before the New Year holidays
+        parser.error("--days must be between 1 and 30")
     if args.history_days < 0:
         parser.error("--history-days must not be negative")
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.bench_db):
