@@ -3,7 +3,9 @@
 For a date D, in order: accrue the day's interest and penalties (within the cap on all
 charges), mark due dates that passed unpaid (`miss_due_date`: serviced → overdue; only when D is a
 working day, since a term ending on a non-working day ends on the next working one), and update
-days past due. The whole day commits at once, so a run killed halfway leaves nothing behind,
+days past due; last, store the day's trial balance and prove the day's journal against the
+day before's (`loans.trial_balance`; what it finds is logged, the night is not undone for it).
+The whole day commits at once, so a run killed halfway leaves nothing behind,
 and each (loan, date) is accrued once: `accrued_through` and the entry key
 `accrual:<loan>:<date>` both say so. Loans a repayment already accrued today are skipped.
 The day rules mirror `loans.servicing` (tests hold the two to the same answers).
@@ -23,6 +25,7 @@ from loans.bureau_outbox import step_bureau_events
 from loans.business_date import BUSINESS_DATE, current_business_date
 from loans.models import BusinessDate, CobRun
 from loans.models.products import PenaltyMode
+from loans.trial_balance import step_daily_proof, step_trial_balance
 
 LIVE = "('serviced', 'overdue')"
 # Overdue loans past their last due date: their whole balance is overdue, so their split moves
@@ -299,6 +302,8 @@ STEPS: list[tuple[str, Callable]] = [
     ("mark_overdue", step_mark_overdue),
     ("days_past_due", step_days_past_due),
     ("bureau_events", step_bureau_events),
+    ("trial_balance", step_trial_balance),
+    ("daily_proof", step_daily_proof),
 ]
 
 

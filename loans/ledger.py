@@ -104,15 +104,17 @@ def account_balance(*, account: Account) -> int:
     return JournalLine.objects.filter(account=account).aggregate(s=Sum("amount_kop"))["s"] or 0
 
 
-def unbalanced_entries(limit: int = 100) -> list[tuple[str, int | None]]:
-    """(key, loan id) of entries whose lines do not sum to zero, or that have no lines."""
+def unbalanced_entries(limit: int = 100, *, on: date | None = None) -> list[tuple[str, int | None]]:
+    """(key, loan id) of entries whose lines do not sum to zero, or that have no lines; only
+    the entries of business date `on` when given."""
+    day = "WHERE e.business_date = %s" if on else ""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT e.key, e.loan_id FROM loans_journalentry e LEFT JOIN loans_journalline l"
-            " ON l.entry_id = e.id GROUP BY e.id, e.key, e.loan_id"
+            f" ON l.entry_id = e.id {day} GROUP BY e.id, e.key, e.loan_id"
             " HAVING COALESCE(SUM(l.amount_kop), 0) <> 0 OR COUNT(l.id) = 0"
             " ORDER BY e.id LIMIT %s",
-            [limit],
+            [on, limit] if on else [limit],
         )
         return [(key, loan_id) for key, loan_id in cursor.fetchall()]
 

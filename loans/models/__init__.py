@@ -9,7 +9,7 @@ from loans.models.bureau import (
 from loans.models.calendar import BusinessDate, CalendarOverride, CobRun
 from loans.models.debt_load import DebtLoad, IncomeRule, PaymentsSource
 from loans.models.documents import ContractDocument, DocumentKind, LenderDetails
-from loans.models.ledger import Account, JournalEntry, JournalLine
+from loans.models.ledger import Account, JournalEntry, JournalLine, TrialBalance
 from loans.models.loan import Loan, LoanStatus, ScheduleItem, TransitionLog
 from loans.models.messages import BorrowerMessage, MessageStatus
 from loans.models.payments import IncomingPayment, PayoutMethod, PayoutOrder, PayoutStatus
@@ -54,4 +54,5 @@ __all__ = [
     "ScheduleItem",
     "SubmissionStatus",
     "TransitionLog",
+    "TrialBalance",
 ]

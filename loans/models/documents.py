@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kernel.request_memo import forget, remembered
 from loans.models.loan import Loan
 
 
@@ -82,14 +83,21 @@ class LenderDetails(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.pk = 1  # a singleton: every save writes the one row
         super().save(*args, **kwargs)
+        forget(LENDER_DETAILS)
 
     @classmethod
     def current(cls) -> "LenderDetails":
-        """The one row, or the details written by the migration if someone deleted it."""
+        """The one row, or the details written by the migration if someone deleted it; read
+        once per request (the offer's hash, its contract and the signed one all quote it)."""
+        return remembered(LENDER_DETAILS, cls._read)
+
+    @classmethod
+    def _read(cls) -> "LenderDetails":
         row = cls.objects.filter(pk=1).first()
         return row if row is not None else cls(pk=1, **DEFAULT_LENDER)
 
 
+LENDER_DETAILS = "lender_details"
 DEFAULT_LENDER = {
     "full_name": "Общество с ограниченной ответственностью микрофинансовая компания «Займер»",
     "short_name": "ООО МФК «Займер»",

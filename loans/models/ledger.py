@@ -117,3 +117,30 @@ class JournalLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount_kop}"
+
+
+class TrialBalance(models.Model):
+    """One account's balance for one owner at the end of a business day, as COB stored it:
+    the day before's balance plus the day's journal lines. The daily ledger proof starts from
+    the day before's rows instead of reading every journal line ever written.
+
+    The owner is a loan, a credit line, or neither (the company's accounts), as plain ids
+    (0 for none): a snapshot is a copy, and foreign keys would have PostgreSQL check millions
+    of rows each night. Only balances that are not zero are kept."""
+
+    business_date = models.DateField()
+    account = models.CharField(max_length=24, choices=Account.choices)
+    loan_id = models.BigIntegerField(default=0)
+    credit_line_id = models.BigIntegerField(default=0)
+    balance_kop = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_date", "account", "loan_id", "credit_line_id"],
+                name="trial_balance_day_account_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.account} {self.balance_kop}"

@@ -31,6 +31,10 @@ STATE = (
     " days_past_due, accrued_through FROM loans_loan ORDER BY id"
 )
 BOOK = "SELECT COUNT(*), SUM(amount_kop), SUM(ABS(amount_kop)) FROM loans_journalline"
+TRIAL_BALANCES = (
+    "SELECT business_date, account, loan_id, credit_line_id, balance_kop FROM loans_trialbalance"
+    " ORDER BY business_date, account, loan_id, credit_line_id"
+)
 
 
 def run(database: str, *args: str, wait: bool = True):
@@ -45,9 +49,13 @@ def run(database: str, *args: str, wait: bool = True):
     return process
 
 
-def snapshot(database: str) -> tuple[list, tuple]:
+def snapshot(database: str) -> tuple[list, tuple, list]:
     with sqlite3.connect(database) as connection:
-        return connection.execute(STATE).fetchall(), connection.execute(BOOK).fetchone()
+        return (
+            connection.execute(STATE).fetchall(),
+            connection.execute(BOOK).fetchone(),
+            connection.execute(TRIAL_BALANCES).fetchall(),
+        )
 
 
 def closed_days(database: str) -> int:
@@ -76,6 +84,7 @@ def test_a_killed_cob_and_two_schedulers_at_once_equal_one_uninterrupted_run(tmp
     run(drilled, "manage.py", "cob", "--until", UNTIL)
     assert snapshot(drilled) == snapshot(reference)
     run(drilled, "manage.py", "ledger_check")
+    run(drilled, "manage.py", "ledger_check", "--daily")
 
     # Two schedulers at once: each business date is still closed once.
     run(reference, "manage.py", "cob", "--until", LATER)
@@ -86,3 +95,4 @@ def test_a_killed_cob_and_two_schedulers_at_once_equal_one_uninterrupted_run(tmp
     assert closed_days(drilled) == closed_days(reference)
     assert snapshot(drilled) == snapshot(reference)
     run(drilled, "manage.py", "ledger_check")
+    run(drilled, "manage.py", "ledger_check", "--daily")
