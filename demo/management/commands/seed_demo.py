@@ -119,6 +119,10 @@ class Command(BaseCommand):
             f"{report.restructurings}, write-offs {report.write_offs}, overpayments refunded "
             f"{report.refunds}; virtual cards {report.cards} with {report.card_draws} draws"
         )
+        self.stdout.write(
+            f"  collection: {report.contacts} contacts, {report.promises} promises to pay, "
+            f"{report.legal} handed over to legal; {report.survey_answers} surveys answered"
+        )
         self.stdout.write(f"Loans per status ({total}):")
         for status, count in report.statuses.items():
             self.stdout.write(f"  {status:<12} {count:>6}")
