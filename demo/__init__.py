@@ -12,6 +12,7 @@ below imports it. `manage.py seed_demo` loads it, `manage.py demo_accounts` show
   restructuring, the hand-over to legal and write-off;
 - `feedback`: the surveys after a repaid loan and the borrowers' answers;
 - `cards`: the virtual card some loyal borrowers take and use;
+- `live`: while the demo runs, applicants keep arriving so the review queue stays fresh;
 - `simulator`: the clock, the event queue, the walk from day to day and its report;
 - `portfolio`: `generate_portfolio`, the one entry point, and its preconditions.
 """

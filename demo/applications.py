@@ -190,10 +190,14 @@ class ApplicationsMixin:
     # --- the last day: the underwriter's queue and fresh offers ---------------------------
 
     def _last_day_queue(self, reserved: list[Persona], returning: list[Persona]) -> None:
-        """New borrowers and a few returning ones apply in the last hour; what the robot
-        refers waits in the queue, most of it recent, some near or past its deadline."""
+        """New borrowers and a few returning ones apply in the last 45 minutes; what the robot
+        refers waits in the queue, most of it recent, some near or past its deadline (one
+        arrival in each of as many slices of the time, denser towards the end)."""
         span = (self.last_day_to - self.last_day_from).total_seconds() / 60
-        for p in [*reserved, *returning]:
-            minutes_ago = min(span, 45 * self.rng.random() ** 3)
+        applicants = [*reserved, *returning]
+        self.rng.shuffle(applicants)
+        for i, p in enumerate(applicants):
+            share = (i + self.rng.random()) / len(applicants)
+            minutes_ago = min(span, 45 * share**3)
             moment = max(self.last_day_from, self.last_day_to - timedelta(minutes=minutes_ago))
             self.push(moment, self.ev_queue_arrival, p)

@@ -173,7 +173,7 @@ class PortfolioSimulator(
             self.day = day
             if day == self.today:
                 idle = [p for p in personas if p.closed_loans and not p.busy]
-                returning = self.rng.sample(idle, min(len(idle), max(2, self.n // 60)))
+                returning = self.rng.sample(idle, min(len(idle), max(3, self.n // 30)))
                 self._last_day_queue([p for p in personas if p.reserved], returning)
                 horizon = self.last_day_to
             else:
