@@ -110,7 +110,8 @@ class ApplicationsMixin:
         )
 
     def _review_moment(self, segment: str) -> datetime:
-        """Underwriters work 9:00 to 21:00 and take most tasks within their SLA."""
+        """Underwriters work 9:00 to 21:00 and take a task within 0.3 to 1.6 times its SLA;
+        what arrives at night waits for the morning."""
         sla = sla_minutes(segment)
         moment = self.later(0.3 * sla, 1.6 * sla)
         local = moment.astimezone(MOSCOW)
