@@ -1,16 +1,29 @@
-"""Applications: the borrower applies, the robot decides (approve, refer or decline), the
-underwriter reviews the referred ones, the borrower signs the offer or lets it expire."""
+"""Applications: the borrower applies, the scoring robot decides (approve, refer or decline),
+the underwriter reviews the referred ones through the queue's services, the borrower signs the
+offer or lets it expire."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from demo.numbers import round_down, sigmoid
 from demo.people import Persona
 from kernel.errors import DomainError
 from loans import services
 from loans.business_date import MOSCOW
+from loans.debt_load import debt_load_note
 from loans.models import Loan, LoanStatus, Product, ProductKind
+from scoring import services as scoring_services
+from scoring.bureau import BureauReports, ask_bureaus, ask_bureaus_at_signing
+from scoring.models import Decision, ScoreResult
+from underwriting import services as underwriting_services
+from underwriting.models import DeclineReason, ReviewTask
+from underwriting.services import sla_minutes
 
 S = LoanStatus
+
+
+def existing_payments_kop(result: ScoreResult) -> int | None:
+    """The borrower's other monthly payments the robot counted for ПДН (bureaus included)."""
+    return result.snapshot.get("facts", {}).get("pdn", {}).get("existing_payments_kop")
 
 
 class ApplicationsMixin:
@@ -40,7 +53,9 @@ class ApplicationsMixin:
         term = max(product.min_term_days, min(product.max_term_days, term))
         return product, amount_kop, term
 
-    def ev_apply(self, p: Persona, forced: str = "") -> None:
+    def ev_apply(self, p: Persona, arrival: str = "") -> None:
+        """The borrower applies; the scoring robot decides on the sandbox bureaus' answer, as
+        the pipeline's score_and_route does, and the demo follows its decision."""
         if p.busy:
             return
         product, amount_kop, term = self._choose_terms(p)
@@ -52,65 +67,86 @@ class ApplicationsMixin:
         self.report.applications += 1
         self.report.repeat_applications += repeat
         self.tick(3, 40)
-        loan = services.loan_score(loan=loan)
-        z_seen = self.observed_logit(p, product, amount_kop) + 0.25 * p.hidden
-        pd_seen = sigmoid(z_seen + self.rng.gauss(0, 0.35))
+        bureau = ask_bureaus(borrower=loan.borrower, as_of=self.day)
+        result = scoring_services.score_application(loan=loan, bureau=bureau)
+        reason = "scoring: " + ("; ".join(r["text"] for r in result.reasons) or result.decision)
         self.tick(1, 5)
-        if forced == "review":
-            services.loan_refer(loan=loan, reason=f"grey zone: PD {pd_seen:.2f}")
-            return
-        if forced == "offer":
-            services.loan_approve(loan=loan, reason=f"auto-approved: PD {pd_seen:.2f}")
-            return
-        decline_at, refer_at = (0.55, 0.36) if repeat else (0.45, 0.28)
-        if p.self_ban:
-            self._decline(p, loan, "a credit bureau reports an active self-ban", actor=None)
-        elif self.rng.random() < 0.03:
-            self._decline(p, loan, "bureau: too many inquiries in the last 7 days", actor=None)
-        elif pd_seen > decline_at:
-            self._decline(p, loan, f"PD {pd_seen:.2f} above the cut-off {decline_at}", actor=None)
-        elif pd_seen > refer_at or (not repeat and amount_kop > 1_500_000):
-            services.loan_refer(loan=loan, reason=f"grey zone: PD {pd_seen:.2f}")
-            moment = self.later(3, 45)
-            if not time(9) <= moment.astimezone(MOSCOW).time() <= time(21):
-                next_day = moment.astimezone(MOSCOW).date()
-                if moment.astimezone(MOSCOW).time() > time(21):
-                    next_day += timedelta(days=1)
-                moment = self.at(next_day, self.rng.uniform(9 * 3600, 10.5 * 3600))
-            self.push(moment, self.ev_review, p, loan.pk, z_seen)
+        if result.decision == Decision.APPROVE:
+            loan = services.loan_decide(
+                loan=loan,
+                decision="approve",
+                amount_kop=result.approved_amount_kop,
+                reason=reason,
+            )
+            debt_load_note(loan=loan, other_payments_kop=existing_payments_kop(result))
+            if arrival != "queue":
+                self.push(self.later(1, 25), self.ev_offer, p, loan.pk)
+        elif result.decision == Decision.REFER:
+            loan = services.loan_decide(loan=loan, decision="refer", reason=reason)
+            task = self._open_review(loan, result, bureau)
+            if arrival != "queue":
+                self.push(self._review_moment(task.segment), self.ev_review, p, task.pk)
         else:
-            services.loan_approve(loan=loan, reason=f"auto-approved: PD {pd_seen:.2f}")
-            self.push(self.later(1, 25), self.ev_offer, p, loan.pk)
+            services.loan_decide(loan=loan, decision="decline", reason=reason)
+            self._finish(p, "rejected")
 
-    def _decline(self, p: Persona, loan: Loan, reason: str, *, actor) -> None:
-        services.loan_decline(loan=loan, reason=reason, actor=actor)
-        self._finish(p, "rejected")
+    def _open_review(self, loan: Loan, result: ScoreResult, bureau: BureauReports) -> ReviewTask:
+        """The task with what the robot knew and said (the pipeline's `_open_review`)."""
+        return underwriting_services.review_open(
+            loan=loan,
+            segment=result.segment,
+            robot_limit_kop=result.approved_amount_kop or loan.requested_amount_kop,
+            pd=result.pd,
+            points=result.points,
+            reasons=result.reasons,
+            bureau={
+                "bureaus": [report.bureau for report in bureau.reports],
+                "self_ban": bureau.self_ban,
+                "identity_mismatch": bureau.identity_mismatch,
+                **bureau.primary.summary(),
+            },
+            model_label=str(result.model_version) if result.model_version_id else result.method,
+            existing_payments_kop=existing_payments_kop(result),
+        )
 
-    def ev_review(self, p: Persona, loan_id: int, z_seen: float) -> None:
-        loan = Loan.objects.get(pk=loan_id)
-        if loan.status != S.IN_REVIEW:
+    def _review_moment(self, segment: str) -> datetime:
+        """Underwriters work 9:00 to 21:00 and take a task within 0.3 to 1.6 times its SLA;
+        what arrives at night waits for the morning."""
+        sla = sla_minutes(segment)
+        moment = self.later(0.3 * sla, 1.6 * sla)
+        local = moment.astimezone(MOSCOW)
+        if not time(9) <= local.time() <= time(21):
+            next_day = local.date() + timedelta(days=local.time() > time(21))
+            moment = self.at(next_day, self.rng.uniform(9 * 3600, 10.5 * 3600))
+        return moment
+
+    def ev_review(self, p: Persona, task_id: int) -> None:
+        task = ReviewTask.objects.select_related("loan").get(pk=task_id)
+        if task.loan.status != S.IN_REVIEW:
             return
-        underwriter = self.staff.get("underwriter")
         if self.rng.random() < 0.06:
-            services.loan_cancel(loan=loan, reason="the borrower withdrew the application")
+            services.loan_cancel(loan=task.loan, reason="the borrower withdrew the application")
+            underwriting_services.review_withdraw_stale()
             self._finish(p, "cancelled")
             return
+        underwriter = self.staff["underwriter"]
+        underwriting_services.review_claim(task_id=task_id, actor=underwriter)
+        z_seen = self.observed_logit(p, task.loan.product, task.amount_kop) + 0.25 * p.hidden
         verdict = sigmoid(z_seen + 0.3 * p.hidden + self.rng.gauss(0, 0.3))
         if verdict > 0.4:
-            self._decline(p, loan, "underwriter: income not confirmed", actor=underwriter)
+            codes = [DeclineReason.CREDIT_HISTORY if p.bad_loans else DeclineReason.DEBT_LOAD]
+            if p.employment == "unemployed":
+                codes = [DeclineReason.INCOME_NOT_CONFIRMED]
+            underwriting_services.review_decline(task_id=task_id, actor=underwriter, reasons=codes)
+            self._finish(p, "rejected")
             return
-        amount = None
+        amount = min(task.amount_kop, task.robot_limit_kop)
         if self.rng.random() < 0.35:
-            lower = round_down(loan.requested_amount_kop * self.rng.uniform(0.5, 0.8), 50_000)
-            if lower >= loan.product.min_amount_kop:
+            lower = round_down(amount * self.rng.uniform(0.5, 0.8), 50_000)
+            if lower >= task.loan.product.min_amount_kop:
                 amount = lower
-        services.loan_approve(
-            loan=loan,
-            actor=underwriter,
-            amount_kop=amount,
-            reason="approved by underwriter" + (" with a lower amount" if amount else ""),
-        )
-        self.push(self.later(2, 40), self.ev_offer, p, loan_id)
+        underwriting_services.review_approve(task_id=task_id, actor=underwriter, amount_kop=amount)
+        self.push(self.later(2, 40), self.ev_offer, p, task.loan_id)
 
     def ev_offer(self, p: Persona, loan_id: int) -> None:
         loan = Loan.objects.get(pk=loan_id)
@@ -125,13 +161,14 @@ class ApplicationsMixin:
             self.push(self.clock.moment + timedelta(days=1), self.ev_expire, p, loan_id)
             return
         # At signing the bureaus are asked again when their answer is stale (the pipeline's
-        # ensure_bureau_answer); the simulated bureaus say what the persona's history says.
+        # ensure_bureau_answer).
         if not services.bureau_answer_is_fresh(borrower=loan.borrower):
+            answer = ask_bureaus_at_signing(borrower=loan.borrower, as_of=self.day)
             services.borrower_record_self_ban(
                 borrower=loan.borrower,
-                active=p.self_ban,
-                checked_at=self.clock.moment,
-                high_psk_loans=0,
+                active=answer.self_ban,
+                checked_at=answer.received_at,
+                high_psk_loans=answer.open_high_psk_loans,
             )
         try:
             services.loan_sign(loan=loan)
@@ -153,8 +190,15 @@ class ApplicationsMixin:
 
     # --- the last day: the underwriter's queue and fresh offers ---------------------------
 
-    def _last_day_queue(self, reserved: list[Persona]) -> None:
-        for p in reserved:
-            minutes_ago = self.rng.uniform(1, 50)
+    def _last_day_queue(self, reserved: list[Persona], returning: list[Persona]) -> None:
+        """New borrowers and a few returning ones apply in the last 45 minutes; what the robot
+        refers waits in the queue, most of it recent, some near or past its deadline (one
+        arrival in each of as many slices of the time, denser towards the end)."""
+        span = (self.last_day_to - self.last_day_from).total_seconds() / 60
+        applicants = [*reserved, *returning]
+        self.rng.shuffle(applicants)
+        for i, p in enumerate(applicants):
+            share = (i + self.rng.random()) / len(applicants)
+            minutes_ago = min(span, 45 * share**3)
             moment = max(self.last_day_from, self.last_day_to - timedelta(minutes=minutes_ago))
             self.push(moment, self.ev_queue_arrival, p)

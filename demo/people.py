@@ -76,6 +76,8 @@ EMPLOYMENT_PROFILE = {
     "student": (0.4, 0.8),
     "unemployed": (0.3, 1.4),
 }
+# A passport is issued at 14 and replaced at 20 and at 45; its series ends with the year.
+PASSPORT_AGES = (14, 20, 45)
 BIKS = ("044525225", "044525974", "044525593", "044030653", "045004641", "040813608")
 
 
@@ -89,6 +91,18 @@ def _female_surname(surname: str) -> str:
 
 def _translit(text: str) -> str:
     return "".join(TRANSLIT.get(ch, ch) for ch in text.lower()).replace("-", "")
+
+
+def passport_issued_on(birth: date, *, on: date, delay_days: int) -> date:
+    """The day the passport held on `on` was issued: at 14, replaced at 20 and at 45, each
+    within `delay_days` of the birthday (never after `on`)."""
+    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    at = max(a for a in PASSPORT_AGES if a <= age)
+    try:
+        birthday = birth.replace(year=birth.year + at)
+    except ValueError:  # born on 29 February
+        birthday = date(birth.year + at, 3, 1)
+    return min(on, birthday + timedelta(days=delay_days))
 
 
 @dataclass
@@ -109,14 +123,13 @@ class Persona:
     card_exp: tuple[int, int]
     account: str
     bik: str
-    self_ban: bool = False
     borrower: Borrower | None = None
     busy: bool = False
     closed_loans: int = 0
     good_loans: int = 0
     late_loans: int = 0
     bad_loans: int = 0
-    reserved: str = ""  # "review" or "offer": applies on the last day and is left in the queue
+    reserved: bool = False  # applies in the last hour of the history and waits there
 
 
 class PeopleMixin:
@@ -130,9 +143,8 @@ class PeopleMixin:
         weights = [REGION_PROFILE.get(r.code, (0.03,))[0] for r in self.regions]
         personas = []
         for i in range(self.n):
-            reserved = ""
-            if i >= self.n - reserve:
-                reserved = "review" if (self.n - i) % 3 else "offer"
+            reserved = i >= self.n - reserve
+            if reserved:
                 arrival = self.today
             else:
                 # More arrivals early on, so the book matures into repeat borrowers.
@@ -168,7 +180,6 @@ class PeopleMixin:
                     card_exp=(rng.randint(1, 12), self.today.year + rng.randint(1, 4)),
                     account=account_digits[:8] + control + account_digits[9:],
                     bik=bik,
-                    self_ban=rng.random() < 0.015,
                     reserved=reserved,
                 )
             )
@@ -187,17 +198,17 @@ class PeopleMixin:
         while not phone or phone in self.used_phones:
             phone = f"+79{rng.randrange(10**9):09d}"
         self.used_phones.add(phone)
+        birth = self.day - timedelta(days=365 * p.age + rng.randint(0, 364))
         okato = REGION_PROFILE.get(p.region.code, (0, "45", 0))[1]
+        issued = passport_issued_on(birth, on=self.day, delay_days=rng.randint(3, 60))
         passport = ("", "")
         while not passport[0] or passport in self.used_passports:
-            issued_year = max(0, min(99, (self.day.year - p.age + rng.choice((20, 45))) % 100))
-            passport = (f"{okato}{issued_year:02d}", f"{rng.randrange(10**6):06d}")
+            passport = (f"{okato}{issued.year % 100:02d}", f"{rng.randrange(10**6):06d}")
         self.used_passports.add(passport)
         email = ""
         if rng.random() < 0.7:
             domain = rng.choice(("example.com", "example.org", "example.net"))
             email = f"{_translit(first)}.{_translit(surname)}{rng.randint(1, 999)}@{domain}"
-        birth = self.day - timedelta(days=365 * p.age + rng.randint(0, 364))
         declared = p.income_rub * 100
         confirmed = None
         if p.employment in ("employed", "pensioner") and rng.random() < 0.25:
@@ -214,8 +225,6 @@ class PeopleMixin:
             employment=p.employment,
             declared_income_kop=declared,
             confirmed_income_kop=confirmed,
-            self_ban_active=p.self_ban,
-            self_ban_checked_at=self.clock.moment,
         )
         borrower.save()
         self.report.borrowers += 1
@@ -227,9 +236,11 @@ class PeopleMixin:
         self.ev_apply(p)
 
     def ev_queue_arrival(self, p: Persona) -> None:
-        p.borrower = self._create_borrower(p)
-        self.tick(30, 120)
-        self.ev_apply(p, forced=p.reserved)
+        """An application at the end of the history, left to whoever decides it next."""
+        if p.borrower is None:
+            p.borrower = self._create_borrower(p)
+            self.tick(30, 120)
+        self.ev_apply(p, arrival="queue")
 
     # --- the borrower's risk, as the world knows it and as the robot sees it ----------------
 

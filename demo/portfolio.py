@@ -104,6 +104,11 @@ def generate_portfolio(
         raise DomainError(f"demo products missing: {', '.join(sorted(missing))}")
     if not Region.objects.exists():
         raise DomainError("no regions: run the migrations first")
+    names = [user.username for user in DEMO_USERS]
+    staff = get_user_model().objects.filter(username__in=names).count()
+    if staff < len(names):
+        # The demo's underwriter decides the referred applications, its collector the cases.
+        raise DomainError(f"demo accounts missing: {', '.join(names)} (seed_demo makes them)")
     simulator = PortfolioSimulator(
         borrowers=borrowers,
         days=days,

@@ -137,6 +137,7 @@ class ServicingMixin:
             style=style,
             prolongations_left=loan.max_prolongations,
         )
+        self.tracks[loan.pk] = t
         self._showcase(t, loan)
         if t.kind == ProductKind.IL and t.bad:
             periods = loan.term_days // loan.period_days

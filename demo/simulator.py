@@ -3,8 +3,9 @@
 `PortfolioSimulator` is composed of one mixin per thing it simulates (people, applications,
 servicing, collection, cards); each event is a method pushed on the queue with its moment, and
 the walk pops them in time order, one business day at a time, with close-of-business after each.
-Every random draw comes from `rng` (the cards' from `card_rng`) in the order the events happen,
-so the history is the same for a seed.
+Every random draw comes from `rng` (the cards', the collectors' and the surveys' from streams
+of their own) in the order the events happen, so the history is the same for a seed. After each
+close-of-business the night's collection steps and surveys run for the day, as `nightly` does.
 """
 
 import heapq
@@ -19,13 +20,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 
+from collection.cob import run_pending_days
 from demo.accounts import usernames
 from demo.applications import ApplicationsMixin
 from demo.cards import CardsMixin
 from demo.collection import CollectionMixin
+from demo.feedback import FeedbackMixin
 from demo.people import PeopleMixin, Persona
 from demo.products import product_codes
-from demo.servicing import ServicingMixin
+from demo.servicing import ServicingMixin, Track
+from kernel.request_memo import request_scope
 from loans import bureau_outbox, bureau_sending
 from loans.bureau_sending import SandboxReportingBureau
 from loans.business_date import MOSCOW, set_business_date
@@ -68,6 +72,10 @@ class Report:
     refunds: int = 0
     cards: int = 0
     card_draws: int = 0
+    contacts: int = 0
+    promises: int = 0
+    legal: int = 0
+    survey_answers: int = 0
     refused: Counter = field(default_factory=Counter)
     statuses: dict = field(default_factory=dict)
     start: date | None = None
@@ -75,7 +83,7 @@ class Report:
 
 
 class PortfolioSimulator(
-    PeopleMixin, ApplicationsMixin, ServicingMixin, CollectionMixin, CardsMixin
+    PeopleMixin, ApplicationsMixin, ServicingMixin, CollectionMixin, FeedbackMixin, CardsMixin
 ):
     """One synthetic history: `run` walks it from `today - days` to today."""
 
@@ -93,6 +101,11 @@ class PortfolioSimulator(
         # The cards draw from their own stream, so that the loans are the same with or without.
         self.card_rng = random.Random(seed + 1)  # noqa: S311 - as above
         self.cards: dict[int, int] = {}  # borrower → credit line
+        # The collectors and the surveys' respondents too, so that they do not reshuffle the loans.
+        self.collection_rng = random.Random(seed + 2)  # noqa: S311 - as above
+        self.feedback_rng = random.Random(seed + 3)  # noqa: S311 - as above
+        self.tracks: dict[int, Track] = {}  # loan → how its borrower behaves
+        self.last_call: dict[int, date] = {}  # collection case → the collector's last call
         self.n = borrowers
         self.today = today
         self.start = today - timedelta(days=days)
@@ -159,7 +172,9 @@ class PortfolioSimulator(
         while day <= self.today:
             self.day = day
             if day == self.today:
-                self._last_day_queue([p for p in personas if p.reserved])
+                idle = [p for p in personas if p.closed_loans and not p.busy]
+                returning = self.rng.sample(idle, min(len(idle), max(3, self.n // 30)))
+                self._last_day_queue([p for p in personas if p.reserved], returning)
                 horizon = self.last_day_to
             else:
                 horizon = datetime.combine(day + timedelta(days=1), time(0), tzinfo=MOSCOW)
@@ -169,11 +184,18 @@ class PortfolioSimulator(
                 while self.queue and self.queue[0][0] < horizon:
                     moment, _, action, args = heapq.heappop(self.queue)
                     self.clock.moment = moment
-                    action(*args)
+                    # Each event is one request of the world's: its reference reads (the
+                    # business date, the limits, the work calendar) are read once.
+                    with request_scope():
+                        action(*args)
             if day < self.today:
                 self.clock.moment = datetime.combine(day + timedelta(days=1), time(0, 5), MOSCOW)
                 run_cob_until(until=day)
                 self._report_to_bureaus(day)
+                # The night's steps after the loan core (zaymer.nightly's EACH_DAY).
+                run_pending_days()
+                self._surveys_and_offers(day)
+                self._plan_collectors_day(day + timedelta(days=1))
                 if (day - self.start).days % 50 == 49:
                     self.log(f"  {day}: {Loan.objects.count()} loans so far")
             day += timedelta(days=1)

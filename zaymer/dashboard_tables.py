@@ -83,9 +83,11 @@ def column_kind(code: str) -> Kind:
 
 
 def _as_date(value) -> date | None:
+    """A date, or a month ("2026-11", as the satisfaction figures give it) as its first day."""
     if value is None or isinstance(value, date):
         return value
-    return date.fromisoformat(str(value)[:10])
+    text = str(value)[:10]
+    return date.fromisoformat(text if len(text) > 7 else f"{text}-01")
 
 
 @dataclass(frozen=True)

@@ -279,3 +279,14 @@ def test_the_dashboard_page_ignores_a_bad_rebuild_stamp(client, book, stamp):
     _risk_manager(client)
     page = client.get("/dashboards/", {"days": 30, "rebuilding": stamp})
     assert page.status_code == 200 and 'id="rebuild-progress"' not in page.content.decode()
+
+
+def test_a_month_given_as_year_and_month_reads_as_the_months_name():
+    from django.utils import translation
+
+    from zaymer.dashboard_tables import shown_table
+
+    table = portfolio.Table(title="NPS", columns=["month", "answers"], rows=[["2026-11", 3]])
+    with translation.override("ru"):
+        shown = shown_table(table)
+    assert shown.cells == [["Ноябрь 2026", "3"]]

@@ -4,6 +4,7 @@ import io
 
 from django.core.management import call_command
 
+from demo.accounts import ensure_accounts
 from demo.portfolio import generate_portfolio
 from demo.products import ensure_products
 from loans.models import JournalEntry
@@ -12,6 +13,7 @@ from zaymer.models import Reconciliation, SandboxMovement
 
 def test_every_day_of_the_demo_history_reconciles_with_the_sandbox_report(db, tmp_path):
     ensure_products()
+    ensure_accounts(password="demo-secret-4321")
     generate_portfolio(borrowers=30, days=60)
     days = sorted(set(JournalEntry.objects.values_list("business_date", flat=True)))
 

@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from demo import accounts, portfolio, products
+from demo import accounts, live, portfolio, products
 from demo.simulator import Report
 from kernel.errors import DomainError
 
@@ -25,7 +25,9 @@ class Command(BaseCommand):
         "Idempotent: products and accounts are never duplicated, and the portfolio is only "
         "generated into an empty book, so a second run adds no borrowers or loans (use it with "
         "--password to reset the demo password). With --once nothing at all happens when demo "
-        "data already exists."
+        "data already exists. Once the history is written, a django-q2 schedule keeps "
+        "applicants arriving while the cluster runs (demo.live.arrivals), so the review queue "
+        "stays fresh."
     )
 
     def add_arguments(self, parser):
@@ -92,6 +94,11 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self._summary(report, time.perf_counter() - started)
+        live.ensure_schedule()
+        self.stdout.write(
+            f"Schedule {live.SCHEDULE}: an applicant arrives every two minutes while fewer "
+            f"than {live.FRESH_TASKS} review tasks are within their deadline"
+        )
 
     @staticmethod
     def _saved_password_if_accounts_missing() -> str | None:
@@ -118,6 +125,10 @@ class Command(BaseCommand):
             f"{report.pending_payouts}; prolongations {report.prolongations}, restructurings "
             f"{report.restructurings}, write-offs {report.write_offs}, overpayments refunded "
             f"{report.refunds}; virtual cards {report.cards} with {report.card_draws} draws"
+        )
+        self.stdout.write(
+            f"  collection: {report.contacts} contacts, {report.promises} promises to pay, "
+            f"{report.legal} handed over to legal; {report.survey_answers} surveys answered"
         )
         self.stdout.write(f"Loans per status ({total}):")
         for status, count in report.statuses.items():
