@@ -110,6 +110,7 @@ class PortfolioSimulator(
         self.today = today
         self.start = today - timedelta(days=days)
         self.bureau_fault_from = self.start + timedelta(days=11)
+        self.card_refused = False
         self.real_now = real_now
         self.log = log or (lambda message: None)
         self.clock = SimulatedClock()
@@ -205,17 +206,20 @@ class PortfolioSimulator(
 
     def _report_to_bureaus(self, day: date) -> None:
         """The day's credit-history events go to the sandbox bureaus. About every 23 days
-        (the first day with events to send once that long has passed) ОКБ refuses the day's
-        events; staff correct such rejections two days later, except the first of a loan's
-        and the first of a card's, left for the admin and the reporting page to show. The
-        rhythm counts from the history's start, not the calendar, and nothing here draws from
-        the history's random stream, so the bureaus' faults never change the loans."""
-        refusing = (
-            day >= self.bureau_fault_from
-            and bureau_sending.due_submissions(self.clock.moment).exists()
-        )
-        if refusing:
+        (the first day with events to send once that long has passed), and on the first day a
+        card's events are due, ОКБ refuses the day's events; staff correct such rejections two
+        days later, except the first of a loan's and the first of a card's, left for the admin
+        and the reporting page to show. The rhythm counts from the history's start, not the
+        calendar, and nothing here draws from the history's random stream, so the bureaus'
+        faults never change the loans."""
+        due = bureau_sending.due_submissions(self.clock.moment)
+        on_rhythm = day >= self.bureau_fault_from and due.exists()
+        # Cards are few: without this, the rhythm may never meet a day with a card's events.
+        first_card = not self.card_refused and due.filter(event__credit_line__isnull=False).exists()
+        refusing = on_rhythm or first_card
+        if on_rhythm:
             self.bureau_fault_from = day + timedelta(days=23)
+        self.card_refused = self.card_refused or first_card
         SandboxReportingBureau.faults = {"okb": "reject:*"} if refusing else {}
         try:
             bureau_sending.send_due(now=self.clock.moment, limit=1_000_000)
