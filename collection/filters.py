@@ -54,6 +54,13 @@ class CaseWorklistFilter(django_filters.FilterSet):
             ("next_action_on", "next"),
             ("last_contact_at", "contact"),
         ),
+        field_labels={
+            "priority_kop": _("Priority"),
+            "days_past_due": _("Days past due"),
+            "debt_kop": _("Debt"),
+            "next_action_on": _("Next action"),
+            "last_contact_at": _("Last contact"),
+        },
         label=_("Sort"),
     )
 
