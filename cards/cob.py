@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from cards.models import CreditLineStatement, FreezeReason, StatementStatus
+from cards.models import CreditLineStatement, StatementStatus
 from kernel.sql import date_param, days_between, greatest, least, plus_days, run
 from loans.business_date import MOSCOW
 from loans.models import BorrowerMessage
@@ -166,7 +166,8 @@ def mark_missed(cursor, on: date) -> int:
         SELECT id, 'freeze', 'open', 'frozen', NULL, 'system', %s, {d}, %s
         FROM loans_creditline WHERE status = 'open' AND id IN ({missed})
         """,
-        [str(FreezeReason.MISSED_PAYMENT.label), on, timezone.now(), on],
+        # The log keeps English whatever the language of the run; the pages word it.
+        ["A minimum payment was missed", on, timezone.now(), on],
     )
     run(
         cursor,

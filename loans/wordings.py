@@ -92,7 +92,7 @@ def loan_status(code: str) -> str:
 def transition_row(
     transition: str, source: str, target: str, *, status: Callable[[str], str] = loan_status
 ) -> str:
-    """"Approval: In review → Approved" for a stored ("approve", "in_review", "approved")."""
+    """ "Approval: In review → Approved" for a stored ("approve", "in_review", "approved")."""
     return f"{transition_name(transition)}: {status(source) or '—'} → {status(target)}"
 
 
@@ -129,6 +129,8 @@ REASONS: list[tuple[re.Pattern[str], Promise]] = [
         (r"repayment", _("repayment")),
         (r"arrears paid", _("arrears paid")),
         (r"The arrears were paid", _("arrears paid")),
+        (r"Frozen by staff", _("Frozen by staff")),
+        (r"A minimum payment was missed", _("A minimum payment was missed")),
         (r"prolongation", _("prolongation")),
         (r"prolonged by (?P<days>\d+) days", _("prolonged by %(days)s days")),
         (r"restructuring", _("restructuring")),

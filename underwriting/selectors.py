@@ -282,8 +282,6 @@ def _shown(value) -> str:
     return str(value)
 
 
-
-
 @dataclass
 class Dossier:
     task: ReviewTask
