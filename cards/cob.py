@@ -31,7 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cards import bureau
-from cards.models import CreditLineStatement, FreezeReason, StatementStatus
+from cards.models import CreditLineStatement, StatementStatus
 from kernel.sql import date_param, days_between, greatest, least, plus_days, run
 from loans import workdays
 from loans.business_date import MOSCOW
@@ -187,7 +187,8 @@ def mark_missed(cursor, on: date) -> int:
         SELECT line_id, 'freeze', 'open', 'frozen', NULL, 'system', %s, {d}, %s
         FROM card_missed WHERE freezes = 1
         """,
-        [str(FreezeReason.MISSED_PAYMENT.label), on, timezone.now()],
+        # The log keeps English whatever the language of the run; the pages word it.
+        ["A minimum payment was missed", on, timezone.now()],
     )
     run(
         cursor,

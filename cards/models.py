@@ -10,6 +10,7 @@ the data did not.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from loans.models.borrowers import Borrower
@@ -30,9 +31,9 @@ TRANSFER_KEY_PREFIX = "card-transfer"
 
 
 class CreditLineStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    FROZEN = "frozen", "Frozen: no new draws"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    FROZEN = "frozen", _("Frozen: no new draws")
+    CLOSED = "closed", _("Closed")
 
 
 # The status of a line being signed, before its first transition (`open`); never stored.
@@ -41,8 +42,8 @@ UNSIGNED = ""
 
 class FreezeReason(models.TextChoices):
     NONE = "", "—"
-    MISSED_PAYMENT = "missed_payment", "A minimum payment was missed"
-    STAFF = "staff", "Frozen by staff"
+    MISSED_PAYMENT = "missed_payment", _("A minimum payment was missed")
+    STAFF = "staff", _("Frozen by staff")
 
 
 class CreditLine(ConcurrentTransitionMixin, models.Model):
@@ -235,8 +236,8 @@ class CreditLineTransition(models.Model):
 
 
 class DrawKind(models.TextChoices):
-    PURCHASE = "purchase", "Card purchase"
-    TRANSFER = "transfer", "Transfer to the borrower's account"
+    PURCHASE = "purchase", _("Card purchase")
+    TRANSFER = "transfer", _("Transfer to the borrower's account")
 
 
 class CreditLineDraw(models.Model):
@@ -285,10 +286,10 @@ class CreditLineDraw(models.Model):
 
 
 class TransferStatus(models.TextChoices):
-    SENT = "sent", "Sent to the gateway"
-    PENDING = "pending", "Gateway did not answer; awaiting the result"
-    PAID = "paid", "Paid out"
-    FAILED = "failed", "Failed; the draw was reversed"
+    SENT = "sent", _("Sent to the gateway")
+    PENDING = "pending", _("Gateway did not answer; awaiting the result")
+    PAID = "paid", _("Paid out")
+    FAILED = "failed", _("Failed; the draw was reversed")
 
 
 class CreditLineTransfer(PaidOut):
@@ -381,9 +382,9 @@ class CreditLineLimitChange(models.Model):
 
 
 class StatementStatus(models.TextChoices):
-    DUE = "due", "Minimum payment due"
-    PAID = "paid", "Minimum payment made (or none needed)"
-    MISSED = "missed", "Minimum payment missed"
+    DUE = "due", _("Minimum payment due")
+    PAID = "paid", _("Minimum payment made (or none needed)")
+    MISSED = "missed", _("Minimum payment missed")
 
 
 class CreditLineStatement(models.Model):

@@ -214,7 +214,8 @@ def credit_line_freeze(*, credit_line: CreditLine, actor: Actor = None) -> Credi
         "freeze",
         actor=actor,
         refused=f"Only an open line can be frozen (it is {line.status})",
-        reason=FreezeReason.STAFF.label,
+        # The log keeps English whoever froze it; the pages word it (loans.wordings).
+        reason="Frozen by staff",
         on=current_business_date(),
     )
     line.freeze_reason = FreezeReason.STAFF

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collection.models import Bucket, CaseStage, Channel, CollectionCase
 from collection.policy import contacts_allowed
+from kernel.ordering import OrderingFilter
 from loans.business_date import current_business_date
 
 DEBT_KINDS = (("loan", _("Loans")), ("card", _("Cards")))
@@ -46,7 +47,7 @@ class CaseWorklistFilter(django_filters.FilterSet):
     callable = django_filters.ChoiceFilter(
         choices=CALLABLE, method="filter_callable", label=_("Call under 230-FZ")
     )
-    sort = django_filters.OrderingFilter(
+    sort = OrderingFilter(
         fields=(
             ("priority_kop", "priority"),
             ("days_past_due", "dpd"),
@@ -54,6 +55,13 @@ class CaseWorklistFilter(django_filters.FilterSet):
             ("next_action_on", "next"),
             ("last_contact_at", "contact"),
         ),
+        field_labels={
+            "priority_kop": _("Priority"),
+            "days_past_due": _("Days past due"),
+            "debt_kop": _("Debt"),
+            "next_action_on": _("Next action"),
+            "last_contact_at": _("Last contact"),
+        },
         label=_("Sort"),
     )
 

@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy
 from cards.models import CreditLineStatus, CreditLineTransition
 from collection.models import CollectionCase, ContactAttempt
 from desk.models import ActionStatus, ServicingAction
-from loans.models import Borrower, Loan, LoanStatus, Product, TransitionLog
+from loans.models import Borrower, Loan, Product, TransitionLog
 from loans.money import format_rub
+from loans.wordings import loan_status, reason_text, transition_row
 from scoring.models import ModelStatus, ModelTransition
 
 PAGE_SIZE = 50
@@ -85,10 +86,6 @@ def _window(
     return rows.filter(match).order_by(f"-{at}", "-pk")
 
 
-def _status(value: str) -> str:
-    return str(LoanStatus(value).label) if value in LoanStatus.values else value
-
-
 def _transitions(
     model: type[TransitionLog] | type[CreditLineTransition],
     kind: ObjectKind,
@@ -113,8 +110,8 @@ def _transitions(
                 kind=kind,
                 object_id=getattr(row, subject),
                 actor=row.actor_label,
-                action=f"{row.transition}: {status(row.source)} → {status(row.target)}",
-                detail=row.reason,
+                action=transition_row(row.transition, row.source, row.target, status=status),
+                detail=reason_text(row.reason),
             )
 
     return read
@@ -165,7 +162,7 @@ def _history(
                 actor=user.username if user is not None else "system",
                 action=f"{HISTORY_TYPES.get(record.history_type, record.history_type)}"
                 f"{describe(record)}",
-                detail=record.history_change_reason or "",
+                detail=reason_text(record.history_change_reason or ""),
             )
 
     return read
@@ -277,7 +274,7 @@ def _model_status(value: str) -> str:
 
 
 def _loan_status(record) -> str:
-    return f" ({_status(record.status)})"
+    return f" ({loan_status(record.status)})"
 
 
 def _case_stage(record) -> str:
@@ -293,7 +290,7 @@ def _nothing(record) -> str:
 
 
 SOURCES = (
-    Source(ObjectKind.LOAN, _transitions(TransitionLog, ObjectKind.LOAN, "loan_id", _status)),
+    Source(ObjectKind.LOAN, _transitions(TransitionLog, ObjectKind.LOAN, "loan_id", loan_status)),
     Source(ObjectKind.LOAN, _history(Loan, ObjectKind.LOAN, _loan_status, "status")),
     Source(ObjectKind.LOAN, _servicing_made),
     Source(ObjectKind.LOAN, _servicing_decided),

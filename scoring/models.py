@@ -9,16 +9,16 @@ from loans.models import Loan, Product
 
 
 class ModelKind(models.TextChoices):
-    APPLICATION = "application", "Application"
-    PRE_COLLECTION = "pre_collection", "Pre-collection"
-    COLLECTION = "collection", "Collection"
+    APPLICATION = "application", _("Application")
+    PRE_COLLECTION = "pre_collection", _("Pre-collection")
+    COLLECTION = "collection", _("Collection")
 
 
 class ModelStatus(models.TextChoices):
-    CANDIDATE = "candidate", "Candidate"
-    CHAMPION = "champion", "Champion"
-    CHALLENGER = "challenger", "Challenger"
-    RETIRED = "retired", "Retired"
+    CANDIDATE = "candidate", _("Candidate")
+    CHAMPION = "champion", _("Champion")
+    CHALLENGER = "challenger", _("Challenger")
+    RETIRED = "retired", _("Retired")
 
 
 class ModelVersion(models.Model):
@@ -179,8 +179,8 @@ class ModelTransition(models.Model):
 
 
 class Segment(models.TextChoices):
-    NEW = "new", "New borrower"
-    REPEAT = "repeat", "Repeat borrower"
+    NEW = "new", _("New borrower")
+    REPEAT = "repeat", _("Repeat borrower")
 
 
 class CutOff(models.Model):
@@ -255,13 +255,13 @@ class ProductRiskPolicy(models.Model):
 
 
 class Decision(models.TextChoices):
-    APPROVE = "approve", "Approve"
-    REFER = "refer", "Refer to underwriting"
-    DECLINE = "decline", "Decline"
+    APPROVE = "approve", _("Approve")
+    REFER = "refer", _("Refer to underwriting")
+    DECLINE = "decline", _("Decline")
 
 
 class Purpose(models.TextChoices):
-    APPLICATION = "application", "Application decision"
+    APPLICATION = "application", _("Application decision")
 
 
 class ScoreResult(models.Model):

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel.ordering import OrderingFilter
 from loans.models import Product
 from underwriting.models import ReviewTask, Segment, TaskStatus
 
@@ -40,7 +41,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
     holder = django_filters.ChoiceFilter(
         choices=HOLDERS, method="filter_holder", label=_("Held by")
     )
-    sort = django_filters.OrderingFilter(
+    sort = OrderingFilter(
         fields=(
             ("due_at", "deadline"),
             ("created_at", "referred"),
@@ -48,6 +49,13 @@ class ReviewQueueFilter(django_filters.FilterSet):
             ("points", "score"),
             ("product__code", "product"),
         ),
+        field_labels={
+            "due_at": _("Deadline"),
+            "created_at": _("Referred"),
+            "amount_kop": _("Amount"),
+            "points": _("Score"),
+            "product__code": _("Product"),
+        },
         label=_("Sort"),
     )
 

@@ -1,5 +1,6 @@
 """Reads of underwriting shared by the pages and the staff API."""
 
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,6 +25,7 @@ from loans.pdn import (
     debt_load_percent,
     income_for_pdn_kop,
 )
+from loans.wordings import bureau_name, model_label_text, reason_text, transition_row
 from underwriting.errors import ReviewRefused
 from underwriting.identity import IdentityCheck, identity_checks
 from underwriting.models import QUEUED, DeclineReason, ReviewTask, TaskStatus, Verdict
@@ -198,21 +200,50 @@ class Change:
     what: str
 
 
+TASK_CHANGES = {
+    "claimed": _("taken by the underwriter"),
+    "released": _("given back to the queue"),
+    "document requested": _("a document was requested"),
+    "document received": _("the document has come"),
+    "decided: approve": _("decided: approved"),
+    "decided: decline": _("decided: declined"),
+}
+DECLINED_BY_UNDERWRITER = re.compile(r"underwriter: (?P<codes>[a-z_]+(?:, [a-z_]+)*)")
+
+
+def _reason(stored: str) -> str:
+    """A transition's stored reason in words; an underwriter's decline names its reasons."""
+    declined = DECLINED_BY_UNDERWRITER.fullmatch(stored)
+    if declined and set(declined["codes"].split(", ")) <= set(DeclineReason.values):
+        labels = [str(DeclineReason(code).label) for code in declined["codes"].split(", ")]
+        return gettext_now("underwriter: %(reasons)s") % {"reasons": "; ".join(labels)}
+    return reason_text(stored)
+
+
 def change_history(*, task: ReviewTask) -> list[Change]:
-    """The loan's transitions and the task's own changes, oldest first."""
+    """The loan's transitions and the task's own changes, oldest first, in words."""
     changes = [
         Change(
             at=row.at,
-            who=row.actor_label,
-            what=f"{row.transition}: {row.source} → {row.target}. {row.reason}".strip(),
+            who=gettext_now("system") if row.actor_label == "system" else row.actor_label,
+            what=". ".join(
+                part
+                for part in (
+                    transition_row(row.transition, row.source, row.target),
+                    _reason(row.reason),
+                )
+                if part
+            ),
         )
         for row in TransitionLog.objects.filter(loan_id=task.loan_id)
     ]
     changes += [
         Change(
             at=row.history_date,
-            who=row.history_user.get_username() if row.history_user else "system",
-            what=row.history_change_reason or row.get_history_type_display(),
+            who=row.history_user.get_username() if row.history_user else gettext_now("system"),
+            what=str(TASK_CHANGES.get(row.history_change_reason or "", ""))
+            or row.history_change_reason
+            or row.get_history_type_display(),
         )
         for row in task.history.select_related("history_user")
     ]
@@ -247,7 +278,7 @@ def _shown(value) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
+        return ", ".join(bureau_name(str(item)) for item in value)
     return str(value)
 
 
@@ -264,6 +295,7 @@ class Dossier:
     age: int
     bureau: list[tuple[str, str]]
     decline_reasons: list[str]
+    model_label: str
     debt_load: DebtLoad | None = None
 
 
@@ -282,6 +314,7 @@ def dossier(*, task: ReviewTask) -> Dossier:
         changes=change_history(task=task),
         age=age_years(borrower.birth_date, on),
         bureau=bureau_rows(task),
+        model_label=model_label_text(task.model_label),
         decline_reasons=[str(DeclineReason(code).label) for code in task.decline_reasons],
         debt_load=DebtLoad.objects.filter(loan=loan).first(),
     )

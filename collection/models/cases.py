@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cards.models import CreditLine
+from collection.wordings import strategy_reason_text
 from loans.models import Borrower, Loan
 
 
@@ -147,6 +148,10 @@ class CollectionCase(models.Model):
     @property
     def is_open(self) -> bool:
         return self.stage != CaseStage.CLOSED
+
+    @property
+    def strategy_reason_text(self) -> str:
+        return strategy_reason_text(self.strategy_reason)
 
     @property
     def overdue_kop(self) -> int:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kernel.masking import mask_name
@@ -44,11 +45,11 @@ class Region(models.Model):
 
 
 class Employment(models.TextChoices):
-    EMPLOYED = "employed", "Employed"
-    SELF_EMPLOYED = "self_employed", "Self-employed"
-    PENSIONER = "pensioner", "Pensioner"
-    STUDENT = "student", "Student"
-    UNEMPLOYED = "unemployed", "Unemployed"
+    EMPLOYED = "employed", _("Employed")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+    PENSIONER = "pensioner", _("Pensioner")
+    STUDENT = "student", _("Student")
+    UNEMPLOYED = "unemployed", _("Unemployed")
 
 
 class Borrower(models.Model):

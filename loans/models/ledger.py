@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from loans.models.loan import Loan
 
@@ -9,23 +10,23 @@ class Account(models.TextChoices):
     Lines are signed: debit positive, credit negative; every entry sums to zero.
     """
 
-    LOAN_PRINCIPAL = "loan_principal", "Loan principal receivable"
-    LOAN_INTEREST = "loan_interest", "Loan interest receivable"
-    LOAN_PENALTY = "loan_penalty", "Loan penalty receivable"
-    LOAN_FEES = "loan_fees", "Loan fees receivable"
-    BORROWER_OVERPAYMENT = "borrower_overpayment", "Borrower overpayment held (liability)"
-    CASH = "cash", "Cash at the payment provider"
-    PAYOUTS_IN_TRANSIT = "payouts_in_transit", "Payouts in transit"
-    INTEREST_INCOME = "interest_income", "Interest income"
-    PENALTY_INCOME = "penalty_income", "Penalty income"
-    FEE_INCOME = "fee_income", "Fee income"
-    WRITE_OFF_EXPENSE = "write_off_expense", "Write-off expense"
-    ASSIGNMENT_RECEIVABLE = "assignment_receivable", "Price of assigned debts due from buyers"
-    CARD_PRINCIPAL = "card_principal", "Credit line principal receivable"
-    CARD_INTEREST = "card_interest", "Credit line interest receivable"
-    CARD_PENALTY = "card_penalty", "Credit line penalty receivable"
-    CARD_SETTLEMENT = "card_settlement", "Card purchases to settle with the card scheme"
-    CARD_REFUND_DUE = "card_refund_due", "Card repayments to refund (liability)"
+    LOAN_PRINCIPAL = "loan_principal", _("Loan principal receivable")
+    LOAN_INTEREST = "loan_interest", _("Loan interest receivable")
+    LOAN_PENALTY = "loan_penalty", _("Loan penalty receivable")
+    LOAN_FEES = "loan_fees", _("Loan fees receivable")
+    BORROWER_OVERPAYMENT = "borrower_overpayment", _("Borrower overpayment held (liability)")
+    CASH = "cash", _("Cash at the payment provider")
+    PAYOUTS_IN_TRANSIT = "payouts_in_transit", _("Payouts in transit")
+    INTEREST_INCOME = "interest_income", _("Interest income")
+    PENALTY_INCOME = "penalty_income", _("Penalty income")
+    FEE_INCOME = "fee_income", _("Fee income")
+    WRITE_OFF_EXPENSE = "write_off_expense", _("Write-off expense")
+    ASSIGNMENT_RECEIVABLE = "assignment_receivable", _("Price of assigned debts due from buyers")
+    CARD_PRINCIPAL = "card_principal", _("Credit line principal receivable")
+    CARD_INTEREST = "card_interest", _("Credit line interest receivable")
+    CARD_PENALTY = "card_penalty", _("Credit line penalty receivable")
+    CARD_SETTLEMENT = "card_settlement", _("Card purchases to settle with the card scheme")
+    CARD_REFUND_DUE = "card_refund_due", _("Card repayments to refund (liability)")
 
 
 LOAN_ACCOUNTS = frozenset(

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
@@ -9,17 +10,17 @@ from loans.models.regulation import RegulationLimit
 
 
 class LoanStatus(models.TextChoices):
-    APPLIED = "applied", "Applied"
-    SCORED = "scored", "Scored"
-    IN_REVIEW = "in_review", "In review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    CANCELLED = "cancelled", "Cancelled"
-    DISBURSED = "disbursed", "Payout sent"
-    SERVICED = "serviced", "Serviced"
-    OVERDUE = "overdue", "Overdue"
-    CLOSED = "closed", "Closed"
-    WRITTEN_OFF = "written_off", "Written off"
+    APPLIED = "applied", _("Applied")
+    SCORED = "scored", _("Scored")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    DISBURSED = "disbursed", _("Payout sent")
+    SERVICED = "serviced", _("Serviced")
+    OVERDUE = "overdue", _("Overdue")
+    CLOSED = "closed", _("Closed")
+    WRITTEN_OFF = "written_off", _("Written off")
 
 
 S = LoanStatus

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from loans.models.ledger import JournalEntry
 from loans.models.loan import Loan
@@ -6,16 +7,16 @@ from loans.payout_keys import build_key
 
 
 class PayoutMethod(models.TextChoices):
-    CARD = "card", "Card"
-    BANK_ACCOUNT = "bank_account", "Bank account"
+    CARD = "card", _("Card")
+    BANK_ACCOUNT = "bank_account", _("Bank account")
 
 
 class PayoutStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Held until the legal cooling time after signing has passed"
-    SENT = "sent", "Sent to the gateway"
-    PENDING = "pending", "Gateway did not answer; awaiting the result"
-    SUCCEEDED = "succeeded", "Paid out"
-    FAILED = "failed", "Failed"
+    SCHEDULED = "scheduled", _("Held until the legal cooling time after signing has passed")
+    SENT = "sent", _("Sent to the gateway")
+    PENDING = "pending", _("Gateway did not answer; awaiting the result")
+    SUCCEEDED = "succeeded", _("Paid out")
+    FAILED = "failed", _("Failed")
 
 
 class PaidOut(models.Model):

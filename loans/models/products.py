@@ -1,18 +1,19 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from loans.money import ppm_to_rate
 
 
 class ProductKind(models.TextChoices):
-    PDL = "pdl", "Payday loan (one repayment)"
-    IL = "il", "Installment loan (annuity)"
+    PDL = "pdl", _("Payday loan (one repayment)")
+    IL = "il", _("Installment loan (annuity)")
 
 
 class PenaltyMode(models.TextChoices):
-    ANNUAL_WITH_INTEREST = "annual_with_interest", "Up to 20 % p.a. while interest accrues"
-    DAILY_WITHOUT_INTEREST = "daily_without_interest", "Up to 0.1 %/day, interest stops"
+    ANNUAL_WITH_INTEREST = "annual_with_interest", _("Up to 20 % p.a. while interest accrues")
+    DAILY_WITHOUT_INTEREST = "daily_without_interest", _("Up to 0.1 %/day, interest stops")
 
 
 class Product(models.Model):

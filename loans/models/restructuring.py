@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from loans.models.loan import Loan
 
@@ -8,10 +9,10 @@ MIN_PERIOD_DAYS, MAX_PERIOD_DAYS = 7, 31
 
 
 class RestructuringStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested by the borrower"
-    OFFERED = "offered", "Offered to the borrower"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    REQUESTED = "requested", _("Requested by the borrower")
+    OFFERED = "offered", _("Offered to the borrower")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 OPEN_RESTRUCTURING = (RestructuringStatus.REQUESTED, RestructuringStatus.OFFERED)

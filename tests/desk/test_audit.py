@@ -45,9 +45,11 @@ def rows(client, **params) -> list:
 
 def test_the_trail_shows_a_loans_approval_with_its_actor(client, risk_manager, approved):
     client.force_login(risk_manager)
-    (row,) = [r for r in rows(client, kind="loan", object_id=approved.pk) if "approve" in r.action]
+    (row,) = [
+        r for r in rows(client, kind="loan", object_id=approved.pk) if "Approval:" in r.action
+    ]
     assert row.actor == "uw1"
-    assert row.action == "approve: In review → Approved"
+    assert row.action == "Approval: In review → Approved"
 
 
 def test_the_trail_shows_a_cards_freeze_with_its_actor(client, risk_manager, business_date):
@@ -57,10 +59,10 @@ def test_the_trail_shows_a_cards_freeze_with_its_actor(client, risk_manager, bus
     card_services.credit_line_freeze(credit_line=line, actor=risk_manager)
     client.force_login(risk_manager)
 
-    (row,) = [r for r in rows(client, kind="card", object_id=line.pk) if "freeze" in r.action]
+    (row,) = [r for r in rows(client, kind="card", object_id=line.pk) if "Freeze:" in r.action]
 
     assert row.actor == "risk1"
-    assert row.action.startswith("freeze:")
+    assert row.action.startswith("Freeze: Open →")
 
 
 def test_the_trail_shows_a_models_promotion_with_its_actor(client, risk_manager, promoted):
@@ -131,7 +133,7 @@ def test_the_trail_downloads_as_a_csv_for_a_russian_excel(client, risk_manager, 
     response = client.get("/desk/audit.csv", {"kind": "loan"})
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")
-    assert "approve: In review → Approved" in text and ";uw1;" in text
+    assert "Approval: In review → Approved" in text and ";uw1;" in text
 
 
 def test_the_trail_downloads_as_xlsx(client, risk_manager, promoted):
