@@ -75,5 +75,6 @@ def _positive_kop(amount_kop: int, *, what: str = "amount") -> int:
 def _require_live(loan: Loan, action: str) -> None:
     if loan.status not in (S.SERVICED, S.OVERDUE):
         raise TransitionNotAllowed(
-            f"Cannot {action}: the loan is {loan.get_status_display().lower()}"
+            # The code, not the label: the label follows whatever language is active.
+            f"Cannot {action}: the loan is {loan.status.replace('_', ' ')}"
         )
