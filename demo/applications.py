@@ -11,19 +11,16 @@ from loans import services
 from loans.business_date import MOSCOW
 from loans.debt_load import debt_load_note
 from loans.models import Loan, LoanStatus, Product, ProductKind
+from scoring import selectors as scoring_selectors
 from scoring import services as scoring_services
 from scoring.bureau import BureauReports, ask_bureaus, ask_bureaus_at_signing
 from scoring.models import Decision, ScoreResult
+from scoring.selectors import existing_payments_kop
 from underwriting import services as underwriting_services
 from underwriting.models import DeclineReason, ReviewTask
 from underwriting.services import sla_minutes
 
 S = LoanStatus
-
-
-def existing_payments_kop(result: ScoreResult) -> int | None:
-    """The borrower's other monthly payments the robot counted for ПДН (bureaus included)."""
-    return result.snapshot.get("facts", {}).get("pdn", {}).get("existing_payments_kop")
 
 
 class ApplicationsMixin:
@@ -91,22 +88,8 @@ class ApplicationsMixin:
             self._finish(p, "rejected")
 
     def _open_review(self, loan: Loan, result: ScoreResult, bureau: BureauReports) -> ReviewTask:
-        """The task with what the robot knew and said (the pipeline's `_open_review`)."""
         return underwriting_services.review_open(
-            loan=loan,
-            segment=result.segment,
-            robot_limit_kop=result.approved_amount_kop or loan.requested_amount_kop,
-            pd=result.pd,
-            points=result.points,
-            reasons=result.reasons,
-            bureau={
-                "bureaus": [report.bureau for report in bureau.reports],
-                "self_ban": bureau.self_ban,
-                "identity_mismatch": bureau.identity_mismatch,
-                **bureau.primary.summary(),
-            },
-            model_label=str(result.model_version) if result.model_version_id else result.method,
-            existing_payments_kop=existing_payments_kop(result),
+            loan=loan, **scoring_selectors.review_facts(loan=loan, result=result, bureau=bureau)
         )
 
     def _review_moment(self, segment: str) -> datetime:

@@ -2,6 +2,7 @@
 
 from loans.models import Loan
 from scoring import registry
+from scoring.bureau import BureauReports
 from scoring.models import Purpose, ScoreResult
 from scoring.policy import Outcome, decide
 from scoring.snapshot import unpack_attributes
@@ -9,6 +10,33 @@ from scoring.snapshot import unpack_attributes
 
 def application_result(loan: Loan) -> ScoreResult | None:
     return ScoreResult.objects.filter(loan=loan, purpose=Purpose.APPLICATION).first()
+
+
+def existing_payments_kop(result: ScoreResult | None) -> int | None:
+    """The borrower's other monthly payments the decision counted for ПДН (bureau included)."""
+    if result is None:
+        return None
+    return result.snapshot.get("facts", {}).get("pdn", {}).get("existing_payments_kop")
+
+
+def review_facts(*, loan: Loan, result: ScoreResult, bureau: BureauReports) -> dict:
+    """What a referred application's review task keeps of the robot's decision: what it knew
+    (the bureaus' answer) and what it said (PD, points, reasons, limit, model)."""
+    return {
+        "segment": result.segment,
+        "robot_limit_kop": result.approved_amount_kop or loan.requested_amount_kop,
+        "pd": result.pd,
+        "points": result.points,
+        "reasons": result.reasons,
+        "bureau": {
+            "bureaus": [report.bureau for report in bureau.reports],
+            "self_ban": bureau.self_ban,
+            "identity_mismatch": bureau.identity_mismatch,
+            **bureau.primary.summary(),
+        },
+        "model_label": str(result.model_version) if result.model_version_id else result.method,
+        "existing_payments_kop": existing_payments_kop(result),
+    }
 
 
 def rescore(result: ScoreResult) -> Outcome:

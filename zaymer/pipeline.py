@@ -25,6 +25,7 @@ from scoring import selectors as scoring_selectors
 from scoring import services as scoring_services
 from scoring.bureau import BureauUnavailable, ask_bureaus, ask_bureaus_at_signing
 from scoring.models import Decision, ScoreResult
+from scoring.selectors import existing_payments_kop
 from underwriting import services as underwriting_services
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float, c
             daily_rate_ppm=offer.daily_rate_ppm if offer else None,
             reason=f"scoring: {reason}",
         )
-        debt_load_note(loan=loan, other_payments_kop=_existing_payments_kop(result))
+        debt_load_note(loan=loan, other_payments_kop=existing_payments_kop(result))
     elif result.decision == Decision.REFER and (
         offer := fast_path_offer(loan=loan, self_ban=bureau.self_ban)
     ):
@@ -102,41 +103,17 @@ def _decide_and_route(*, loan_id: int, bureau, channel: str, bureau_ms: float, c
             daily_rate_ppm=offer.daily_rate_ppm,
             reason=f"personal offer #{offer.pk}: nothing changed for the worse",
         )
-        debt_load_note(loan=loan, other_payments_kop=_existing_payments_kop(result))
+        debt_load_note(loan=loan, other_payments_kop=existing_payments_kop(result))
     elif result.decision == Decision.REFER:
         loan = loan_services.loan_decide(loan=loan, decision="refer", reason=f"scoring: {reason}")
-        _open_review(loan=loan, result=result, bureau=bureau, card_token=card_token)
+        underwriting_services.review_open(
+            loan=loan,
+            card_token=card_token,
+            **scoring_selectors.review_facts(loan=loan, result=result, bureau=bureau),
+        )
     else:
         loan_services.loan_decide(loan=loan, decision="decline", reason=f"scoring: {reason}")
     return result
-
-
-def _open_review(*, loan: Loan, result: ScoreResult, bureau, card_token: str) -> None:
-    """Hand the referred application to a person with what the robot knew and said."""
-    underwriting_services.review_open(
-        loan=loan,
-        segment=result.segment,
-        robot_limit_kop=result.approved_amount_kop or loan.requested_amount_kop,
-        pd=result.pd,
-        points=result.points,
-        reasons=result.reasons,
-        bureau={
-            "bureaus": [report.bureau for report in bureau.reports],
-            "self_ban": bureau.self_ban,
-            "identity_mismatch": bureau.identity_mismatch,
-            **bureau.primary.summary(),
-        },
-        model_label=str(result.model_version) if result.model_version_id else result.method,
-        card_token=card_token,
-        existing_payments_kop=_existing_payments_kop(result),
-    )
-
-
-def _existing_payments_kop(result: ScoreResult | None) -> int | None:
-    """The borrower's other monthly payments the decision counted for ПДН (bureau included)."""
-    if result is None:
-        return None
-    return result.snapshot.get("facts", {}).get("pdn", {}).get("existing_payments_kop")
 
 
 def open_missing_reviews() -> int:
@@ -158,7 +135,7 @@ def open_missing_reviews() -> int:
             if result
             else [{"code": "REFERRED", "text": last_refer.reason if last_refer else ""}],
             model_label=str(result.model_version) if result and result.model_version_id else "",
-            existing_payments_kop=_existing_payments_kop(result),
+            existing_payments_kop=existing_payments_kop(result),
         )
         opened += 1
     return opened
