@@ -253,6 +253,25 @@ def _existing_transfer(
     return existing
 
 
+def _transfer(
+    *,
+    loan: Loan,
+    amount_kop: int,
+    received_on: dt.date,
+    bank_reference: str,
+    kind: str,
+    actor: User,
+) -> tuple[str, ServicingAction | None]:
+    """The checks of a bank transfer keyed in by staff: its cleaned reference, and the action
+    that already took it, if any."""
+    _require(actor, MAKERS)
+    _positive(amount_kop)
+    reference = _clean_reference(bank_reference)
+    _check_received_on(received_on)
+    existing = _existing_transfer(loan=loan, reference=reference, amount_kop=amount_kop, kind=kind)
+    return reference, existing
+
+
 @transaction.atomic
 def servicing_post_payment(
     *,
@@ -265,12 +284,13 @@ def servicing_post_payment(
 ) -> ServicingAction:
     """A transfer the bank received for the loan: booked at once up to the threshold, else
     proposed. The same reference again, with the same loan and amount, changes nothing."""
-    _require(actor, MAKERS)
-    _positive(amount_kop)
-    reference = _clean_reference(bank_reference)
-    _check_received_on(received_on)
-    existing = _existing_transfer(
-        loan=loan, reference=reference, amount_kop=amount_kop, kind=ActionKind.PAYMENT
+    reference, existing = _transfer(
+        loan=loan,
+        amount_kop=amount_kop,
+        received_on=received_on,
+        bank_reference=bank_reference,
+        kind=ActionKind.PAYMENT,
+        actor=actor,
     )
     if existing is not None:
         return existing
@@ -298,14 +318,15 @@ def servicing_prolong(
     actor: User,
 ) -> ServicingAction:
     """The borrower asked by phone and paid the prolongation's price by bank transfer."""
-    _require(actor, MAKERS)
-    _positive(amount_kop)
-    reference = _clean_reference(bank_reference)
-    _check_received_on(received_on)
-    text = _reason(reason)
-    existing = _existing_transfer(
-        loan=loan, reference=reference, amount_kop=amount_kop, kind=ActionKind.PROLONGATION
+    reference, existing = _transfer(
+        loan=loan,
+        amount_kop=amount_kop,
+        received_on=received_on,
+        bank_reference=bank_reference,
+        kind=ActionKind.PROLONGATION,
+        actor=actor,
     )
+    text = _reason(reason)
     if existing is not None:
         return existing
     loan = Loan.objects.select_related("product").get(pk=loan.pk)

@@ -5,8 +5,6 @@ tests/underwriting/test_browser.py). No page may answer an error, throw a script
 refused by the Content-Security-Policy."""
 
 import datetime as dt
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,10 +15,9 @@ from collection.models import PromiseToPay
 from kernel.roles import ADMINISTRATOR, COLLECTOR, RISK_MANAGER
 from tests.collection.conftest import DUE, overdue_loan, staff
 from tests.csp_console import watch_csp_violations
+from tests.zaymer.test_browser import CHROMIUM, PASSWORD, sign_in
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-PASSWORD = "correct-horse-battery"
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,14 +54,6 @@ def member(username: str, *roles: str) -> User:
     user.set_password(PASSWORD)
     user.save()
     return user
-
-
-def sign_in(tab, base: str, username: str) -> None:
-    tab.goto(f"{base}/accounts/login/")
-    tab.fill("input[name=username]", username)
-    tab.fill("input[name=password]", PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_load_state("networkidle")
 
 
 def stop(tab, name: str) -> None:
